@@ -1,0 +1,12 @@
+"""Estimators of the partial information decomposition.
+
+``"cvx"`` (:class:`~pidkit.estimators.exact.ExactEstimator`) decomposes the discretized joint
+table exactly. New estimators register themselves with
+:func:`~pidkit.estimators.registry.register_estimator` and become available to
+:func:`pidkit.estimate` by name.
+"""
+
+from .exact import ExactEstimator, decompose
+from .registry import available_estimators, get_estimator, register_estimator
+
+__all__ = ["ExactEstimator", "decompose", "available_estimators", "get_estimator", "register_estimator"]

@@ -1,0 +1,91 @@
+"""Exception and warning classes raised by pidkit.
+
+Every error pidkit raises is an instance of :class:`PIDKitError` and of the builtin class that
+fits (``ValueError`` for bad input, ``RuntimeError`` for a failed computation), so callers can
+catch either. Messages follow one pattern: what was expected, what was received, what to do.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "PIDKitError",
+    "InputError",
+    "NonFiniteInputError",
+    "EmptyInputError",
+    "LengthMismatchError",
+    "ShapeError",
+    "InvalidPMFError",
+    "ContinuousLabelError",
+    "UnknownCategoryError",
+    "NotFittedError",
+    "TableTooLargeError",
+    "ParameterError",
+    "SolverError",
+    "PIDKitWarning",
+    "ConvergenceWarning",
+    "PlugInBiasWarning",
+]
+
+
+class PIDKitError(Exception):
+    """Base class of every exception raised by pidkit."""
+
+
+class InputError(PIDKitError, ValueError):
+    """The data passed in cannot be used as given."""
+
+
+class NonFiniteInputError(InputError):
+    """An input array holds NaN or infinite values."""
+
+
+class EmptyInputError(InputError):
+    """An input array has no samples (or no features)."""
+
+
+class LengthMismatchError(InputError):
+    """Arrays that describe the same samples have different lengths."""
+
+
+class ShapeError(InputError):
+    """An array has the wrong number of dimensions or an unusable dtype."""
+
+
+class InvalidPMFError(InputError):
+    """A joint probability table is negative, non-finite, of the wrong rank or not normalized."""
+
+
+class ContinuousLabelError(InputError):
+    """The task label looks continuous; PID needs a discrete label."""
+
+
+class UnknownCategoryError(InputError):
+    """``transform`` met a category that ``fit`` never saw."""
+
+
+class NotFittedError(PIDKitError, AttributeError):
+    """A fitted attribute was used before ``fit``."""
+
+
+class TableTooLargeError(InputError):
+    """The discretized joint table would not fit in memory (or in the solver)."""
+
+
+class ParameterError(PIDKitError, ValueError):
+    """A keyword argument has an invalid value."""
+
+
+class SolverError(PIDKitError, RuntimeError):
+    """A numerical solver failed or returned a non-optimal status."""
+
+
+class PIDKitWarning(UserWarning):
+    """Base class of pidkit's warnings."""
+
+
+class ConvergenceWarning(PIDKitWarning):
+    """A solver stopped before reaching the requested accuracy."""
+
+
+class PlugInBiasWarning(PIDKitWarning):
+    """Too few samples per occupied cell for a trustworthy plug-in estimate."""
