@@ -13,7 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from . import exceptions, info, synthetic
 from .api import estimate
-from .discretize import Discretizer, DiscretizationSummary
+from .discretize import DiscretizationSummary, Discretizer
 from .estimators import available_estimators, decompose, register_estimator
 from .result import Diagnostics, PIDResult
 

@@ -130,12 +130,17 @@ def as_samples(x: Any, name: str) -> np.ndarray:
         arr = arr[:, 0]
     if arr.dtype.kind == "O":
         arr = _narrow_object(arr)
-        if arr.dtype.kind == "O":
-            bad = next((v for v in arr.ravel() if not _is_scalar_label(v)), None)
-            if bad is not None:
+    if arr.dtype.kind == "O":
+        for i, v in enumerate(arr.ravel()):
+            if v is None or (isinstance(v, float) and not math.isfinite(v)):
+                raise NonFiniteInputError(
+                    f"{name} has a missing value ({v!r}) at flat position {i}; expected a value for every "
+                    "sample. Drop or fill the missing entries first."
+                )
+            if not _is_scalar_label(v):
                 raise ShapeError(
                     f"{name} is an object array whose entries are not labels (found a "
-                    f"{type(bad).__name__}); expected numbers or labels (str, int, bool). "
+                    f"{type(v).__name__}); expected numbers or labels (str, int, bool). "
                     "Convert it to a numeric array of shape (n, d) or to one label per sample."
                 )
     if arr.dtype.kind == "c":
@@ -149,13 +154,6 @@ def as_samples(x: Any, name: str) -> np.ndarray:
                 f"(first at index {tuple(int(i) for i in idx)}); expected finite numbers. "
                 "Drop or impute these samples before estimating."
             )
-    elif arr.dtype.kind == "O":
-        for i, v in enumerate(arr.ravel()):
-            if isinstance(v, float) and not math.isfinite(v):
-                raise NonFiniteInputError(
-                    f"{name} contains a missing (NaN) label at position {i}; expected a label for "
-                    "every sample. Drop or fill the missing entries first."
-                )
     return arr
 
 

@@ -72,7 +72,7 @@ MAX_TABLE_CELLS = 2**28
 
 _DEFAULTS = {
     "kind": "auto",
-    "n_bins": "rice",
+    "n_bins": "auto",
     "strategy": "uniform",
     "n_clusters": "auto",
     "pca_components": None,
@@ -80,9 +80,23 @@ _DEFAULTS = {
 }
 
 
-def _auto_n_clusters(n: int) -> int:
-    """Default cluster count: Rice's rule ``ceil(2 n^(1/3))`` clipped to [2, 32]."""
-    return int(min(max(math.ceil(2.0 * n ** (1.0 / 3.0)), 2), 32))
+#: Largest number of k-means clusters ``n_clusters="auto"`` chooses.
+MAX_AUTO_CLUSTERS = 32
+
+
+def _auto_states(n: int, fixed_cells: int, n_free: int, min_samples_per_cell: float, cap: int) -> int:
+    """States for each of ``n_free`` binned/clustered modalities under the joint-table budget.
+
+    The joint table may have at most ``n / min_samples_per_cell`` cells; the label and the
+    categorical modalities use ``fixed_cells`` of the product, and the ``n_free`` modalities share
+    the rest equally: ``k = floor((n / (min_samples_per_cell * fixed_cells)) ** (1 / n_free))``,
+    clipped to ``[2, cap]``.
+    """
+    if min_samples_per_cell <= 0:
+        return max(cap, 2)
+    budget = n / (min_samples_per_cell * max(fixed_cells, 1))
+    k = math.floor(budget ** (1.0 / max(n_free, 1)) + 1e-9)
+    return int(min(max(k, 2), max(cap, 2)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -233,7 +247,10 @@ class _Categories:
     def __init__(self, arr: np.ndarray):
         self.ndim = arr.ndim
         self.numeric = arr.dtype.kind in "biuf"
-        if self.numeric:
+        if arr.ndim == 1 and arr.dtype.kind in "US":  # NumPy strings sort natively
+            self.categories, codes = np.unique(arr, return_inverse=True)
+            self.codes = codes.reshape(-1).astype(np.int64)
+        elif self.numeric:
             if arr.dtype.kind == "f":
                 arr = arr + 0.0  # -0.0 and 0.0 are one category
             if arr.ndim == 1:
@@ -262,9 +279,17 @@ class _Categories:
                 f"{name} was fitted as categorical with samples of shape {want}; got shape "
                 f"{arr.shape}. Pass data shaped like the data given to fit."
             )
+        kinds = self.categories.dtype.kind + arr.dtype.kind
+        if self.ndim == 1 and kinds in ("UU", "SS"):
+            cats, vals = self.categories, arr
+            pos = np.minimum(np.searchsorted(cats, vals), len(cats) - 1)
+            ok = cats[pos] == vals
+            if not ok.all():
+                self._unknown(arr[np.argmin(ok)], name)
+            return pos.astype(np.int64)
         if self.numeric and arr.dtype.kind in "biuf":
             if self.ndim == 1:
-                if self.categories.dtype.kind in "biu" and arr.dtype.kind in "biu":
+                if kinds[0] in "biu" and kinds[1] in "biu":
                     cats, vals = self.categories.astype(np.int64), arr.astype(np.int64)
                 else:
                     cats, vals = self.categories.astype(np.float64), arr.astype(np.float64)
@@ -337,20 +362,26 @@ class Discretizer:
         * 2-D string / object → categorical by row;
         * 2-D numeric whose rows take at most ``max_categories`` distinct values (e.g. one-hot
           codes) → categorical by row, else clustered.
-    n_bins : int >= 1, {"rice", "sturges", "sqrt"} or dict, default "rice"
+    n_bins : int >= 1, {"auto", "rice", "sturges", "sqrt"} or dict, default "auto"
         Bins of a binned modality; rules use the number of fit samples n: Rice
         ``ceil(2 n^(1/3))``, Sturges ``ceil(log2 n) + 1``, square root ``ceil(sqrt n)``.
+        ``"auto"`` (default) is Rice's rule capped by the *joint-table budget*: the table
+        (x1, x2, y) may have at most ``n / min_samples_per_cell`` cells; the label and any
+        categorical modality take their share, and the binned/clustered modalities split the
+        rest equally, ``k = floor((n / (min_samples_per_cell * |Y| * prod(categorical states)))
+        ** (1 / #free))``, at least 2. So the default never produces a table too sparse for
+        plug-in estimation (e.g. n = 20 000, |Y| = 2, two continuous modalities: 44 bins each).
     strategy : {"uniform", "quantile"} or dict, default "uniform"
         ``"uniform"``: equal-width bins over the fit range [min, max]; ``"quantile"``: edges at
         quantiles of the fit data, duplicate edges dropped (noted). Either way the first and last
         bins are open (extend to -inf / +inf), so new data outside the fit range lands in them.
         Bins are closed on the left: a value equal to an edge goes to the bin above it.
     n_clusters : int >= 2, "auto" or dict, default "auto"
-        k of k-means for a clustered modality. ``"auto"`` = ``clip(ceil(2 n^(1/3)), 2, 32)``
-        (Rice's rule, capped so the joint table stays estimable). Always capped at the number of
-        distinct rows (noted). k-means is scikit-learn ``KMeans(n_init=4)`` up to
-        ``MINIBATCH_THRESHOLD`` = 10 000 samples, ``MiniBatchKMeans(n_init=3, batch_size=2048)``
-        above.
+        k of k-means for a clustered modality (``kind="clustered"`` also accepts 1-D numbers).
+        ``"auto"`` = the joint-table budget of ``n_bins="auto"``, capped at 32 clusters
+        (``MAX_AUTO_CLUSTERS``). Always capped at the number of distinct rows (noted). k-means is
+        scikit-learn ``KMeans(n_init=4)`` up to ``MINIBATCH_THRESHOLD`` = 10 000 samples,
+        ``MiniBatchKMeans(n_init=3, batch_size=2048)`` above.
     pca_components : None, int >= 1, float in (0, 1) or dict, default None
         If set, a clustered modality is first projected by PCA onto this many components (int) or
         onto enough components to keep this fraction of the variance (float).
@@ -414,7 +445,7 @@ class Discretizer:
         self,
         *,
         kind: Any = "auto",
-        n_bins: Any = "rice",
+        n_bins: Any = "auto",
         strategy: Any = "uniform",
         n_clusters: Any = "auto",
         pca_components: Any = None,
@@ -618,11 +649,23 @@ class Discretizer:
         self.categories_, self.bin_edges_, self.kmeans_, self.pca_ = {}, {}, {}, {}
         self._codecs = {}
         codes = {}
-        for m in MODALITIES:
-            p = {k: v[m] for k, v in params.items()}
-            codes[m] = self._fit_modality(m, arrays[m], p, seed, raw=x1 if m == "x1" else x2)
         max_cat = max(params["max_categories"].values())
         codes["y"] = self._fit_label(arrays["y"], max_cat, _is_pandas_categorical(y))
+        kinds = {}
+        for m in MODALITIES:
+            raw = x1 if m == "x1" else x2
+            kinds[m] = self._resolve_kind(m, arrays[m], params["kind"][m], params["max_categories"][m], raw)
+        fixed = self.n_states_["y"]
+        for m in MODALITIES:  # categorical first: their state counts set the budget of the others
+            if kinds[m] == "categorical":
+                codes[m] = self._fit_modality(m, arrays[m], kinds[m], {}, seed, 0)
+                fixed *= self.n_states_[m]
+        free = [m for m in MODALITIES if kinds[m] != "categorical"]
+        for m in free:
+            cap = MAX_AUTO_CLUSTERS if kinds[m] == "clustered" else BIN_RULES["rice"](n)
+            auto_k = _auto_states(n, fixed, len(free), self.min_samples_per_cell, cap)
+            p = {k: v[m] for k, v in params.items()}
+            codes[m] = self._fit_modality(m, arrays[m], kinds[m], p, seed, auto_k)
         self.n_samples_fit_ = int(n)
         self.summary_ = self._summarize(codes["x1"], codes["x2"], codes["y"], stacklevel=stacklevel + 1)
         return codes["x1"], codes["x2"], codes["y"]
@@ -643,26 +686,28 @@ class Discretizer:
             )
         return "binned"
 
-    def _fit_modality(self, name: str, arr: np.ndarray, p: dict, seed: int | None, raw: Any):
-        kind = p["kind"]
+    def _resolve_kind(self, name: str, arr: np.ndarray, kind: str, max_categories: int, raw: Any) -> str:
         if kind == "auto":
-            kind = self._auto_kind(name, arr, p["max_categories"], raw)
+            kind = self._auto_kind(name, arr, max_categories, raw)
         elif kind in ("binned", "clustered") and _non_numeric(arr):
             raise ShapeError(
                 f"{name} has non-numeric dtype {arr.dtype} and cannot be {kind}; "
                 "expected numbers. Use kind='categorical' (or 'auto') for labels."
             )
+        if kind == "binned" and arr.ndim == 2:
+            raise ShapeError(
+                f"{name} has shape {arr.shape}; kind='binned' needs a 1-D array (one number per "
+                f"sample). Use kind='clustered' for multi-column data, or pass one column."
+            )
+        return kind
+
+    def _fit_modality(self, name: str, arr: np.ndarray, kind: str, p: dict, seed: int | None, auto_k: int):
         self.kinds_[name] = kind
         if kind == "categorical":
             return self._fit_categorical(name, arr)
         if kind == "binned":
-            if arr.ndim == 2:
-                raise ShapeError(
-                    f"{name} has shape {arr.shape}; kind='binned' needs a 1-D array (one number per "
-                    f"sample). Use kind='clustered' for multi-column data, or pass one column."
-                )
-            return self._fit_binned(name, arr, p["n_bins"], p["strategy"])
-        return self._fit_clustered(name, arr, p["n_clusters"], p["pca_components"], seed)
+            return self._fit_binned(name, arr, p["n_bins"], p["strategy"], auto_k)
+        return self._fit_clustered(name, arr, p["n_clusters"], p["pca_components"], seed, auto_k)
 
     def _fit_categorical(self, name: str, arr: np.ndarray) -> np.ndarray:
         codec = _Categories(arr)
@@ -671,30 +716,37 @@ class Discretizer:
         self.n_states_[name] = codec.n_states
         return codec.codes
 
-    def _fit_binned(self, name: str, arr: np.ndarray, n_bins: Any, strategy: str) -> np.ndarray:
+    def _fit_binned(self, name: str, arr: np.ndarray, n_bins: Any, strategy: str, auto_k: int) -> np.ndarray:
         x = arr.astype(np.float64)
         n = x.size
-        k = BIN_RULES[n_bins](n) if isinstance(n_bins, str) else int(n_bins)
+        if n_bins == "auto":
+            k = auto_k
+        else:
+            k = BIN_RULES[n_bins](n) if isinstance(n_bins, str) else int(n_bins)
         lo, hi = float(x.min()), float(x.max())
         if lo == hi:
             if k > 1:
                 self.notes_.append(f"{name}: constant (all values {lo:g}); coded as 1 bin.")
             inner = np.empty(0)
-        elif strategy == "uniform":
-            inner = np.linspace(lo, hi, k + 1)[1:-1]
         else:
-            inner = np.unique(np.quantile(x, np.linspace(0.0, 1.0, k + 1)[1:-1]))
-            inner = inner[inner > lo]  # an edge at the minimum would leave the first bin empty
+            if strategy == "uniform":
+                inner = np.linspace(lo, hi, k + 1)[1:-1]
+            else:
+                inner = np.quantile(x, np.linspace(0.0, 1.0, k + 1)[1:-1])
+            # duplicate edges (ties, or a range too narrow for k floats) would make empty bins,
+            # and an edge at the minimum would leave the first bin empty
+            inner = np.unique(inner)
+            inner = inner[inner > lo]
             if inner.size + 1 < k:
                 self.notes_.append(
-                    f"{name}: quantile binning asked for {k} bins but duplicate edges (repeated "
-                    f"values) left {inner.size + 1}."
+                    f"{name}: {strategy} binning asked for {k} bins but duplicate edges "
+                    f"(repeated values or a tiny range) left {inner.size + 1}."
                 )
         self.bin_edges_[name] = inner
         self.n_states_[name] = int(inner.size + 1)
         return np.searchsorted(inner, x, side="right").astype(np.int64)
 
-    def _fit_clustered(self, name, arr, n_clusters, pca_components, seed) -> np.ndarray:
+    def _fit_clustered(self, name, arr, n_clusters, pca_components, seed, auto_k) -> np.ndarray:
         from sklearn.cluster import KMeans, MiniBatchKMeans
         from sklearn.decomposition import PCA
 
@@ -713,7 +765,7 @@ class Discretizer:
             solver = "full" if isinstance(pca_components, float) else "auto"
             pca = PCA(n_components=pca_components, svd_solver=solver, random_state=seed)
             x = pca.fit_transform(x)
-        k = _auto_n_clusters(n) if n_clusters == "auto" else int(n_clusters)
+        k = auto_k if n_clusters == "auto" else int(n_clusters)
         n_distinct = _n_distinct(x)
         if n_distinct < k:
             self.notes_.append(
@@ -747,7 +799,7 @@ class Discretizer:
                 )
             self.kinds_["y"] = "binned"
             self.notes_.append(f"y: binned into {self.y_bins} uniform-width bins (y_bins={self.y_bins}).")
-            return self._fit_binned("y", y, int(self.y_bins), "uniform")
+            return self._fit_binned("y", y, int(self.y_bins), "uniform", 0)
         if y.dtype.kind == "f":
             n_distinct = int(np.unique(y).size)
             if n_distinct > max_categories and not np.all(y == np.round(y)):
@@ -769,7 +821,8 @@ class Discretizer:
                     f"{name} was fitted as binned (1-D numbers); got shape {arr.shape} and dtype "
                     f"{arr.dtype}. Pass data shaped like the data given to fit."
                 )
-            return np.searchsorted(self.bin_edges_[name], arr.astype(np.float64), side="right").astype(np.int64)
+            codes = np.searchsorted(self.bin_edges_[name], arr.astype(np.float64), side="right")
+            return codes.astype(np.int64)
         d = self._codecs[name]
         x = arr.reshape(-1, 1) if arr.ndim == 1 else arr
         if _non_numeric(arr) or x.shape[1] != d:
@@ -805,10 +858,10 @@ def _check_strategy(name: str, v: Any) -> str:
 
 def _check_n_bins(name: str, v: Any) -> Any:
     if isinstance(v, str):
-        return check_option(name, v, list(BIN_RULES))
+        return check_option(name, v, ["auto", *BIN_RULES])
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
         raise ParameterError(
-            f"{name} must be an integer >= 1 or one of {list(BIN_RULES)}; got {v!r}."
+            f"{name} must be an integer >= 1 or one of {['auto', *BIN_RULES]}; got {v!r}."
         )
     return int(v)
 

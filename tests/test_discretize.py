@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from sklearn.cluster import KMeans, MiniBatchKMeans
+from threadpoolctl import threadpool_limits
 
 from pidkit.discretize import (
     MINIBATCH_THRESHOLD,
@@ -34,6 +35,14 @@ from pidkit.exceptions import (
 )
 
 N = 300
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_blas_thread():
+    """k-means on these tiny arrays is fastest single-threaded; OpenMP spinning on a busy
+    machine otherwise turns milliseconds into seconds."""
+    with threadpool_limits(1):
+        yield
 
 
 @pytest.fixture
@@ -133,8 +142,8 @@ def test_dict_missing_key_takes_default(rng):
     [
         ({"kind": "bins"}, r"kind must be one of \['auto', 'categorical', 'binned', 'clustered'\]"),
         ({"kind": {"x3": "binned"}}, r"keys must be among \['x1', 'x2'\].*'x3'"),
-        ({"n_bins": 0}, r"n_bins must be an integer >= 1 or one of \['rice', 'sturges', 'sqrt'\]"),
-        ({"n_bins": "scott"}, r"n_bins must be one of \['rice', 'sturges', 'sqrt'\]"),
+        ({"n_bins": 0}, r"n_bins must be an integer >= 1 or one of \['auto', 'rice', 'sturges', 'sqrt'\]"),
+        ({"n_bins": "scott"}, r"n_bins must be one of \['auto', 'rice', 'sturges', 'sqrt'\]"),
         ({"strategy": {"x1": "kmeans"}}, r"strategy for x1 must be one of \['uniform', 'quantile'\]"),
         ({"n_clusters": 1}, r"n_clusters must be an integer >= 2 or 'auto'"),
         ({"pca_components": 1.5}, r"pca_components must be None, an integer >= 1.*float in \(0, 1\)"),
@@ -273,7 +282,10 @@ def test_auto_clusters_rule_and_distinct_row_cap(rng):
     x_many = rng.normal(size=(N, 2))
     x_few = np.tile(rng.normal(size=(40, 2)), (8, 1))[:N]  # 40 distinct rows > max_categories
     fit_quiet(disc, x_many, x_few, labels())
-    assert disc.n_states_["x1"] == min(max(math.ceil(2 * N ** (1 / 3)), 2), 32) == 14
+    # joint-table budget: N / (min_samples_per_cell * |Y|) = 30 cells per label, shared by two
+    # clustered modalities -> floor(sqrt(30)) = 5 clusters each
+    assert disc.n_states_["x1"] == math.floor(math.sqrt(N / (5 * 2))) == 5
+    assert disc.summary_.samples_per_occupied_cell >= 5
     disc = Discretizer(n_clusters=10, kind={"x2": "clustered"}, random_state=0)
     fit_quiet(disc, x_many, np.repeat([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]], 100, axis=0), labels())
     assert disc.n_states_["x2"] == 3
@@ -344,7 +356,8 @@ def test_pandas_categorical_label_and_predictions():
 def test_unknown_category_error():
     disc = Discretizer()
     fit_quiet(disc, labels(20), ["a", "b"] * 10, labels(20))
-    with pytest.raises(UnknownCategoryError, match=r"x2 contains 'zebra'.*Refit the Discretizer on data that contains"):
+    match = r"x2 contains 'zebra'.*Refit the Discretizer on data that contains 'zebra'"
+    with pytest.raises(UnknownCategoryError, match=match):
         disc.transform(x2=["a", "zebra"])
     with pytest.raises(UnknownCategoryError, match=r"y contains 7, a category not seen in fit"):
         disc.transform(y=[0, 1, 7])
@@ -378,6 +391,20 @@ def test_continuous_label_error_names_y_bins(rng):
     y = rng.normal(size=N)
     with pytest.raises(ContinuousLabelError, match=rf"{N} distinct values.*y_bins="):
         Discretizer().fit(labels(), labels(), y)
+
+
+def test_auto_budget_accounts_for_categorical_modality(rng):
+    n = 20_000
+    disc = Discretizer()
+    fit_quiet(disc, rng.normal(size=n), rng.integers(0, 4, n), rng.integers(0, 2, n))
+    # 20000 / (5 * 2 labels * 4 categories) = 500 -> capped by Rice's rule ceil(2 n^(1/3)) = 55
+    assert disc.n_states_["x1"] == math.ceil(2 * n ** (1 / 3)) == 55
+    disc = Discretizer()
+    fit_quiet(disc, rng.normal(size=n), rng.normal(size=n), rng.integers(0, 2, n))
+    assert disc.n_states_["x1"] == disc.n_states_["x2"] == math.floor(math.sqrt(n / 10)) == 44
+    disc = Discretizer(n_bins="rice")
+    fit_quiet(disc, rng.normal(size=n), rng.normal(size=n), rng.integers(0, 2, n))
+    assert disc.n_states_["x1"] == 55
 
 
 def test_y_bins_bins_the_label(rng):
@@ -493,7 +520,7 @@ def test_plug_in_bias_warning(rng):
 
 def _loop_counts(c1, c2, cy, shape):
     out = np.zeros(shape, dtype=np.int64)
-    for a, b, c in zip(c1, c2, cy):
+    for a, b, c in zip(c1, c2, cy, strict=True):
         out[a, b, c] += 1
     return out
 

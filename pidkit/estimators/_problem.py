@@ -38,7 +38,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import logsumexp
 
 from ..exceptions import InvalidPMFError
 
@@ -83,7 +82,7 @@ def check_pmf(p, *, normalize: bool = False, name: str = "p") -> np.ndarray:
     is_counts = bool(np.all(arr == np.round(arr))) and total > 1.0 + PMF_SUM_TOL
     if not (normalize or is_counts) and abs(total - 1.0) > PMF_SUM_TOL:
         raise InvalidPMFError(
-            f"{name} sums to {total!r}, not 1 (tolerance {PMF_SUM_TOL:g}); expected a pmf or a table of integer "
+            f"{name} sums to {float(total)!r}, not 1 (tolerance {PMF_SUM_TOL:g}); expected a pmf or a table of integer "
             "counts. Pass normalize=True to rescale it."
         )
     return arr / total

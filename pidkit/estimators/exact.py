@@ -136,10 +136,10 @@ def _solve_table(
         sol = solve_cvxpy(prob, solver=backend, tol=_SOLVER_TOL[backend], verbose=verbose)
         f_value, dual = sol.primal_value, sol.dual_value
         sol_name, iters, viol, elapsed = sol.solver, sol.iterations, sol.max_marginal_violation, sol.time_s
-        status = "optimal"
+        status = sol.status
     gap_bits = max(f_value - dual, 0.0) / np.log(2.0)
     if not gap_bits <= tol_bits:
-        status = "gap_above_tol"
+        status = f"{status}; gap_above_tol"
         warnings.warn(
             f"{sol_name} stopped with a certified duality gap of {gap_bits:.2e} bits, above tol={tol_bits:.1e} "
             "bits; every atom is still within that gap of its exact value. Raise tol to accept it, or use "
@@ -147,7 +147,10 @@ def _solve_table(
             ConvergenceWarning,
             stacklevel=3,
         )
-    atoms = prob.atoms_from_objective(f_value)
+    if ny == 1:
+        atoms = dict.fromkeys(("R", "U1", "U2", "S", "total", "I1", "I2"), 0.0)
+    else:
+        atoms = prob.atoms_from_objective(f_value)
     diag = Diagnostics(
         solver=sol_name,
         status=status,
@@ -170,7 +173,7 @@ def _solve_table(
 
 def _pruning_notes(prob: BROJAProblem) -> list[str]:
     notes = []
-    for name, kept, full in zip(("x1", "x2", "y"), prob.kept, prob.original_shape):
+    for name, kept, full in zip(("x1", "x2", "y"), prob.kept, prob.original_shape, strict=False):
         if kept.size < full:
             notes.append(f"{full - kept.size} state(s) of {name} with zero probability were ignored")
     return notes
@@ -204,14 +207,17 @@ class ExactEstimator:
 
         scale = check_units(units)
         backend = _resolve_solver(self.solver)
-        tol_bits = DEFAULT_TOL[backend] if self.tol is None else check_positive_float("tol", self.tol) * scale / np.log(2.0)
+        tol_bits = DEFAULT_TOL[backend]
+        if self.tol is not None:
+            tol_bits = check_positive_float("tol", self.tol) * scale / np.log(2.0)
         if getattr(discretizer, "n_states_", None) is None:
             c1, c2, cy = discretizer.fit_transform(x1, x2, y)
+            summary = discretizer.summary_
         else:
             c1, c2, cy = discretizer.transform(x1, x2, y)
+            summary = discretizer.summarize(c1, c2, cy)
         shape = (discretizer.n_states_["x1"], discretizer.n_states_["x2"], discretizer.n_states_["y"])
         check_table_size(shape, self.max_table_bytes)
-        summary = discretizer.summarize(c1, c2, cy)
         counts = joint_counts(c1, c2, cy, shape)
         return _solve_table(
             counts / counts.sum(),
