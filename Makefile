@@ -22,7 +22,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check pidkit tests benchmarks
 
-$(STAMP): pyproject.toml requirements-dev.txt CMakeLists.txt
+$(STAMP): pyproject.toml requirements-dev.txt CMakeLists.txt $(wildcard pidkit/kernels/*.cpp pidkit/kernels/*.hpp)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .

@@ -109,7 +109,7 @@ def solve_cvxpy(
             problem.solve(solver=getattr(cp, const), verbose=verbose, **opts(tol))
     except cp.error.SolverError as exc:
         raise SolverError(
-            f"cvxpy/{const} failed on a {n1}x{n2}x{ny} table ({prob.n_cells} support cells): {exc}. "
+            f"cvxpy/{const} failed on a {n1}x{n2}x{ny} table ({prob.n_cells} support cells): {str(exc).rstrip('.')}. "
             "Try another solver (solver='clarabel', 'ecos' or 'scs') or solver='auto'."
         ) from exc
     elapsed = time.perf_counter() - t0
