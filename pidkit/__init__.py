@@ -14,7 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 from . import exceptions, info, synthetic
 from .api import estimate
 from .discretize import DiscretizationSummary, Discretizer
-from .estimators import available_estimators, decompose, register_estimator
+from .estimators import PIDBatchResult, available_estimators, decompose, decompose_many, register_estimator
 from .result import Diagnostics, PIDResult
 
 try:
@@ -25,6 +25,8 @@ except PackageNotFoundError:  # running from a source tree that was not installe
 __all__ = [
     "estimate",
     "decompose",
+    "decompose_many",
+    "PIDBatchResult",
     "Discretizer",
     "DiscretizationSummary",
     "PIDResult",

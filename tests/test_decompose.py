@@ -28,7 +28,7 @@ def check_identities(res, p, *, tol=1e-6):
         assert getattr(res, a) >= -1e-7, (a, getattr(res, a))
 
 
-@pytest.mark.parametrize("solver", ["clarabel", "ecos", "scs"])
+@pytest.mark.parametrize("solver", ["native", "clarabel", "ecos", "scs"])
 @pytest.mark.parametrize("name", GATE_NAMES)
 def test_gates_exact_values(name, solver):
     p = gate_pmf(name)
@@ -61,11 +61,15 @@ def test_units_nats():
 @given(p=pmfs())
 def test_random_pmfs_identities_and_symmetries(p):
     original = p.copy()
-    res = pid.decompose(p)
+    with warnings.catch_warnings():
+        # hypothesis also draws pathological tables (entries ~1e-11 beside ~1); there the solver
+        # may stop above its 1e-8 target and warns, but its certificate must still be <= 1e-6
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        res = pid.decompose(p)
+        sw = pid.decompose(p.transpose(1, 0, 2).copy())
     assert np.array_equal(p, original), "input modified"
     check_identities(res, p)
     # X1 <-> X2 swaps U1 <-> U2
-    sw = pid.decompose(p.transpose(1, 0, 2).copy())
     assert sw.U1 == pytest.approx(res.U2, abs=1e-6)
     assert sw.U2 == pytest.approx(res.U1, abs=1e-6)
     assert sw.R == pytest.approx(res.R, abs=1e-6)
@@ -73,11 +77,14 @@ def test_random_pmfs_identities_and_symmetries(p):
     # relabeling the states of every variable changes nothing
     rng = np.random.default_rng(int(p.size))
     perm = p[rng.permutation(p.shape[0])][:, rng.permutation(p.shape[1])][:, :, rng.permutation(p.shape[2])]
-    rl = pid.decompose(perm)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        rl = pid.decompose(perm)
     for a in ATOMS:
         assert getattr(rl, a) == pytest.approx(getattr(res, a), abs=1e-6)
     assert res.diagnostics.max_marginal_violation <= 1e-12
-    assert res.diagnostics.duality_gap <= 1e-6
+    for r in (res, sw, rl):
+        assert 0 <= r.diagnostics.duality_gap <= 1e-6
 
 
 @settings(max_examples=40, deadline=None)
@@ -168,7 +175,7 @@ def test_normalize_flag_accepts_unnormalized_floats():
 
 
 def test_unknown_solver_and_units():
-    with pytest.raises(ParameterError, match="solver must be one of"):
+    with pytest.raises(ParameterError, match="solver must be one of \\['auto', 'native', 'clarabel'"):
         pid.decompose(gate_pmf("xor"), solver="mosek")
     with pytest.raises(ParameterError, match="units must be one of"):
         pid.decompose(gate_pmf("xor"), units="bans")
@@ -188,7 +195,7 @@ def test_solver_failure_is_reported(monkeypatch):
     monkeypatch.setattr(cp.Problem, "solve", fake_solve)
     monkeypatch.setattr(cp.Problem, "status", property(lambda self: cp.INFEASIBLE_INACCURATE))
     with pytest.raises(SolverError, match="returned status 'infeasible_inaccurate'.*Try solver="):
-        pid.decompose(gate_pmf("and"))
+        pid.decompose(gate_pmf("and"), solver="clarabel")
 
 
 def test_no_warnings_on_clean_solve():

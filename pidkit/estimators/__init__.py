@@ -7,6 +7,15 @@ table exactly. New estimators register themselves with
 """
 
 from .exact import ExactEstimator, decompose
+from .many import PIDBatchResult, decompose_many
 from .registry import available_estimators, get_estimator, register_estimator
 
-__all__ = ["ExactEstimator", "decompose", "available_estimators", "get_estimator", "register_estimator"]
+__all__ = [
+    "ExactEstimator",
+    "decompose",
+    "decompose_many",
+    "PIDBatchResult",
+    "available_estimators",
+    "get_estimator",
+    "register_estimator",
+]

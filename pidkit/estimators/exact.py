@@ -12,28 +12,35 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_option, check_positive_float, check_units
-from ..exceptions import ConvergenceWarning, TableTooLargeError
+from .._validation import check_option, check_positive_float, check_positive_int, check_units
+from ..exceptions import ConvergenceWarning, PIDKitError, TableTooLargeError
 from ..result import Diagnostics, PIDResult
 from ._problem import BROJAProblem, check_pmf
 from .cvxpy_backend import CVXPY_SOLVERS, solve_cvxpy
+from .native_backend import solve_native
 from .registry import register_estimator
 
-__all__ = ["decompose", "ExactEstimator", "SOLVERS", "DEFAULT_TOL"]
+__all__ = ["decompose", "ExactEstimator", "SOLVERS", "DEFAULT_TOL", "DEFAULT_MAX_ITER"]
 
-SOLVERS = ("auto", *CVXPY_SOLVERS)
-#: default target for the certified duality gap (bits) per backend; the cvxpy solvers stop on
-#: their own relative criteria, which on 100x100x10 tables certify about 1e-7 bits.
-DEFAULT_TOL = {"clarabel": 1e-6, "ecos": 1e-6, "scs": 1e-5}
+SOLVERS = ("auto", "native", *CVXPY_SOLVERS)
+#: default target for the certified duality gap (bits) per backend. The native solver stops on the
+#: certificate itself; the cvxpy solvers stop on their own relative criteria, which on
+#: 50x50x10 tables certify about 1e-8 bits (benchmarks/bench_exact.py).
+DEFAULT_TOL = {"native": 1e-8, "clarabel": 1e-6, "ecos": 1e-6, "scs": 1e-5}
+#: iteration budget of the native interior-point solver (typical solves need 5-30).
+DEFAULT_MAX_ITER = 200
 #: tolerance (nats) handed to each cvxpy solver; tighter makes SCS impractically slow.
 _SOLVER_TOL = {"clarabel": 1e-10, "ecos": 1e-10, "scs": 1e-8}
 #: support cells above which the cvxpy backend is refused (its memory grows ~1 kB per cell).
 MAX_CVXPY_CELLS = 2_000_000
+#: with solver="auto", tables up to this many support cells get a Clarabel second opinion when
+#: the native solver misses its target (Clarabel needs ~1 s at 20x20x10 = 4,000 cells)
+AUTO_SECOND_OPINION_CELLS = 20_000
 
 
 def _resolve_solver(solver: str) -> str:
     check_option("solver", solver, SOLVERS)
-    return "clarabel" if solver == "auto" else solver
+    return "native" if solver == "auto" else solver
 
 
 def decompose(
@@ -42,6 +49,7 @@ def decompose(
     units: str = "bits",
     solver: str = "auto",
     tol: float | None = None,
+    max_iter: int | None = None,
     normalize: bool = False,
     verbose: bool = False,
 ) -> PIDResult:
@@ -60,12 +68,17 @@ def decompose(
     p : array of shape (|X1|, |X2|, |Y|)
         Joint probabilities, or non-negative integer counts (normalized automatically).
     units : {"bits", "nats"}
-    solver : {"auto", "clarabel", "ecos", "scs"}
-        Backend. ``"auto"`` picks the most accurate available (currently cvxpy + Clarabel).
+    solver : {"auto", "native", "clarabel", "ecos", "scs"}
+        Backend. ``"native"`` (what ``"auto"`` picks) is pidkit's interior-point solver on the
+        compiled kernel (:mod:`pidkit.kernels`); ``"clarabel"``, ``"ecos"`` and ``"scs"`` state the
+        program in cvxpy and hand it to that conic solver.
     tol : float, optional
         Target for the certified duality gap, in ``units``. Every atom is within the reported
         gap of its exact value. A solve that ends above ``tol`` warns (:class:`ConvergenceWarning`)
-        with the gap it reached. Defaults: 1e-6 bits for Clarabel and ECOS, 1e-5 for SCS.
+        with the gap it reached. Defaults: 1e-8 bits for the native solver, 1e-6 bits for
+        Clarabel and ECOS, 1e-5 for SCS.
+    max_iter : int, optional
+        Iteration budget of the native solver (default 200); the cvxpy solvers use their own.
     normalize : bool
         Rescale a floating table that does not sum to 1 instead of raising.
     verbose : bool
@@ -98,7 +111,10 @@ def decompose(
     backend = _resolve_solver(solver)
     target = DEFAULT_TOL[backend] if tol is None else check_positive_float("tol", tol) * (scale / np.log(2.0))
     pmf = check_pmf(p, normalize=normalize)
-    return _solve_table(pmf, units=units, backend=backend, tol_bits=target, verbose=verbose)
+    iters = DEFAULT_MAX_ITER if max_iter is None else check_positive_int("max_iter", max_iter)
+    return _solve_table(
+        pmf, units=units, backend=backend, tol_bits=target, max_iter=iters, auto=solver == "auto", verbose=verbose
+    )
 
 
 def _solve_table(
@@ -107,6 +123,8 @@ def _solve_table(
     units: str,
     backend: str,
     tol_bits: float,
+    max_iter: int = DEFAULT_MAX_ITER,
+    auto: bool = False,
     verbose: bool = False,
     n_samples: int | None = None,
     discretization: dict | None = None,
@@ -128,22 +146,32 @@ def _solve_table(
         sol_name, status, iters, viol = "closed-form", "optimal", 0, 0.0
         elapsed = time.perf_counter() - t0
     else:
-        if prob.n_cells > MAX_CVXPY_CELLS:
-            raise TableTooLargeError(
-                f"the table has {prob.n_cells:,} support cells; the cvxpy backend handles at most "
-                f"{MAX_CVXPY_CELLS:,}. Use fewer states (lower n_bins / n_clusters in the Discretizer)."
-            )
-        sol = solve_cvxpy(prob, solver=backend, tol=_SOLVER_TOL[backend], verbose=verbose)
+        if backend == "native":
+            sol = solve_native(prob, tol=tol_bits * np.log(2.0), max_iter=max_iter)
+            if auto and sol.primal_value - sol.dual_value > tol_bits * np.log(2.0):
+                sol = _second_opinion(prob, sol, notes)
+        else:
+            if prob.n_cells > MAX_CVXPY_CELLS:
+                raise TableTooLargeError(
+                    f"the table has {prob.n_cells:,} support cells; the cvxpy backend handles at most "
+                    f"{MAX_CVXPY_CELLS:,}. Use solver='native', or fewer states (lower n_bins / n_clusters)."
+                )
+            sol = solve_cvxpy(prob, solver=backend, tol=_SOLVER_TOL[backend], verbose=verbose)
         f_value, dual = sol.primal_value, sol.dual_value
         sol_name, iters, viol, elapsed = sol.solver, sol.iterations, sol.max_marginal_violation, sol.time_s
         status = sol.status
     gap_bits = max(f_value - dual, 0.0) / np.log(2.0)
     if not gap_bits <= tol_bits:
         status = f"{status}; gap_above_tol"
+        knob = (
+            f"raise max_iter (now {max_iter}) or tol"
+            if backend == "native"
+            else "raise tol, or use solver='native' (certifies to 1e-8 bits)"
+        )
         warnings.warn(
-            f"{sol_name} stopped with a certified duality gap of {gap_bits:.2e} bits, above tol={tol_bits:.1e} "
-            "bits; every atom is still within that gap of its exact value. Raise tol to accept it, or use "
-            "solver='clarabel' (the most accurate backend).",
+            f"{sol_name} stopped after {iters} iterations with a certified duality gap of {gap_bits:.2e} bits, "
+            f"above tol={tol_bits:.1e} bits; every atom is still within that gap of its exact value. To reach "
+            f"tol, {knob}.",
             ConvergenceWarning,
             stacklevel=3,
         )
@@ -171,6 +199,29 @@ def _solve_table(
     )
 
 
+def _second_opinion(prob: BROJAProblem, native, notes: list[str]):
+    """``solver="auto"`` only: when the native solver misses its target, ask Clarabel as well.
+
+    Both results carry certificates, so the one with the smaller certified gap is kept, and a
+    note records what happened. Happens on pathological tables (probabilities ~1e-11 next to ~1).
+    """
+    if prob.n_cells > AUTO_SECOND_OPINION_CELLS:
+        return native
+    try:
+        other = solve_cvxpy(prob, solver="clarabel", tol=_SOLVER_TOL["clarabel"])
+    except PIDKitError:
+        return native
+    gap_native = (native.primal_value - native.dual_value) / np.log(2.0)
+    gap_other = (other.primal_value - other.dual_value) / np.log(2.0)
+    if gap_other < gap_native:
+        notes.append(
+            f"solver='auto': the native solver stopped at a certified gap of {gap_native:.1e} bits; "
+            f"{other.solver} certified {gap_other:.1e} bits and its result is reported"
+        )
+        return other
+    return native
+
+
 def _pruning_notes(prob: BROJAProblem) -> list[str]:
     notes = []
     for name, kept, full in zip(("x1", "x2", "y"), prob.kept, prob.original_shape, strict=False):
@@ -188,18 +239,28 @@ class ExactEstimator:
 
     Parameters
     ----------
-    solver : {"auto", "clarabel", "ecos", "scs"}
+    solver : {"auto", "native", "clarabel", "ecos", "scs"}
     tol : float, optional
         Target certified duality gap in the result's units (see :func:`decompose`).
+    max_iter : int, optional
+        Iteration budget of the native solver.
     max_table_bytes : int
         Refuse joint tables whose dense float64 form would exceed this many bytes (default 2 GiB).
     """
 
     name = "cvx"
 
-    def __init__(self, *, solver: str = "auto", tol: float | None = None, max_table_bytes: int = 2 * 1024**3):
+    def __init__(
+        self,
+        *,
+        solver: str = "auto",
+        tol: float | None = None,
+        max_iter: int | None = None,
+        max_table_bytes: int = 2 * 1024**3,
+    ):
         self.solver = solver
         self.tol = tol
+        self.max_iter = max_iter
         self.max_table_bytes = max_table_bytes
 
     def estimate(self, x1, x2, y, *, discretizer, units: str, random_state=None) -> PIDResult:
@@ -224,6 +285,8 @@ class ExactEstimator:
             units=units,
             backend=backend,
             tol_bits=tol_bits,
+            max_iter=DEFAULT_MAX_ITER if self.max_iter is None else check_positive_int("max_iter", self.max_iter),
+            auto=self.solver == "auto",
             n_samples=int(len(cy)),
             discretization=summary.to_dict(),
             estimator=self.name,
