@@ -1,16 +1,19 @@
-"""Benchmark of the exact decomposition: time, certified gap and marginal error per solver.
+"""Benchmark of the exact decomposition: the native solver against cvxpy, in the same run.
 
-Decomposes Dirichlet(1) pmfs of growing size and a sparse empirical table (20,000 samples drawn
-into 100x100x10 cells) with every backend, each solve in its own process so that a per-solve time
-cap (``--max-seconds``) can stop it and its peak memory can be read.
+Decomposes Dirichlet(1) pmfs of growing size and sparse empirical tables with the native
+interior-point solver and with the cvxpy backends (Clarabel, ECOS), each solve in its own process
+so that a per-solve time cap (``--max-seconds``, default 300 s) can stop it and its peak memory
+can be read. The large tables (300x300x10, 1000x1000x10 dense, 500x500x20 sparse empirical) run
+with the native solver only. Finally ``decompose_many`` on 100,000 random 2x2x2 pmfs, and the
+per-call time of the gates.
 
-    python benchmarks/bench_exact.py                 # all sizes, all solvers, 300 s cap per solve
-    python benchmarks/bench_exact.py --quick         # sizes up to 20x20x10
-    python benchmarks/bench_exact.py --solvers clarabel ecos --json out.json
+    python benchmarks/bench_exact.py                 # everything (~15 min, mostly the cvxpy baselines)
+    python benchmarks/bench_exact.py --quick         # sizes up to 20x20x10, no large tables
+    python benchmarks/bench_exact.py --solvers native clarabel --json out.json
 
-Columns: wall time of the solve (s), certified duality gap (bits), max marginal violation of the
-returned (rounded) q, peak resident memory of the solving process (MiB), and the largest atom
-difference to the first solver in the list that finished on the same table.
+Columns: wall time of the solve (s), ratio = baseline time / native time on the same table,
+certified duality gap (bits), max marginal violation of the returned (rounded) q, peak resident
+memory of the solving process (MiB), largest atom difference to the native solver's atoms.
 """
 
 from __future__ import annotations
@@ -26,17 +29,29 @@ import numpy as np
 
 SIZES = [(2, 2, 2), (10, 10, 5), (20, 20, 10), (50, 50, 10), (100, 100, 10)]
 QUICK_SIZES = SIZES[:3]
+LARGE_SIZES = [(300, 300, 10), (1000, 1000, 10)]
 
 
-def make_tables(sizes, seed: int) -> list[tuple[str, np.ndarray]]:
+def empirical(rng, shape, n_samples):
+    """Counts of ``n_samples`` draws from a peaked random pmf: a sparse empirical table."""
+    p = rng.dirichlet(np.full(int(np.prod(shape)), 0.05)).reshape(shape)
+    flat = rng.choice(p.size, size=n_samples, p=p.ravel())
+    return np.bincount(flat, minlength=p.size).reshape(shape)
+
+
+def make_tables(sizes, seed: int, large: bool) -> list[tuple[str, np.ndarray, bool]]:
+    """(name, table, baselines?) triples."""
     rng = np.random.default_rng(seed)
-    tables = [(f"dirichlet {'x'.join(map(str, s))}", rng.dirichlet(np.ones(int(np.prod(s)))).reshape(s)) for s in sizes]
+    def dirichlet(shape):
+        return rng.dirichlet(np.ones(int(np.prod(shape)))).reshape(shape)
+
+    tables = [(f"dirichlet {'x'.join(map(str, s))}", dirichlet(s), True) for s in sizes]
     if (100, 100, 10) in sizes:
-        # sparse empirical table: 20,000 samples of a peaked random pmf
-        p = rng.dirichlet(np.full(100 * 100 * 10, 0.05)).reshape(100, 100, 10)
-        flat = rng.choice(p.size, size=20_000, p=p.ravel())
-        counts = np.bincount(flat, minlength=p.size).reshape(p.shape)
-        tables.append(("empirical 100x100x10 (20k samples)", counts))
+        tables.append(("empirical 100x100x10 (20k samples)", empirical(rng, (100, 100, 10), 20_000), True))
+    if large:
+        for s in LARGE_SIZES:
+            tables.append((f"dirichlet {'x'.join(map(str, s))}", dirichlet(s), False))
+        tables.append(("empirical 500x500x20 (200k samples)", empirical(rng, (500, 500, 20), 200_000), False))
     return tables
 
 
@@ -80,10 +95,37 @@ def run_one(p, solver, max_seconds):
     return queue.get() if not queue.empty() else {"error": f"process exited with code {proc.exitcode}"}
 
 
+def gates_and_batches(rows) -> None:
+    """Per-call time of the gates, and decompose_many on 100,000 random 2x2x2 pmfs."""
+    import pidkit as pid
+    from pidkit.synthetic import gate_pmf
+
+    print()
+    for gate in ("and", "xor", "sum", "copy"):
+        p = gate_pmf(gate)
+        pid.decompose(p)
+        reps = 200
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            pid.decompose(p)
+        per_call = (time.perf_counter() - t0) / reps
+        rows.append({"table": f"gate {gate}", "solver": "native", "time_s": per_call})
+        print(f"gate {gate:<5} decompose: {per_call * 1e3:.3f} ms per call (mean of {reps})")
+    ps = np.random.default_rng(1).dirichlet(np.ones(8), size=100_000).reshape(100_000, 2, 2, 2)
+    t0 = time.perf_counter()
+    batch = pid.decompose_many(ps)
+    elapsed = time.perf_counter() - t0
+    rows.append({"table": "decompose_many 100000 x 2x2x2", "solver": "native", "time_s": elapsed})
+    print(
+        f"decompose_many, 100,000 random 2x2x2 pmfs: {elapsed:.2f} s, max gap {batch.duality_gap.max():.1e} bits, "
+        f"all converged: {bool(batch.converged.all())}"
+    )
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="only sizes up to 20x20x10")
-    ap.add_argument("--solvers", nargs="+", default=["clarabel", "ecos", "scs"])
+    ap.add_argument("--solvers", nargs="+", default=["native", "clarabel", "ecos"], help="first one is the reference")
     ap.add_argument("--max-seconds", type=float, default=300.0, help="cap per solve (default 300)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", help="also write the results to this file")
@@ -95,30 +137,36 @@ def main(argv=None) -> int:
 
     for solver in args.solvers:
         pid.decompose(gate_pmf("and"), solver=solver)
-    tables = make_tables(QUICK_SIZES if args.quick else SIZES, args.seed)
+    tables = make_tables(QUICK_SIZES if args.quick else SIZES, args.seed, large=not args.quick)
     rows = []
-    head = f"{'table':<36}{'solver':<10}{'time s':>10}{'gap bits':>11}{'marg err':>11}{'peak MiB':>10}{'max|Δatom|':>12}"
+    head = (
+        f"{'table':<36}{'solver':<10}{'time s':>10}{'ratio':>9}{'gap bits':>11}{'marg err':>11}"
+        f"{'peak MiB':>10}{'max|Δatom|':>12}"
+    )
     print(head)
     print("-" * len(head))
-    for name, p in tables:
+    for name, p, with_baselines in tables:
         ref = None
-        for solver in args.solvers:
+        for solver in args.solvers if with_baselines else args.solvers[:1]:
             r = run_one(p, solver, args.max_seconds)
             r.update(table=name, solver=solver)
             rows.append(r)
             if "error" in r:
-                print(f"{name:<36}{solver:<10}  {r['error']}")
+                print(f"{name:<36}{solver:<10}  {r['error']}", flush=True)
                 continue
             if ref is None:
-                ref = r["atoms"]
-                delta = "ref"
+                ref = r
+                delta, ratio = "ref", "1"
             else:
-                delta = f"{max(abs(r['atoms'][a] - ref[a]) for a in ref):.1e}"
+                delta = f"{max(abs(r['atoms'][a] - ref['atoms'][a]) for a in ref['atoms']):.1e}"
+                ratio = f"{r['time_s'] / ref['time_s']:.0f}x"
+                r["ratio_vs_ref"] = r["time_s"] / ref["time_s"]
             print(
-                f"{name:<36}{solver:<10}{r['time_s']:10.3f}{r['gap_bits']:11.1e}"
+                f"{name:<36}{solver:<10}{r['time_s']:10.3f}{ratio:>9}{r['gap_bits']:11.1e}"
                 f"{r['marginal_violation']:11.1e}{r['peak_mib']:10.0f}{delta:>12}",
                 flush=True,
             )
+    gates_and_batches(rows)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(rows, fh, indent=1)

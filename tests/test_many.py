@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+from conftest import random_pmf
+
+import pidkit as pid
+from pidkit.exceptions import InvalidPMFError, ParameterError
+
+
+def test_matches_decompose_per_table():
+    rng = np.random.default_rng(0)
+    ps = np.stack([random_pmf(rng, (3, 3, 2), sparsity=0.3 * (i % 3)) for i in range(40)])
+    batch = pid.decompose_many(ps)
+    assert len(batch) == 40 and batch.converged.all()
+    assert (batch.duality_gap >= 0).all() and (batch.duality_gap <= 1e-8).all()
+    for i, p in enumerate(ps):
+        one = pid.decompose(p)
+        for atom in ("R", "U1", "U2", "S", "total", "I1", "I2"):
+            assert getattr(batch, atom)[i] == pytest.approx(getattr(one, atom), abs=1e-7)
+
+
+def test_identities_hold_elementwise():
+    ps = np.random.default_rng(1).dirichlet(np.ones(8), size=500).reshape(500, 2, 2, 2)
+    b = pid.decompose_many(ps)
+    np.testing.assert_allclose(b.R + b.U1, b.I1, atol=1e-12)
+    np.testing.assert_allclose(b.R + b.U2, b.I2, atol=1e-12)
+    np.testing.assert_allclose(b.R + b.U1 + b.U2 + b.S, b.total, atol=1e-12)
+    assert (np.stack([b.R, b.U1, b.U2, b.S]) >= -1e-7).all()
+
+
+def test_gates_and_degenerate_tables():
+    from pidkit.synthetic import GATE_ATOMS, gate_pmf
+
+    names = ["xor", "and", "or", "rdn", "unq"]
+    ps = np.stack([gate_pmf(n) for n in names])
+    const = np.zeros((1, 2, 2, 2))
+    const[0, :, :, 0] = 0.25  # a single label
+    b = pid.decompose_many(np.concatenate([ps, const]))
+    for i, n in enumerate(names):
+        for atom, v in GATE_ATOMS[n].items():
+            assert getattr(b, atom)[i] == pytest.approx(v, abs=1e-7)
+    assert all(abs(getattr(b, a)[-1]) < 1e-12 for a in ("R", "U1", "U2", "S"))
+
+
+def test_counts_units_and_errors():
+    ps = np.random.default_rng(2).dirichlet(np.ones(8), size=5).reshape(5, 2, 2, 2)
+    counts = np.round(ps * 1000)
+    b_counts = pid.decompose_many(counts)
+    assert b_counts.converged.all()
+    nats = pid.decompose_many(ps, units="nats")
+    bits = pid.decompose_many(ps)
+    np.testing.assert_allclose(nats.S, bits.S * np.log(2), atol=1e-9)
+    with pytest.raises(InvalidPMFError, match="shape \\(B, \\|X1\\|, \\|X2\\|, \\|Y\\|\\)"):
+        pid.decompose_many(ps[0])
+    with pytest.raises(InvalidPMFError, match="table 1 sums to"):
+        pid.decompose_many(np.stack([ps[0], ps[1] * 0.5]))
+    assert pid.decompose_many(np.stack([ps[0], ps[1] * 0.5]), normalize=True).converged.all()
+    bad = ps.copy()
+    bad[3, 0, 0, 0] = np.nan
+    with pytest.raises(InvalidPMFError, match="tables \\[3\\] contain NaN"):
+        pid.decompose_many(bad)
+    with pytest.raises(ParameterError, match="tol must be"):
+        pid.decompose_many(ps, tol=0)
