@@ -16,6 +16,7 @@ imports, else the twin with a one-time :class:`~pidkit.exceptions.PIDKitWarning`
 
 from __future__ import annotations
 
+import importlib
 import os
 import warnings
 from types import ModuleType
@@ -31,8 +32,8 @@ _native: ModuleType | None = None
 _native_error: str | None = None
 _warned = False
 
-try:
-    from . import _native  # type: ignore[no-redef]
+try:  # importlib, not "from . import": the module attribute _native (None) would shadow the submodule
+    _native = importlib.import_module(f"{__name__}._native")
 except ImportError as exc:  # pragma: no cover - depends on the build
     _native = None
     _native_error = str(exc)
