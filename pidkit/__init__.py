@@ -11,7 +11,7 @@ Main entry points: :func:`estimate` (samples), :func:`decompose` (a joint table)
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import exceptions, info, synthetic
+from . import bounds, exceptions, info, synthetic
 from .api import estimate
 from .discretize import DiscretizationSummary, Discretizer
 from .estimators import PIDBatchResult, available_estimators, decompose, decompose_many, register_estimator
@@ -34,6 +34,7 @@ __all__ = [
     "available_estimators",
     "register_estimator",
     "info",
+    "bounds",
     "synthetic",
     "exceptions",
     "__version__",
