@@ -35,7 +35,7 @@ def pair_major_support(p: np.ndarray):
     )
 
 
-def trivial_objective(p: np.ndarray, support=None) -> float | None:
+def trivial_objective(p: np.ndarray) -> float | None:
     """``f(p)`` (nats) when the feasible set holds only ``p`` (one label, or one state of x1 or x2
     with mass), else ``None``."""
     n_y = int(np.count_nonzero(p.sum(axis=(0, 1)) > 0))
