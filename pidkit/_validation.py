@@ -14,6 +14,7 @@ import numpy as np
 
 from .exceptions import (
     EmptyInputError,
+    InvalidPMFError,
     LengthMismatchError,
     NonFiniteInputError,
     ParameterError,
@@ -185,3 +186,50 @@ def check_same_length(**arrays: np.ndarray) -> int:
             "Pass aligned arrays (row i of each input describes the same sample)."
         )
     return next(iter(lengths.values()))
+
+
+def check_prob_table(
+    p: Any,
+    *,
+    name: str,
+    ndim: int,
+    ndim_message: str,
+    ndim_error: type[Exception] = InvalidPMFError,
+    sum_tol: float = 1e-9,
+    sum_fix: str = "Pass normalize=True to rescale it.",
+    normalize: bool = False,
+) -> tuple[np.ndarray, float, bool]:
+    """Validate a table of probabilities or counts; return ``(pmf, total, is_counts)``.
+
+    ``pmf`` is a float64 copy divided by its total (the input is never modified). Tables of
+    non-negative integers summing to more than 1 are counts; a floating table must sum to 1 within
+    ``sum_tol`` unless ``normalize``. ``ndim_message`` is appended to the error for a wrong rank.
+    """
+    arr = np.asarray(p)
+    if arr.dtype.kind not in "biuf":
+        raise InvalidPMFError(f"{name} must be a numeric table of probabilities or counts; got dtype {arr.dtype}.")
+    if arr.ndim != ndim:
+        raise ndim_error(f"{name} must be a {ndim}-D table; got {arr.ndim}-D shape {arr.shape}. {ndim_message}")
+    if arr.size == 0:
+        raise InvalidPMFError(f"{name} is empty (shape {arr.shape}); every axis needs at least one state.")
+    arr = arr.astype(np.float64, copy=True)
+    if not np.isfinite(arr).all():
+        raise InvalidPMFError(
+            f"{name} contains {int((~np.isfinite(arr)).sum())} NaN or infinite entries; expected finite "
+            "probabilities or counts. Remove or impute them first."
+        )
+    if (arr < 0).any():
+        raise InvalidPMFError(
+            f"{name} has {int((arr < 0).sum())} negative entries (min {arr.min():.3g}); probabilities and "
+            "counts must be >= 0."
+        )
+    total = float(arr.sum())
+    if total <= 0:
+        raise InvalidPMFError(f"{name} sums to {total}; expected a positive total (a pmf or counts).")
+    is_counts = bool(np.all(arr == np.round(arr))) and total > 1.0 + 1e-9
+    if not (normalize or is_counts) and abs(total - 1.0) > sum_tol:
+        raise InvalidPMFError(
+            f"{name} sums to {total!r}, not 1 (tolerance {sum_tol:g}); expected a pmf or a table of integer "
+            f"counts. {sum_fix}"
+        )
+    return arr / total, total, is_counts

@@ -26,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from ..exceptions import InputError, InvalidPMFError, ShapeError
+from .._validation import check_prob_table
+from ..exceptions import InputError, ShapeError
 
 __all__ = [
     "InconsistentMarginalsError",
@@ -83,41 +84,16 @@ class Inconsistency:
 
 def _check_table(t: Any, name: str) -> tuple[np.ndarray, float, bool]:
     a, b = _AXES[name]
-    arr = np.asarray(t)
-    if arr.dtype.kind not in "biuf":
-        raise InvalidPMFError(
-            f"{name} must be a numeric table of probabilities or counts; got dtype {arr.dtype}. "
-            f"Pass an array of shape (|{a.upper()}|, |{b.upper()}|)."
-        )
-    if arr.ndim != 2:
-        raise ShapeError(
-            f"{name} must be a 2-D table of shape (|{a.upper()}|, |{b.upper()}|) indexed [{a}, {b}]; got "
-            f"{arr.ndim}-D shape {arr.shape}. For a full joint table p[x1, x2, y] use e.g. "
-            "p.sum(axis=1) for p_x1y, p.sum(axis=0) for p_x2y and p.sum(axis=2) for p_x1x2."
-        )
-    if arr.size == 0:
-        raise InvalidPMFError(f"{name} is empty (shape {arr.shape}); every axis needs at least one state.")
-    arr = arr.astype(np.float64, copy=True)
-    if not np.isfinite(arr).all():
-        raise InvalidPMFError(
-            f"{name} contains {int((~np.isfinite(arr)).sum())} NaN or infinite entries; expected finite "
-            "probabilities or counts. Remove or impute them before computing bounds."
-        )
-    if (arr < 0).any():
-        raise InvalidPMFError(
-            f"{name} has {int((arr < 0).sum())} negative entries (min {arr.min():.3g}); expected "
-            "probabilities or counts >= 0."
-        )
-    total = float(arr.sum())
-    if total <= 0:
-        raise InvalidPMFError(f"{name} sums to {total}; expected a positive total (a pmf or a count table).")
-    is_counts = bool(np.all(arr == np.round(arr))) and total > 1.0 + 1e-9
-    if not is_counts and abs(total - 1.0) > 1e-6:
-        raise InvalidPMFError(
-            f"{name} sums to {total!r}; expected a pmf (sum 1 within 1e-6) or a table of integer counts. "
-            f"Divide it by its sum if it holds unnormalized probabilities."
-        )
-    return arr / total, total, is_counts
+    return check_prob_table(
+        t,
+        name=name,
+        ndim=2,
+        ndim_message=f"Expected shape (|{a.upper()}|, |{b.upper()}|) indexed [{a}, {b}]; for a full joint table "
+        "p[x1, x2, y] use p.sum(axis=1) for p_x1y, p.sum(axis=0) for p_x2y and p.sum(axis=2) for p_x1x2.",
+        ndim_error=ShapeError,
+        sum_tol=1e-6,
+        sum_fix="Divide it by its sum if it holds unnormalized probabilities.",
+    )
 
 
 def check_tables(p_x1y: Any, p_x2y: Any, p_x1x2: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

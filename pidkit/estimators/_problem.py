@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..exceptions import InvalidPMFError
+from .._validation import check_prob_table
 
 __all__ = ["BROJAProblem", "check_pmf"]
 
@@ -52,40 +52,16 @@ def check_pmf(p, *, normalize: bool = False, name: str = "p") -> np.ndarray:
     Tables of non-negative integers (counts) are normalized automatically; a floating table must
     sum to 1 within 1e-9 unless ``normalize=True``. The input is never modified.
     """
-    arr = np.asarray(p)
-    if arr.dtype.kind not in "biuf":
-        raise InvalidPMFError(
-            f"{name} must be a numeric array of probabilities or counts; got dtype {arr.dtype}."
-        )
-    if arr.ndim != 3:
-        raise InvalidPMFError(
-            f"{name} must be a 3-D joint table of shape (|X1|, |X2|, |Y|); got {arr.ndim}-D shape {arr.shape}. "
-            "Build one with np.histogramdd or pidkit.discretize.joint_counts, or for a batch of tables "
-            "use pidkit.decompose_many."
-        )
-    if arr.size == 0:
-        raise InvalidPMFError(f"{name} is empty (shape {arr.shape}); every axis needs at least one state.")
-    arr = arr.astype(np.float64, copy=True)
-    if not np.isfinite(arr).all():
-        raise InvalidPMFError(
-            f"{name} contains {int((~np.isfinite(arr)).sum())} NaN or infinite entries; expected finite "
-            "probabilities or counts."
-        )
-    if (arr < 0).any():
-        raise InvalidPMFError(
-            f"{name} has {int((arr < 0).sum())} negative entries (min {arr.min():.3g}); probabilities and "
-            "counts must be >= 0."
-        )
-    total = arr.sum()
-    if total <= 0:
-        raise InvalidPMFError(f"{name} sums to {total}; expected a positive total (a pmf or counts).")
-    is_counts = bool(np.all(arr == np.round(arr))) and total > 1.0 + PMF_SUM_TOL
-    if not (normalize or is_counts) and abs(total - 1.0) > PMF_SUM_TOL:
-        raise InvalidPMFError(
-            f"{name} sums to {float(total)!r}, not 1 (tolerance {PMF_SUM_TOL:g}); expected a pmf or a table of integer "
-            "counts. Pass normalize=True to rescale it."
-        )
-    return arr / total
+    pmf, _, _ = check_prob_table(
+        p,
+        name=name,
+        ndim=3,
+        ndim_message="Expected a joint table of shape (|X1|, |X2|, |Y|): build one with np.histogramdd or "
+        "pidkit.discretize.joint_counts, or for a batch of tables use pidkit.decompose_many.",
+        sum_tol=PMF_SUM_TOL,
+        normalize=normalize,
+    )
+    return pmf
 
 
 def _h(v: np.ndarray) -> float:
