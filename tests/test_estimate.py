@@ -169,3 +169,13 @@ def test_unknown_estimator_and_option():
         pid.estimate([0, 1], [0, 1], [0, 1], n_iter=3)
     with pytest.raises(ParameterError, match="units"):
         pid.estimate([0, 1], [0, 1], [0, 1], units="bytes")
+
+
+def test_bad_solver_options_are_rejected_before_discretizing():
+    x1, x2, y = sample_gate("xor", 200, random_state=0)
+    with pytest.raises(ParameterError, match="max_iter must be an integer >= 1"):
+        pid.estimate(x1, x2, y, max_iter=0)
+    with pytest.raises(ParameterError, match="max_table_bytes must be an integer >= 1"):
+        pid.estimate(x1, x2, y, max_table_bytes=-5)
+    with pytest.raises(ParameterError, match="tol must be a finite number > 0"):
+        pid.estimate(x1, x2, y, tol=float("nan"))

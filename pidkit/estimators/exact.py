@@ -43,6 +43,18 @@ def _resolve_solver(solver: str) -> str:
     return "native" if solver == "auto" else solver
 
 
+def _solver_settings(solver: str, tol: float | None, max_iter: int | None, units: str) -> tuple[str, float, int]:
+    """Validate the solver options shared by :func:`decompose` and the ``"cvx"`` estimator.
+
+    Returns the backend, the target gap in bits and the native iteration budget.
+    """
+    scale = check_units(units)
+    backend = _resolve_solver(solver)
+    tol_bits = DEFAULT_TOL[backend] if tol is None else check_positive_float("tol", tol) * scale / np.log(2.0)
+    iters = DEFAULT_MAX_ITER if max_iter is None else check_positive_int("max_iter", max_iter)
+    return backend, tol_bits, iters
+
+
 def decompose(
     p: Any,
     *,
@@ -107,11 +119,8 @@ def decompose(
     >>> round(pid.decompose(p).S, 6)
     1.0
     """
-    scale = check_units(units)
-    backend = _resolve_solver(solver)
-    target = DEFAULT_TOL[backend] if tol is None else check_positive_float("tol", tol) * (scale / np.log(2.0))
+    backend, target, iters = _solver_settings(solver, tol, max_iter, units)
     pmf = check_pmf(p, normalize=normalize)
-    iters = DEFAULT_MAX_ITER if max_iter is None else check_positive_int("max_iter", max_iter)
     return _solve_table(
         pmf, units=units, backend=backend, tol_bits=target, max_iter=iters, auto=solver == "auto", verbose=verbose
     )
@@ -266,11 +275,8 @@ class ExactEstimator:
     def estimate(self, x1, x2, y, *, discretizer, units: str, random_state=None) -> PIDResult:
         from ..discretize import joint_counts
 
-        scale = check_units(units)
-        backend = _resolve_solver(self.solver)
-        tol_bits = DEFAULT_TOL[backend]
-        if self.tol is not None:
-            tol_bits = check_positive_float("tol", self.tol) * scale / np.log(2.0)
+        backend, tol_bits, iters = _solver_settings(self.solver, self.tol, self.max_iter, units)
+        max_bytes = check_positive_int("max_table_bytes", self.max_table_bytes)
         if getattr(discretizer, "n_states_", None) is None:
             c1, c2, cy = discretizer.fit_transform(x1, x2, y)
             summary = discretizer.summary_
@@ -278,14 +284,14 @@ class ExactEstimator:
             c1, c2, cy = discretizer.transform(x1, x2, y)
             summary = discretizer.summarize(c1, c2, cy)
         shape = (discretizer.n_states_["x1"], discretizer.n_states_["x2"], discretizer.n_states_["y"])
-        check_table_size(shape, self.max_table_bytes)
+        check_table_size(shape, max_bytes)
         counts = joint_counts(c1, c2, cy, shape)
         return _solve_table(
             counts / counts.sum(),
             units=units,
             backend=backend,
             tol_bits=tol_bits,
-            max_iter=DEFAULT_MAX_ITER if self.max_iter is None else check_positive_int("max_iter", self.max_iter),
+            max_iter=iters,
             auto=self.solver == "auto",
             n_samples=int(len(cy)),
             discretization=summary.to_dict(),

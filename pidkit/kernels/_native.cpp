@@ -294,7 +294,6 @@ struct Solver {
     // Newton factorization
     std::vector<double> LA;          // nA * ny * ny (row-major lower blocks)
     std::vector<double> S;           // NS * NS column-major lower
-    std::vector<char> strong;        // m
     std::vector<char> okv;
     std::vector<double> coef;        // m
     // scratch (reused across iterations: the tiny tables of ipm_solve_many are allocation-bound)
@@ -498,8 +497,6 @@ struct Solver {
             }
         // every pair couples (dropping weak couplings was tried: it perturbs the small-curvature
         // directions and stalls the method)
-        strong.assign(m, 1);
-        const int64_t nstrong = m;
         // Schur complement S = H_BB(kept) - sum_u X_u^T X_u, X_u = L_u^{-1} H_AB[u, :]
         const double tt0 = g_debug > 1 ? now_s() : 0.0;
         S.assign((size_t)NS * NS, 0.0);
@@ -518,7 +515,7 @@ struct Solver {
             }
         }
         if (NS > 0) {
-            // cost model: dense syrk vs per-node outer products on the strong columns
+            // cost model: dense syrk vs per-node outer products
             std::vector<int>& ncolu = wncolu;
             ncolu.assign(nA, 0);
             double sparse_cost = 0;
@@ -526,7 +523,6 @@ struct Solver {
                 int cnt = 0;
                 for (int64_t t = P.Aptr[u]; t < P.Aptr[u + 1]; ++t) {
                     const int64_t k = P.Alist[t];
-                    if (!strong[k]) continue;
                     for (int64_t j = P.ptr[k]; j < P.ptr[k + 1]; ++j)
                         cnt += P.sidx[(size_t)P.pv[k] * ny + P.cy[j]] >= 0;
                 }
@@ -548,8 +544,8 @@ struct Solver {
             }
             const double tt2 = g_debug > 1 ? now_s() : 0.0;
             if (g_debug > 1)
-                std::fprintf(stderr, "factor NS=%d strong=%lld/%lld %s schur %.4fs chol %.4fs\n", NS, (long long)nstrong,
-                             (long long)m, sp ? "sparse" : "dense", tt1 - tt0, tt2 - tt1);
+                std::fprintf(stderr, "factor NS=%d pairs=%lld %s schur %.4fs chol %.4fs\n", NS, (long long)m,
+                             sp ? "sparse" : "dense", tt1 - tt0, tt2 - tt1);
             if (info != 0) {
                 if (g_debug) std::fprintf(stderr, "  Schur chol failed (pivot %d of %d, prox %.0e)\n", info, NS, prox);
                 return false;
@@ -575,7 +571,6 @@ struct Solver {
                 double* X0 = Xt.data() + (size_t)ul * ny * NS;
                 for (int64_t t = P.Aptr[u]; t < P.Aptr[u + 1]; ++t) {
                     const int64_t k = P.Alist[t];
-                    if (!strong[k]) continue;
                     const int v = P.pv[k];
                     const int64_t b0 = P.ptr[k], b1 = P.ptr[k + 1];
                     for (int64_t j = b0; j < b1; ++j) {
@@ -645,7 +640,6 @@ struct Solver {
                 int a = 0;
                 for (int64_t t = P.Aptr[u]; t < P.Aptr[u + 1]; ++t) {
                     const int64_t k = P.Alist[t];
-                    if (!strong[k]) continue;
                     const int v = P.pv[k];
                     const int64_t b0 = P.ptr[k], b1 = P.ptr[k + 1];
                     for (int64_t j = b0; j < b1; ++j) {
@@ -718,7 +712,6 @@ struct Solver {
             }
             for (int64_t t = P.Bptr[v]; t < P.Bptr[v + 1]; ++t) {
                 const int64_t k = P.Blist[t];
-                if (!strong[k]) continue;
                 const double* hu = h.data() + (size_t)P.pu[k] * ny;
                 const int64_t b0 = P.ptr[k], b1 = P.ptr[k + 1];
                 double ph = 0;
@@ -745,7 +738,6 @@ struct Solver {
             for (int y = 0; y < ny; ++y) t[y] = P.supp[P.offA + (size_t)u * ny + y] ? rhs[P.offA + (size_t)u * ny + y] : 0.0;
             for (int64_t tt = P.Aptr[u]; tt < P.Aptr[u + 1]; ++tt) {
                 const int64_t k = P.Alist[tt];
-                if (!strong[k]) continue;
                 const double* db = dx + P.offB + (size_t)P.pv[k] * ny;
                 const int64_t b0 = P.ptr[k], b1 = P.ptr[k + 1];
                 double pd = 0;
