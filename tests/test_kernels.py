@@ -150,3 +150,24 @@ def test_missing_extension_falls_back_once_with_warning(monkeypatch):
     monkeypatch.setenv(kernels.KERNEL_ENV, "native")
     with pytest.raises(ImportError, match="PIDKIT_KERNEL=native but the compiled extension"):
         kernels.kernel_name()
+
+
+@needs_native
+@pytest.mark.parametrize(
+    "shape, sparsity", [((60, 60, 10), 0.0), ((80, 70, 8), 0.5)], ids=["dense-60x60x10", "sparse-80x70x8"]
+)
+def test_native_mixed_precision_matches_twin(shape, sparsity):
+    """Schur complements this large are first factored in single precision (refined by PCG): the
+    certificate and the optimum must not change."""
+    p = random_pmf(np.random.default_rng(11), shape, sparsity=sparsity)
+    prob = BROJAProblem.from_pmf(check_pmf(p))
+    args, order = pair_major(prob)
+    nat = kernels.get_kernel("native").ipm_solve(*args, 1e-9, 200, 2)
+    twin = kernels.get_kernel("python").ipm_solve(*args, 1e-9, 200, 1)
+    assert nat["single_precision_factorizations"] > 0
+    assert nat["converged"] and 0 <= nat["gap"] <= 1e-9
+    q = np.empty(prob.n_cells)
+    q[order] = nat["q"]
+    assert (q >= 0).all() and prob.marginal_violation(q) <= 1e-13
+    assert prob.objective(q) == pytest.approx(nat["primal"], abs=1e-12)
+    assert nat["primal"] == pytest.approx(twin["primal"], abs=2e-9)

@@ -9,9 +9,12 @@
 // diagonal (ny x ny blocks, small Cholesky each), S = H_BB - H_BA H_AA^{-1} H_AB (one lam of the
 // kept side pinned per label for the gauge) is accumulated with dsyrk (row chunks of X = L_A^{-1}
 // H_AB) or, for small S, with per-node outer products, and factored by a blocked Cholesky (dpotrf
-// on 256-blocks + dtrsm + dsyrk; faster than one threaded dpotrf on shared cores). The BLAS/LAPACK
-// routines are SciPy's, handed over as PyCapsules by set_blas(); without them the module uses its
-// own routines. PIDKIT_NATIVE_DEBUG=1 (or 2) prints the iterations (and factorization timings).
+// on 256-blocks + dtrsm + dsyrk; faster than one threaded dpotrf on shared cores). Large dense S are
+// first built and factored in single precision (ssyrk, spotrf), the Newton systems then solved by
+// PCG on the full H preconditioned with that factorization, until the conditioning (~1/mu) makes
+// it fail (see kF32MinNS). The BLAS/LAPACK routines are SciPy's, handed over as PyCapsules by
+// set_blas(); without them the module uses its own routines (double precision only).
+// PIDKIT_NATIVE_DEBUG=1 (or 2) prints the iterations (and factorization timings).
 //
 // Certificate (decides termination): the dual point is polished to exact feasibility (row and
 // column shifts, coordinate push, safety margin) and the primal point q = s_k p_k is rounded to
@@ -30,6 +33,7 @@
 #include <cstdlib>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #ifdef _OPENMP
@@ -51,6 +55,14 @@ typedef void (*trsm_t)(char*, char*, char*, char*, int*, int*, double*, double*,
 typedef void (*gemm_t)(char*, char*, int*, int*, int*, double*, double*, int*, double*, int*, double*,
                        double*, int*);
 
+// single precision, for the mixed-precision factorization of large Schur complements (optional)
+typedef void (*spotrf_t)(char*, int*, float*, int*, int*);
+typedef void (*ssyrk_t)(char*, char*, int*, int*, float*, float*, int*, float*, float*, int*);
+typedef void (*strsm_t)(char*, char*, char*, char*, int*, int*, float*, float*, int*, float*, int*);
+spotrf_t g_spotrf = nullptr;
+ssyrk_t g_ssyrk = nullptr;
+strsm_t g_strsm = nullptr;
+
 potrf_t g_potrf = nullptr;
 potrs_t g_potrs = nullptr;
 syrk_t g_syrk = nullptr;
@@ -64,6 +76,16 @@ constexpr int kRdTries = 20;
 constexpr int kMaxHalvings = 40;
 constexpr double kProxLadder[4] = {0.0, 1e-10, 1e-8, 1e-6};
 constexpr double kGoodStep = 0.1;
+// Mixed precision (Schur complements of at least kF32MinNS unknowns, dense update): the early Newton
+// systems are solved by PCG on the full system, preconditioned with a single-precision Schur
+// factorization, to a relative residual kPcgTol (1e-8 needs a third fewer PCG steps than 1e-10 and
+// leaves iteration counts and gaps unchanged on benchmarks/bench_exact.py's 100x100x10 tables). More
+// than kPcgSwitch PCG steps (conditioning grows like 1/mu), a failed single-precision Cholesky, or
+// no convergence in kPcgMaxIter steps: double precision from then on.
+constexpr int kF32MinNS = 500;
+constexpr double kPcgTol = 1e-8;
+constexpr int kPcgMaxIter = 12;
+constexpr int kPcgSwitch = 6;
 constexpr double kSafetyTop = -1e-14;  // the polished dual keeps every computed g_k below this
 constexpr double kSafetyShift = 2e-14;
 
@@ -154,38 +176,48 @@ int chol_blocked(int n, double* A, int lda, int nt) {
 
 // Blocked right-looking Cholesky through BLAS-3 (dpotrf on diagonal blocks, dtrsm, dsyrk). Faster
 // than a threaded dpotrf of the whole matrix when the cores are shared.
-int chol_blas(int n, double* A, int lda) {
+template <class T, class Potrf, class Trsm, class Syrk>
+int chol_blas(int n, T* A, int lda, Potrf potrf, Trsm trsm, Syrk syrk) {
     const int nbk = 256;
     char lo = 'L', ri = 'R', tr = 'T', nn = 'N';
-    double one = 1.0, mone = -1.0;
+    T one = 1, mone = -1;
     for (int j0 = 0; j0 < n; j0 += nbk) {
         int jb = std::min(nbk, n - j0), info = 0;
-        double* D = A + j0 + (size_t)j0 * lda;
-        g_potrf(&lo, &jb, D, &lda, &info);
+        T* D = A + j0 + (size_t)j0 * lda;
+        potrf(&lo, &jb, D, &lda, &info);
         if (info) return j0 + info;
         int r0 = j0 + jb, nrest = n - r0;
         if (nrest <= 0) break;
-        double* Pn = A + r0 + (size_t)j0 * lda;
-        g_trsm(&ri, &lo, &tr, &nn, &nrest, &jb, &one, D, &lda, Pn, &lda);
-        g_syrk(&lo, &nn, &nrest, &jb, &mone, Pn, &lda, &one, A + r0 + (size_t)r0 * lda, &lda);
+        T* Pn = A + r0 + (size_t)j0 * lda;
+        trsm(&ri, &lo, &tr, &nn, &nrest, &jb, &one, D, &lda, Pn, &lda);
+        syrk(&lo, &nn, &nrest, &jb, &mone, Pn, &lda, &one, A + r0 + (size_t)r0 * lda, &lda);
     }
     return 0;
 }
 
-// Solve L L^T x = b in place (column-major lower).
-void chol_solve_own(int n, const double* L, int lda, double* x) {
+// Solve L L^T x = b in place (column-major lower; L in double or single precision, x in double).
+template <class T>
+void chol_solve_own(int n, const T* L, int lda, double* x) {
     for (int j = 0; j < n; ++j) {
-        const double* cj = L + (size_t)j * lda;
+        const T* cj = L + (size_t)j * lda;
         const double v = x[j] / cj[j];
         x[j] = v;
         if (v != 0.0)
             for (int i = j + 1; i < n; ++i) x[i] -= v * cj[i];
     }
     for (int j = n - 1; j >= 0; --j) {
-        const double* cj = L + (size_t)j * lda;
-        double acc = x[j];
-        for (int i = j + 1; i < n; ++i) acc -= cj[i] * x[i];
-        x[j] = acc / cj[j];
+        const T* cj = L + (size_t)j * lda;
+        // four partial sums: the dot product vectorizes (a single accumulator is a latency chain)
+        double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        int i = j + 1;
+        for (; i + 3 < n; i += 4) {
+            a0 += cj[i] * x[i];
+            a1 += cj[i + 1] * x[i + 1];
+            a2 += cj[i + 2] * x[i + 2];
+            a3 += cj[i + 3] * x[i + 3];
+        }
+        for (; i < n; ++i) a0 += cj[i] * x[i];
+        x[j] = (x[j] - ((a0 + a1) + (a2 + a3))) / cj[j];
     }
 }
 
@@ -207,6 +239,7 @@ struct Problem {
     std::vector<int> pu, pv;                  // A node / B node of each pair
     std::vector<int64_t> Aptr, Alist, Bptr, Blist;
     std::vector<int> sidx;                    // nB*ny: S index or -1 (off-support or gauge pin)
+    std::vector<char> kept;                   // nv: unknown of the Newton system (on the support, not pinned)
     std::vector<int> gauge_var;               // pinned variables (global index)
     int NS = 0;
     std::vector<int64_t> ycptr, ycell;        // cells grouped by label
@@ -262,6 +295,8 @@ struct Problem {
         for (int v = 0; v < nB; ++v)
             for (int y = 0; y < ny; ++y)
                 if (supp[offB + v * ny + y] && !pinned[(size_t)v * ny + y]) sidx[(size_t)v * ny + y] = NS++;
+        kept.assign(supp.begin(), supp.end());
+        for (int g : gauge_var) kept[g] = 0;
         // cells by label
         ycptr.assign(ny + 1, 0);
         for (int64_t j = 0; j < nc; ++j) ycptr[cy[j] + 1]++;
@@ -279,6 +314,7 @@ struct Result {
     std::vector<double> lam, q;
     double primal = 0, dual = 0, gap = std::numeric_limits<double>::infinity(), mu = 0, viol = 0;
     int iterations = 0;
+    int f32_factorizations = 0;  // Newton systems solved with a single-precision Schur complement
     bool converged = false;
     std::string status = "max_iter";
 };
@@ -293,7 +329,14 @@ struct Solver {
 
     // Newton factorization
     std::vector<double> LA;          // nA * ny * ny (row-major lower blocks)
+    std::vector<double> wHW, wpr, wpz, wpp, wpAp;  // hmul / PCG scratch
+    int pcg_last = 0;
+    int n_f32 = 0;
     std::vector<double> S;           // NS * NS column-major lower
+    std::vector<float> S32;          // ... in single precision (then the solves are refined by PCG)
+    bool f32 = false;                // the current factorization is the single-precision one
+    bool f32_ok = false;             // single precision still accurate enough to try (conditioning only grows)
+    double delta_ = 0;               // regularization of the current factorization
     std::vector<char> okv;
     std::vector<double> coef;        // m
     // scratch (reused across iterations: the tiny tables of ipm_solve_many are allocation-bound)
@@ -346,6 +389,18 @@ struct Solver {
     // out[var] = sum over cells of W (row sums to lam1 vars, column sums to lam2 vars)
     void scatter(const double* W, double* out) const {
         std::fill(out, out + nv, 0.0);
+        if (!par) {  // one pass over the cells (the node lists only serve conflict-free threads)
+            const int off2 = P.n1 * ny;
+            for (int64_t k = 0; k < m; ++k) {
+                double* o1 = out + (size_t)P.px1[k] * ny;
+                double* o2 = out + off2 + (size_t)P.px2[k] * ny;
+                for (int64_t j = P.ptr[k]; j < P.ptr[k + 1]; ++j) {
+                    o1[P.cy[j]] += W[j];
+                    o2[P.cy[j]] += W[j];
+                }
+            }
+            return;
+        }
         // side A and side B by node lists (no write conflicts)
         for (int side = 0; side < 2; ++side) {
             const int n = side == 0 ? P.nA : P.nB;
@@ -425,6 +480,17 @@ struct Solver {
         }
         return true;
     }
+    // Li <- L^{-1} (row-major lower)
+    static void small_tri_inv(int n, const double* L, double* Li) {
+        for (int c = 0; c < n; ++c) {
+            for (int i = 0; i < c; ++i) Li[(size_t)i * n + c] = 0.0;
+            for (int i = c; i < n; ++i) {
+                double v = i == c ? 1.0 : 0.0;
+                for (int k = c; k < i; ++k) v -= L[(size_t)i * n + k] * Li[(size_t)k * n + c];
+                Li[(size_t)i * n + c] = v / L[(size_t)i * n + i];
+            }
+        }
+    }
     // x <- L^{-1} x  (row-major lower), x strided by inc
     static inline void small_fwd(int n, const double* L, double* x) {
         for (int i = 0; i < n; ++i) {
@@ -449,7 +515,9 @@ struct Solver {
     }
 
     // Assemble and factor H + delta I (Schur form). Returns false if a factorization fails.
-    bool factor(const double* s, const double* z, const double* Pc, double prox) {
+    // want_f32: build and factor a dense Schur complement in single precision (solves then go through
+    // solve_refined).
+    bool factor(const double* s, const double* z, const double* Pc, double prox, bool want_f32) {
         s_ = s;
         Pc_ = Pc;
         coef.resize(m);
@@ -482,6 +550,8 @@ struct Solver {
         const int nkeep = nv - (int)P.gauge_var.size();
         mean_diag = (trA + trB) / std::max(nkeep, 1);
         const double delta = prox * mean_diag;
+        delta_ = delta;
+        f32 = false;
         okv.assign(nA, 1);
         pfor(par, nt, 0, nA, [&](int64_t u_) {
             const int u = (int)u_;
@@ -499,21 +569,6 @@ struct Solver {
         // directions and stalls the method)
         // Schur complement S = H_BB(kept) - sum_u X_u^T X_u, X_u = L_u^{-1} H_AB[u, :]
         const double tt0 = g_debug > 1 ? now_s() : 0.0;
-        S.assign((size_t)NS * NS, 0.0);
-        for (int v = 0; v < nB; ++v) {
-            const double* blk = DB.data() + (size_t)v * bs;
-            for (int y = 0; y < ny; ++y) {
-                const int i = P.sidx[(size_t)v * ny + y];
-                if (i < 0) continue;
-                for (int y2 = 0; y2 <= y; ++y2) {
-                    const int j = P.sidx[(size_t)v * ny + y2];
-                    if (j < 0) continue;
-                    // i >= j since sidx increases with y inside a node
-                    S[(size_t)i + (size_t)j * NS] += blk[(size_t)y * ny + y2];
-                }
-                S[(size_t)i + (size_t)i * NS] += delta;
-            }
-        }
         if (NS > 0) {
             // cost model: dense syrk vs per-node outer products
             std::vector<int>& ncolu = wncolu;
@@ -531,21 +586,35 @@ struct Solver {
             }
             const double dense_cost = 0.5 * (double)NS * NS * nA * ny;
             const bool sp = NS < 64 || 6.0 * sparse_cost < dense_cost;
-            if (sp)
-                schur_sparse(ncolu);
-            else
-                schur_dense();
+            f32 = want_f32 && !sp && use_blas && g_spotrf && g_ssyrk && g_strsm;
+            // only one of S, S32 lives at a time (peak memory of the large tables)
+            if (f32) {
+                std::vector<double>().swap(S);
+                S32.assign((size_t)NS * NS, 0.0f);
+                fill_hbb(S32.data(), DB, delta);
+                schur_dense(S32.data());
+            } else {
+                std::vector<float>().swap(S32);
+                S.assign((size_t)NS * NS, 0.0);
+                fill_hbb(S.data(), DB, delta);
+                if (sp)
+                    schur_sparse(ncolu);
+                else
+                    schur_dense(S.data());
+            }
             const double tt1 = g_debug > 1 ? now_s() : 0.0;
             int info = 0;
-            if (use_blas && NS >= 64) {
-                info = chol_blas(NS, S.data(), NS);
+            if (f32) {
+                info = chol_blas(NS, S32.data(), NS, g_spotrf, g_strsm, g_ssyrk);
+            } else if (use_blas && NS >= 64) {
+                info = chol_blas(NS, S.data(), NS, g_potrf, g_trsm, g_syrk);
             } else {
                 info = chol_blocked(NS, S.data(), NS, nt);
             }
             const double tt2 = g_debug > 1 ? now_s() : 0.0;
             if (g_debug > 1)
-                std::fprintf(stderr, "factor NS=%d pairs=%lld %s schur %.4fs chol %.4fs\n", NS, (long long)m,
-                             sp ? "sparse" : "dense", tt1 - tt0, tt2 - tt1);
+                std::fprintf(stderr, "factor NS=%d pairs=%lld %s%s schur %.4fs chol %.4fs\n", NS, (long long)m,
+                             sp ? "sparse" : "dense", f32 ? " f32" : "", tt1 - tt0, tt2 - tt1);
             if (info != 0) {
                 if (g_debug) std::fprintf(stderr, "  Schur chol failed (pivot %d of %d, prox %.0e)\n", info, NS, prox);
                 return false;
@@ -554,55 +623,87 @@ struct Solver {
         return true;
     }
 
-    void schur_dense() {
+    // S(kept) <- H_BB(kept) + delta I (lower triangle)
+    template <class T>
+    void fill_hbb(T* Sm, const std::vector<double>& DB, double delta) const {
+        const int NS = P.NS;
+        const size_t bs = (size_t)ny * ny;
+        for (int v = 0; v < P.nB; ++v) {
+            const double* blk = DB.data() + (size_t)v * bs;
+            for (int y = 0; y < ny; ++y) {
+                const int i = P.sidx[(size_t)v * ny + y];
+                if (i < 0) continue;
+                for (int y2 = 0; y2 <= y; ++y2) {
+                    const int j = P.sidx[(size_t)v * ny + y2];
+                    if (j < 0) continue;
+                    // i >= j since sidx increases with y inside a node
+                    Sm[(size_t)i + (size_t)j * NS] += (T)blk[(size_t)y * ny + y2];
+                }
+                Sm[(size_t)i + (size_t)i * NS] += (T)delta;
+            }
+        }
+    }
+
+    // Sm -= X^T X by row chunks of X = L_A^{-1} H_AB (computed in double, stored in Sm's precision)
+    template <class T>
+    void schur_dense(T* Sm) {
         const int NS = P.NS, nA = P.nA;
         const size_t bs = (size_t)ny * ny;
         int C = std::max(1, 256 / std::max(ny, 1));
         C = std::min(C, nA);
         const int R = C * ny;
-        std::vector<double> Xt((size_t)NS * R);
+        std::vector<T> Xt((size_t)NS * R);
         for (int u0 = 0; u0 < nA; u0 += C) {
             const int u1 = std::min(nA, u0 + C);
             const int rows = (u1 - u0) * ny;
-            std::fill(Xt.begin(), Xt.begin() + (size_t)NS * rows, 0.0);
+            std::fill(Xt.begin(), Xt.begin() + (size_t)NS * rows, T(0));
             pfor(par, nt, u0, u1, [&](int64_t u_) {
                 const int u = (int)u_;
-                const int ul = u - u0;
-                double* X0 = Xt.data() + (size_t)ul * ny * NS;
+                T* X0 = Xt.data() + (size_t)(u - u0) * ny * NS;
+                // column of cell j of pair k: L_u^{-1} B_k e_j = q_j L_u^{-1} e_{y_j} + coef_k p_j L_u^{-1} p_k
+                // (B_k = diag(q_k) + coef_k p_k p_k^T), from the explicit inverse of the small factor
+                std::vector<double> Liv(bs), wv(ny);
+                double *Li = Liv.data(), *w = wv.data();
+                small_tri_inv(ny, LA.data() + (size_t)u * bs, Li);
                 for (int64_t t = P.Aptr[u]; t < P.Aptr[u + 1]; ++t) {
                     const int64_t k = P.Alist[t];
                     const int v = P.pv[k];
                     const int64_t b0 = P.ptr[k], b1 = P.ptr[k + 1];
+                    const double ck = coef[k], sk = s_[k];
+                    std::fill(w, w + ny, 0.0);
                     for (int64_t j = b0; j < b1; ++j) {
-                        const int i = P.sidx[(size_t)v * ny + P.cy[j]];
-                        if (i < 0) continue;
-                        for (int64_t l = b0; l < b1; ++l) X0[(size_t)P.cy[l] * NS + i] = Bkv(k, l, j);
+                        const int yj = P.cy[j];
+                        const double pj = Pc_[j];
+                        for (int y = yj; y < ny; ++y) w[y] += Li[(size_t)y * ny + yj] * pj;
                     }
-                }
-                const double* L = LA.data() + (size_t)u * bs;
-                for (int y = 0; y < ny; ++y) {
-                    double* ry = X0 + (size_t)y * NS;
-                    for (int j = 0; j < y; ++j) {
-                        const double f = L[(size_t)y * ny + j];
-                        if (f == 0.0) continue;
-                        const double* rj = X0 + (size_t)j * NS;
-                        for (int i = 0; i < NS; ++i) ry[i] -= f * rj[i];
+                    for (int y = 0; y < ny; ++y) {
+                        T* ry = X0 + (size_t)y * NS;
+                        const double cw = ck * w[y];
+                        for (int64_t j = b0; j < b1; ++j) {
+                            const int i = P.sidx[(size_t)v * ny + P.cy[j]];
+                            if (i < 0) continue;
+                            const int yj = P.cy[j];
+                            ry[i] = (T)((y >= yj ? Li[(size_t)y * ny + yj] * sk * Pc_[j] : 0.0) + cw * Pc_[j]);
+                        }
                     }
-                    const double inv = 1.0 / L[(size_t)y * ny + y];
-                    for (int i = 0; i < NS; ++i) ry[i] *= inv;
                 }
             });
-            if (use_blas) {
+            if constexpr (std::is_same<T, float>::value) {
+                char lo = 'L', tr = 'N';
+                int n = NS, kk = rows, lda = NS, ldc = NS;
+                float al = -1.0f, be = 1.0f;
+                g_ssyrk(&lo, &tr, &n, &kk, &al, Xt.data(), &lda, &be, Sm, &ldc);
+            } else if (use_blas) {
                 char lo = 'L', tr = 'N';
                 int n = NS, kk = rows, lda = NS, ldc = NS;
                 double al = -1.0, be = 1.0;
-                g_syrk(&lo, &tr, &n, &kk, &al, Xt.data(), &lda, &be, S.data(), &ldc);
+                g_syrk(&lo, &tr, &n, &kk, &al, Xt.data(), &lda, &be, Sm, &ldc);
             } else {
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 8) if (nt > 1 && NS > 256)
                 for (int j = 0; j < NS; ++j) {
-                    double* cj = S.data() + (size_t)j * NS;
+                    T* cj = Sm + (size_t)j * NS;
                     for (int r = 0; r < rows; ++r) {
-                        const double* xr = Xt.data() + (size_t)r * NS;
+                        const T* xr = Xt.data() + (size_t)r * NS;
                         const double f = xr[j];
                         if (f == 0.0) continue;
                         for (int i = j; i < NS; ++i) cj[i] -= f * xr[i];
@@ -724,7 +825,10 @@ struct Solver {
             }
         });
         if (NS > 0) {
-            chol_solve_own(NS, S.data(), NS, rS.data());
+            if (f32)
+                chol_solve_own(NS, S32.data(), NS, rS.data());
+            else
+                chol_solve_own(NS, S.data(), NS, rS.data());
         }
         std::fill(dx, dx + nv, 0.0);
         for (int v = 0; v < nB; ++v)
@@ -751,6 +855,73 @@ struct Solver {
             for (int y = 0; y < ny; ++y)
                 if (!P.supp[P.offA + (size_t)u * ny + y]) t[y] = 0.0;
         });
+    }
+
+    // out = (H + delta I) v on the kept unknowns, matrix-free (v is zero elsewhere, so is out)
+    void hmul(const double* v, double* out) {
+        const int off2 = P.n1 * ny;
+        std::vector<double>& W = wHW;
+        W.resize(nc);
+        pfor(par, nt, 0, m, [&](int64_t k) {
+            const double* v1 = v + (size_t)P.px1[k] * ny;
+            const double* v2 = v + off2 + (size_t)P.px2[k] * ny;
+            const int64_t b0 = P.ptr[k], b1 = P.ptr[k + 1];
+            double ph = 0;
+            for (int64_t j = b0; j < b1; ++j) ph += Pc_[j] * (v1[P.cy[j]] + v2[P.cy[j]]);
+            for (int64_t j = b0; j < b1; ++j)
+                W[j] = Pc_[j] * (s_[k] * (v1[P.cy[j]] + v2[P.cy[j]]) + coef[k] * ph);
+        });
+        scatter(W.data(), out);
+        for (int i = 0; i < nv; ++i) out[i] = P.kept[i] ? out[i] + delta_ * v[i] : 0.0;
+    }
+
+    // Solve (H + delta I) dx = rhs. With a single-precision Schur complement, by conjugate gradients
+    // preconditioned with that factorization (a few iterations while it is accurate); false when
+    // they do not reach kPcgTol within kPcgMaxIter (the caller then factors in double precision).
+    bool solve_refined(const double* rhs, double* dx) {
+        if (!f32) {
+            solve(rhs, dx);
+            return true;
+        }
+        std::vector<double>&r = wpr, &zz = wpz, &p = wpp, &Ap = wpAp;
+        r.resize(nv);
+        zz.resize(nv);
+        p.resize(nv);
+        Ap.resize(nv);
+        double bn = 0;
+        for (int i = 0; i < nv; ++i) {
+            r[i] = P.kept[i] ? rhs[i] : 0.0;
+            bn += r[i] * r[i];
+        }
+        std::fill(dx, dx + nv, 0.0);
+        if (bn == 0) return true;
+        solve(r.data(), zz.data());
+        p = zz;
+        double rz = 0;
+        for (int i = 0; i < nv; ++i) rz += r[i] * zz[i];
+        for (int itc = 1; itc <= kPcgMaxIter; ++itc) {
+            hmul(p.data(), Ap.data());
+            double pAp = 0;
+            for (int i = 0; i < nv; ++i) pAp += p[i] * Ap[i];
+            if (!(pAp > 0) || !std::isfinite(rz)) break;
+            const double a = rz / pAp;
+            double rn = 0;
+            for (int i = 0; i < nv; ++i) {
+                dx[i] += a * p[i];
+                r[i] -= a * Ap[i];
+                rn += r[i] * r[i];
+            }
+            pcg_last = itc;
+            if (rn <= kPcgTol * kPcgTol * bn) return true;
+            solve(r.data(), zz.data());
+            double rz2 = 0;
+            for (int i = 0; i < nv; ++i) rz2 += r[i] * zz[i];
+            const double beta = rz2 / rz;
+            rz = rz2;
+            for (int i = 0; i < nv; ++i) p[i] = zz[i] + beta * p[i];
+        }
+        if (g_debug) std::fprintf(stderr, "  single-precision PCG did not converge in %d iterations\n", kPcgMaxIter);
+        return false;
     }
 
     // ---- certificate ----------------------------------------------------------------------
@@ -927,21 +1098,26 @@ struct Solver {
     bool try_step(double prox, const std::vector<double>& x, const std::vector<double>& s,
                   const std::vector<double>& z, const std::vector<double>& Pc, const std::vector<double>& rd,
                   const std::vector<double>& rp, double mu, double mu_floor, Step& out) {
-        if (!factor(s.data(), z.data(), Pc.data(), prox)) return false;
         std::vector<double>& W = tW;
         std::vector<double>& rhs = trhs;
         std::vector<double>& jd = tjd;
         W.resize(nc);
         rhs.resize(nv);
         jd.resize(m);
+        const bool timed = g_debug > 1;
+        int pcg_max = 0;  // most PCG steps of a refined solve in this step
         auto direction = [&](const std::vector<double>& w, std::vector<double>& dx, std::vector<double>& ds,
-                             std::vector<double>& dz) {
+                             std::vector<double>& dz) -> bool {
             for (int64_t k = 0; k < m; ++k)
                 for (int64_t j = P.ptr[k]; j < P.ptr[k + 1]; ++j) W[j] = w[k] * Pc[j];
             scatter(W.data(), rhs.data());
             for (int i = 0; i < nv; ++i) rhs[i] = P.supp[i] ? rd[i] - rhs[i] : 0.0;
             dx.resize(nv);
-            solve(rhs.data(), dx.data());
+            const double ts0 = timed ? now_s() : 0.0;
+            const bool ok = solve_refined(rhs.data(), dx.data());
+            if (timed) T_solve += now_s() - ts0;
+            if (!ok) return false;
+            if (f32) pcg_max = std::max(pcg_max, pcg_last);
             jgather(dx.data(), Pc.data(), jd.data());
             ds.resize(m);
             dz.resize(m);
@@ -949,26 +1125,55 @@ struct Solver {
                 ds[k] = w[k] + (s[k] / z[k]) * jd[k];
                 dz[k] = rp[k] - jd[k];
             }
+            return true;
         };
         std::vector<double>& w = tw;
         std::vector<double>&dxa = tdxa, &dsa = tdsa, &dza = tdza, &dx = tdx, &ds = tds, &dz = tdz;
-        w.resize(m);
-        for (int64_t k = 0; k < m; ++k) w[k] = (-s[k] * z[k] - s[k] * rp[k]) / z[k];
-        direction(w, dxa, dsa, dza);
-        double al = std::min(max_step(s, dsa), max_step(z, dza));
-        long double acc = 0;
-        for (int64_t k = 0; k < m; ++k) acc += (long double)(s[k] + al * dsa[k]) * (z[k] + al * dza[k]);
-        const double mu_aff = (double)(acc / m);
-        double r3 = mu_aff / mu;
-        double sigma = std::max(r3 * r3 * r3, mu_floor / mu);
-        for (int64_t k = 0; k < m; ++k)
-            w[k] = (sigma * mu - s[k] * z[k] - dsa[k] * dza[k] - s[k] * rp[k]) / z[k];
-        direction(w, dx, ds, dz);
-        for (int i = 0; i < nv; ++i)
-            if (!std::isfinite(dx[i])) return false;
-        for (int64_t k = 0; k < m; ++k)
-            if (!std::isfinite(ds[k]) || !std::isfinite(dz[k])) return false;
-        al = std::min(max_step(s, ds), max_step(z, dz));
+        double al = 0, sigma = 0, mu_aff = 0;
+        // predictor, then Mehrotra's corrector; 0: done, 1: a refined solve failed, 2: non-finite direction
+        auto directions = [&]() -> int {
+            w.resize(m);
+            for (int64_t k = 0; k < m; ++k) w[k] = (-s[k] * z[k] - s[k] * rp[k]) / z[k];
+            if (!direction(w, dxa, dsa, dza)) return 1;
+            al = std::min(max_step(s, dsa), max_step(z, dza));
+            long double acc = 0;
+            for (int64_t k = 0; k < m; ++k) acc += (long double)(s[k] + al * dsa[k]) * (z[k] + al * dza[k]);
+            mu_aff = (double)(acc / m);
+            const double r3 = mu_aff / mu;
+            sigma = std::max(r3 * r3 * r3, mu_floor / mu);
+            for (int64_t k = 0; k < m; ++k)
+                w[k] = (sigma * mu - s[k] * z[k] - dsa[k] * dza[k] - s[k] * rp[k]) / z[k];
+            if (!direction(w, dx, ds, dz)) return 1;
+            for (int i = 0; i < nv; ++i)
+                if (!std::isfinite(dx[i])) return 2;
+            for (int64_t k = 0; k < m; ++k)
+                if (!std::isfinite(ds[k]) || !std::isfinite(dz[k])) return 2;
+            al = std::min(max_step(s, ds), max_step(z, dz));
+            return 0;
+        };
+        // single precision first while it is accurate enough; double precision otherwise, and when
+        // its Cholesky or its refined solves fail
+        for (int attempt = 0;; ++attempt) {
+            const bool want32 = attempt == 0 && f32_ok && prox == 0.0;
+            const double tf0 = timed ? now_s() : 0.0;
+            const bool fok = factor(s.data(), z.data(), Pc.data(), prox, want32);
+            if (timed) T_factor += now_s() - tf0;
+            if (!fok) {
+                if (!f32) return false;
+                f32_ok = false;
+                continue;
+            }
+            pcg_max = 0;
+            const int res = directions();
+            if (res == 2) return false;
+            if (res == 0) {
+                n_f32 += f32;
+                break;
+            }
+            f32_ok = false;
+        }
+        if (g_debug && f32) std::fprintf(stderr, "  single precision: up to %d PCG iterations\n", pcg_max);
+        if (pcg_max > kPcgSwitch) f32_ok = false;
         double rp_now = 0, rd_now = 1e-13;
         for (int64_t k = 0; k < m; ++k) rp_now = std::max(rp_now, std::fabs(rp[k]));
         for (int i = 0; i < nv; ++i) rd_now = std::max(rd_now, std::fabs(rd[i]));
@@ -1011,11 +1216,15 @@ struct Solver {
         return false;
     }
 
-    void certificate(const std::vector<double>& x, const std::vector<double>& s, const std::vector<double>& Pc,
-                     double mu, Result& best) {
+    // returns this point's gap (best keeps the best one so far)
+    double certificate(const std::vector<double>& x, const std::vector<double>& s, const std::vector<double>& Pc,
+                       double mu, Result& best) {
         // large Schur complements: give the matrix back first, so that the certificate's buffers and
         // S never coexist (peak memory); the next factorization allocates it again
-        if (P.NS >= 2000) std::vector<double>().swap(S);
+        if (P.NS >= 2000) {
+            std::vector<double>().swap(S);
+            std::vector<float>().swap(S32);
+        }
         std::vector<double> xf, Q;
         const double D = polish_dual(x.data(), xf);
         round_primal(s.data(), Pc.data(), Q);
@@ -1031,9 +1240,13 @@ struct Solver {
                 best.mu = mu;
             }
         }
+        return gap;
     }
 
+    double T_factor = 0, T_solve = 0, T_cert = 0, T0 = 0;  // seconds spent, for PIDKIT_NATIVE_DEBUG=2
     Result run(double tol, int max_iter) {
+        T0 = g_debug > 1 ? now_s() : 0.0;
+        f32_ok = P.NS >= kF32MinNS;
         Result best;
         best.gap = std::numeric_limits<double>::infinity();
         const int n1 = P.n1, n2 = P.n2;
@@ -1100,6 +1313,7 @@ struct Solver {
         int it = 0;
         double mu = 0;
         bool cert_now = false;
+        double gap_ratio = 1.0, mum_prev = std::numeric_limits<double>::infinity();
         Step step, trial;
         for (it = 0; it <= max_iter; ++it) {
             residual_d(s.data(), Pc.data(), rd.data(), W);
@@ -1114,9 +1328,18 @@ struct Solver {
                 cert_now = false;
                 break;
             }
-            cert_now = (small && (it == 0 || mu * m < 1e4 * tol)) || mu * m < 100.0 * tol || it == max_iter;
+            // Large tables certify only when the gap predicted from m mu (gap ~ ratio * m mu, ratio
+            // measured at the last certificate, about 1) is within 2 tol, or when mu stalls: a
+            // certificate costs about half an iteration.
+            const double mum = mu * m;
+            cert_now = (small && (it == 0 || mum < 1e4 * tol)) || it == max_iter ||
+                       (mum < 100.0 * tol && (gap_ratio * mum < 2.0 * tol || mum > 0.5 * mum_prev));
+            mum_prev = mum;
             if (g_debug || cert_now) {
-                certificate(x, s, Pc, mu, best);
+                const double tc0 = g_debug > 1 ? now_s() : 0.0;
+                const double gap = certificate(x, s, Pc, mu, best);
+                if (mum > 0 && gap > 0 && std::isfinite(gap)) gap_ratio = gap / mum;
+                if (g_debug > 1) T_cert += now_s() - tc0;
                 if (g_debug) {
                     double rdm = 0, rpm = 0;
                     for (int i = 0; i < nv; ++i) rdm = std::max(rdm, std::fabs(rd[i]));
@@ -1161,11 +1384,15 @@ struct Solver {
                 if (g[k] < 0) z[k] = -g[k];
         }
         if (!cert_now) certificate(x, s, Pc, mu, best);
+        if (g_debug > 1)
+            std::fprintf(stderr, "seconds: factorizations %.3f solves %.3f certificates %.3f total %.3f\n", T_factor,
+                         T_solve, T_cert, now_s() - T0);
         if (best.lam.empty()) {  // no finite certificate at all
             best.lam.assign(nv, 0.0);
             best.q.assign(nc, 0.0);
         }
         best.iterations = std::min(it, max_iter);
+        best.f32_factorizations = n_f32;
         best.converged = best.gap <= tol;
         best.status = best.converged ? std::string("converged") : status;
         if (best.q.size() == (size_t)nc) best.viol = marg_viol(best.q);
@@ -1274,6 +1501,19 @@ NB_MODULE(_native, mod) {
             g_syrk = reinterpret_cast<syrk_t>(capsule_ptr(syrk));
             g_trsm = reinterpret_cast<trsm_t>(capsule_ptr(trsm));
             g_gemm = reinterpret_cast<gemm_t>(capsule_ptr(gemm));
+            // single-precision routines from the same SciPy modules (optional: without them every
+            // factorization is in double precision)
+            try {
+                nb::object lapack = nb::module_::import_("scipy.linalg.cython_lapack").attr("__pyx_capi__");
+                nb::object blas = nb::module_::import_("scipy.linalg.cython_blas").attr("__pyx_capi__");
+                g_spotrf = reinterpret_cast<spotrf_t>(capsule_ptr(lapack["spotrf"]));
+                g_ssyrk = reinterpret_cast<ssyrk_t>(capsule_ptr(blas["ssyrk"]));
+                g_strsm = reinterpret_cast<strsm_t>(capsule_ptr(blas["strsm"]));
+            } catch (const std::exception&) {
+                g_spotrf = nullptr;
+                g_ssyrk = nullptr;
+                g_strsm = nullptr;
+            }
         },
         nb::arg("dpotrf"), nb::arg("dpotrs"), nb::arg("dsyrk"), nb::arg("dtrsm"), nb::arg("dgemm"),
         "Hand over SciPy's LAPACK/BLAS (PyCapsules of scipy.linalg.cython_lapack / cython_blas).");
@@ -1333,6 +1573,7 @@ NB_MODULE(_native, mod) {
             d["dual"] = res.dual;
             d["gap"] = res.gap;
             d["iterations"] = res.iterations;
+            d["single_precision_factorizations"] = res.f32_factorizations;
             d["converged"] = res.converged;
             d["status"] = res.status;
             d["mu"] = res.mu;

@@ -21,7 +21,10 @@ where :math:`M_k` maps :math:`\lambda` to :math:`\lambda_1(x_1, \cdot) + \lambda
 :math:`Y(k)`. The gauge :math:`\lambda_1(\cdot, y) + \gamma_y,\ \lambda_2(\cdot, y) - \gamma_y` is
 removed by fixing one :math:`\lambda_2` per label. This twin solves with a dense Cholesky of
 ``H`` (fine for the small tables of the tests and as a fallback); the compiled kernel uses a
-Schur complement with BLAS.
+Schur complement with BLAS, and for large Schur complements (at least 500 unknowns, dense update)
+factors the early ones in single precision: it then solves the full Newton system by conjugate
+gradients preconditioned with that factorization (to a relative residual of 1e-8), and switches to
+double precision for good once the single-precision Cholesky fails or needs more than 6 PCG steps.
 
 Termination is decided by a certificate, never by the interior-point residuals: the dual point is
 polished to exact feasibility (per-row, then per-column shifts that make each row's largest
@@ -36,6 +39,38 @@ gradients on ``H`` (block-Jacobi, two-level and incomplete-LU preconditioners) s
 barrier parameter is small, because ``H`` gets ill-conditioned like ``1/mu``, hence the direct
 solves; dropping weakly coupled pairs from ``H`` stalls the method. On 1000x1000x10 one direct
 iteration costs ~17 s (a 10^4 x 10^4 Schur complement), the open performance problem.
+
+Second round (issue 3; single-thread timings, minimum of 5 solves, benchmarks/bench_exact.py tables):
+
+* Where the time goes (100x100x10, 12 iterations, after this round): the Schur update X^T X
+  (dsyrk/ssyrk) ~35%, building X = L_A^{-1} H_AB ~13%, the Cholesky of S ~15%, the solves (PCG
+  included) ~15%, certificates ~3%, the rest (line search, Python) ~10%. Building X from
+  ``B_k = diag(q_k) + coef_k p_k p_k^T`` (column j of ``L^{-1} B_k`` is
+  ``q_j L^{-1} e_j + coef_k p_j L^{-1} p_k``, with the small factor inverted once per node) is about
+  a quarter cheaper than triangular solves on the rows of X; storing X in single precision for
+  the single-precision update saves a little more.
+* Mixed precision (above): 7 of 12 factorizations at 100x100x10 and 10 of 16 at 300x300x10 run in
+  single precision, with 1-4 PCG steps each; 300x300x10 23.2 s -> 20-22 s. A PCG tolerance of
+  1e-8 instead of 1e-10 saves a third of the PCG steps with identical iterations and gaps.
+* Certificates only when the gap predicted from m mu (gap ~ m mu, the ratio measured at the last
+  certificate) is within 2 tol, or mu stalls: one certificate (half an iteration) less per solve.
+* Together: 100x100x10 1.00 s -> 0.74-0.81 s, sparse empirical 100x100x10 1.01-1.06 s -> 0.78-0.82 s,
+  300x300x10 28.9 s -> 23.8 s (same compiler flags as the package build). Compiling without nanobind's default ``-Os``
+  (``NOMINSIZE`` in ``nanobind_add_module``) brings both to 0.66-0.72 s (the old code: 0.76-0.89
+  s); the kernel's loops are not vectorized at ``-Os``.
+* Tried and dropped: Gondzio's multiple centrality correctors (up to 3) save 1-2 of 11-16
+  iterations, but each costs a (PCG-refined) solve, a wash up to 300x300x10 (19.9 vs 20.0 s); they
+  may pay where one factorization costs a hundred solves (1000x1000x10). A second-order correction
+  for the curvature of the log-sum-exp constraints (``Var_{p_k}(M_k d)/2`` in the corrector's
+  slack equation): no fewer iterations. A floor on the centering parameter (0.01-0.3, always or in
+  the first iteration only): 1-5 more iterations on dense tables. Separate step lengths for the
+  multipliers ``s`` and for ``(lambda, z)``: no gain. Steps that keep every constraint feasible
+  (no slack reset needed): 2-3x more iterations (24-36 instead of 9-13), so the infeasible steps
+  with slack reset are essential. The middle iterations stay short because the affine step is cut
+  by slacks of pairs whose mass has to grow several-fold (``ds_k / s_k ~ 5``): the method is
+  still identifying which ~9% of the pairs carry mass.
+* OpenBLAS with 2 threads on cores that other processes load can be 10x slower than 1 thread
+  (each of the ~15 BLAS calls of a factorization waits for a descheduled worker).
 
 Both kernels take the problem in *pair-major* form: ``pair_x1``, ``pair_x2`` (pairs sorted by
 (x1, x2)) and ``cell_ptr``, ``cell_y`` (the labels of pair ``k`` are
@@ -283,7 +318,8 @@ def ipm_solve(n1, n2, ny, a, b, pair_x1, pair_x2, cell_ptr, cell_y, tol, max_ite
 
     Returns a dict with ``lam1``, ``lam2`` (flattened, zero off the support), ``q`` (exactly
     feasible primal on the cells, in ``cell_y`` order), ``primal``, ``dual``, ``gap`` (nats),
-    ``iterations``, ``converged``, ``status``, ``mu``, ``max_marginal_violation``, ``seconds``.
+    ``iterations``, ``single_precision_factorizations`` (always 0 here), ``converged``, ``status``, ``mu``,
+    ``max_marginal_violation``, ``seconds``.
     """
     t0 = time.perf_counter()
     pr = _Pairs(n1, n2, ny, a, b, pair_x1, pair_x2, cell_ptr, cell_y)
@@ -342,6 +378,7 @@ def ipm_solve(n1, n2, ny, a, b, pair_x1, pair_x2, cell_ptr, cell_y, tol, max_ite
         "dual": D,
         "gap": gap,
         "iterations": it,
+        "single_precision_factorizations": 0,  # the twin factors in double precision only
         "converged": bool(gap <= tol),
         "status": "converged" if gap <= tol else status,
         "mu": mu,
