@@ -542,6 +542,31 @@ class Discretizer:
         """
         return self._fit(x1, x2, y, stacklevel=3)
 
+    def encode_labels(self, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Code the label alone, for estimators that keep the modalities continuous (``"batch"``).
+
+        A fitted Discretizer codes ``y`` with its fitted label coding; an unfitted one is left
+        untouched and a copy learns the label coding only. Either way the label rules
+        (continuous-label detection, ``y_bins``, category order) are those of every estimator.
+
+        Returns
+        -------
+        codes : ndarray of int64, shape (n,)
+            Label codes ``0..k-1``.
+        categories : ndarray
+            The label value of each code (bin indices when ``y_bins`` is set).
+        """
+        arr = self._as_array(y, "y")
+        if hasattr(self, "kinds_"):
+            return self._code("y", arr), np.asarray(self.categories_.get("y", np.arange(self.n_states_["y"])))
+        clone = type(self)(**self.get_params())
+        params = clone._validated_params()
+        clone.notes_, clone.kinds_, clone.n_states_, clone.categories_, clone.bin_edges_ = [], {}, {}, {}, {}
+        clone._codecs = {}
+        codes = clone._fit_label(arr, max(params["max_categories"].values()), _is_pandas_categorical(y))
+        cats = clone.categories_.get("y", np.arange(clone.n_states_["y"]))
+        return codes, np.asarray(cats)
+
     def transform(
         self, x1: Any = None, x2: Any = None, y: Any = None
     ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:

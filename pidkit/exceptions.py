@@ -24,6 +24,8 @@ __all__ = [
     "PIDKitWarning",
     "ConvergenceWarning",
     "PlugInBiasWarning",
+    "NegativeAtomWarning",
+    "MissingDependencyError",
 ]
 
 
@@ -79,6 +81,10 @@ class SolverError(PIDKitError, RuntimeError):
     """A numerical solver failed or returned a non-optimal status."""
 
 
+class MissingDependencyError(PIDKitError, ImportError):
+    """An optional dependency a feature needs is not installed (e.g. torch for ``"batch"``)."""
+
+
 class PIDKitWarning(UserWarning):
     """Base class of pidkit's warnings."""
 
@@ -89,3 +95,7 @@ class ConvergenceWarning(PIDKitWarning):
 
 class PlugInBiasWarning(PIDKitWarning):
     """Too few samples per occupied cell for a trustworthy plug-in estimate."""
+
+
+class NegativeAtomWarning(PIDKitWarning):
+    """A sampling estimator returned a negative atom; it is reported as is, not clipped."""

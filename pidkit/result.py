@@ -43,6 +43,14 @@ class Diagnostics:
         Summary of what the shared Discretizer did (``None`` when a table was given).
     notes : tuple of str
         Anything the user should know (degenerate labels, pruned cells, reconciled rounding).
+    atom_std : dict or None
+        Sampling estimators (``"batch"``): standard deviation of each atom (and of ``I1``, ``I2``,
+        ``total``) across the held-out minibatches it was read from, in the result's units.
+        ``None`` for the exact estimator, whose error bound is ``duality_gap``.
+    details : dict or None
+        Estimator-specific evidence in plain Python types (for ``"batch"``: device, data
+        splits, classifier validation losses and temperatures, training steps, Sinkhorn
+        iterations; see :class:`~pidkit.estimators.batch.BatchEstimator`).
     """
 
     solver: str
@@ -53,6 +61,8 @@ class Diagnostics:
     time_s: float = 0.0
     discretization: dict | None = None
     notes: tuple[str, ...] = ()
+    atom_std: dict | None = None
+    details: dict | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -161,7 +171,12 @@ class PIDResult:
             return self
         scaled = {k: getattr(self, k) * factor for k in (*ATOMS, "total", "I1", "I2")}
         gap = self.diagnostics.duality_gap
-        diag = replace(self.diagnostics, duality_gap=None if gap is None else gap * factor)
+        std = self.diagnostics.atom_std
+        diag = replace(
+            self.diagnostics,
+            duality_gap=None if gap is None else gap * factor,
+            atom_std=None if std is None else {k: v * factor for k, v in std.items()},
+        )
         return replace(self, **scaled, units=units, diagnostics=diag)
 
     def describe(self) -> str:
@@ -195,19 +210,30 @@ class PIDResult:
         rows = [(a, _ATOM_NAMES[a], getattr(self, a)) for a in ATOMS]
         total = self.total
         width = 44
+        std = d.atom_std or {}
+        if self.estimator == "batch":
+            what = f"features {self.shape[0]} + {self.shape[1]}, {self.shape[2]} classes"
+        else:
+            what = f"table {'x'.join(map(str, self.shape))}"
         lines = [
-            f"PID of I(X1,X2;Y) — estimator {self.estimator!r}, table {'x'.join(map(str, self.shape))}"
+            f"PID of I(X1,X2;Y) — estimator {self.estimator!r}, {what}"
             + (f", {self.n_samples} samples" if self.n_samples is not None else ""),
             "-" * width,
-            f"{'atom':<4} {'meaning':<18} {self.units:>10} {'share':>8}",
+            f"{'atom':<4} {'meaning':<18} {self.units:>10} {'share':>8}" + ("  ± std (batches)" if std else ""),
         ]
+
+        def spread(key: str) -> str:
+            if key not in std:
+                return ""
+            return "  ± n/a" if math.isnan(std[key]) else f"  ± {std[key]:.4f}"
+
         for a, name, v in rows:
             share = f"{v / total:8.1%}" if total > 0 else f"{'—':>8}"
-            lines.append(f"{a:<4} {name:<18} {v:10.6f} {share}")
+            lines.append(f"{a:<4} {name:<18} {v:10.6f} {share}{spread(a)}")
         lines.append("-" * width)
-        lines.append(f"{'I(X1,X2;Y)':<23} {total:10.6f}")
-        lines.append(f"{'I(X1;Y)':<23} {self.I1:10.6f}")
-        lines.append(f"{'I(X2;Y)':<23} {self.I2:10.6f}")
+        lines.append(f"{'I(X1,X2;Y)':<23} {total:10.6f}{' ' * 9 if std else ''}{spread('total')}")
+        lines.append(f"{'I(X1;Y)':<23} {self.I1:10.6f}{' ' * 9 if std else ''}{spread('I1')}")
+        lines.append(f"{'I(X2;Y)':<23} {self.I2:10.6f}{' ' * 9 if std else ''}{spread('I2')}")
         gap = "n/a" if d.duality_gap is None else f"{d.duality_gap:.1e} {self.units}"
         lines.append(
             f"solver {d.solver} ({d.status}), {d.iterations if d.iterations is not None else '?'} it, "

@@ -1,11 +1,13 @@
 import subprocess
 import sys
 
+import pytest
+
 from pidkit.cli import main
 
 
 def test_demo_prints_gates_and_digits(capsys):
-    assert main(["demo", "--seed", "1"]) == 0
+    assert main(["demo", "--seed", "1", "--no-batch"]) == 0
     out = capsys.readouterr().out
     for gate in ("xor", "and", "copy", "rdn", "unq", "sum"):
         assert f"   {gate} " in out
@@ -21,3 +23,11 @@ def test_demo_prints_gates_and_digits(capsys):
 def test_module_entry_point():
     proc = subprocess.run([sys.executable, "-m", "pidkit", "--help"], capture_output=True, text=True, check=True)
     assert "demo" in proc.stdout
+
+
+@pytest.mark.slow
+def test_demo_batch_section(capsys):
+    pytest.importorskip("torch")
+    assert main(["demo", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "BATCH estimator on the raw 32 + 32 pixels" in out and "estimator 'batch'" in out

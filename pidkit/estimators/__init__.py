@@ -7,6 +7,7 @@ table exactly. New estimators register themselves with
 """
 
 from .exact import ExactEstimator, decompose
+from . import batch as _batch  # noqa: F401  (registers "batch"; torch is imported only when it runs)
 from .many import PIDBatchResult, decompose_many
 from .registry import available_estimators, get_estimator, register_estimator
 

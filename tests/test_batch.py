@@ -1,0 +1,340 @@
+"""The BATCH estimator: oracles (fast versions here, full ones marked slow), identities, errors."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import pidkit as pid
+from pidkit.exceptions import (
+    ContinuousLabelError,
+    InputError,
+    LengthMismatchError,
+    NegativeAtomWarning,
+    NonFiniteInputError,
+    ParameterError,
+    ShapeError,
+)
+from pidkit.synthetic import gate_pmf, gaussian_mixture, gaussian_mixture_pmf, sample_pmf
+
+torch = pytest.importorskip("torch")
+# one torch thread per test worker: `make test` runs two workers on two cores, and torch's own
+# thread pool on top of that oversubscribes the cores (parallel regions then wait for a core)
+torch.set_num_threads(1)
+
+# small networks and budgets: seconds per fit on 2 cores
+FAST = dict(
+    batch_size=128, epochs=8, patience=3, classifier_epochs=40, classifier_patience=5, hidden=(32,),
+    embed_dim=8, readout_batches=4,
+)
+
+
+def one_hot(v: np.ndarray, k: int) -> np.ndarray:
+    return np.eye(k)[v]
+
+
+def gate_samples(name: str, n: int, seed: int = 0):
+    p = gate_pmf(name)
+    x1, x2, y = sample_pmf(p, n, random_state=seed)
+    return one_hot(x1, p.shape[0]), one_hot(x2, p.shape[1]), y
+
+
+def batch(x1, x2, y, **kw):
+    opts = {**FAST, **kw}
+    return pid.estimate(x1, x2, y, estimator="batch", random_state=opts.pop("random_state", 0), **opts)
+
+
+def check_identities(res, tol=1e-9):
+    assert res.R + res.U1 + res.U2 + res.S == pytest.approx(res.total, abs=tol)
+    assert res.R + res.U1 == pytest.approx(res.I1, abs=tol)
+    assert res.R + res.U2 == pytest.approx(res.I2, abs=tol)
+
+
+# ----------------------------------------------------------------------------------- basics
+def test_registered_and_torch_is_lazy():
+    assert "batch" in pid.available_estimators()
+    code = "import sys, pidkit; assert 'torch' not in sys.modules, 'import pidkit imported torch'"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(("gate", "atom", "value"), [("xor", "S", 1.0), ("rdn", "R", 1.0)])
+def test_fast_gate_oracle(gate, atom, value):
+    x1, x2, y = gate_samples(gate, 3000)
+    res = batch(x1, x2, y)
+    check_identities(res)
+    assert res.estimator == "batch" and res.units == "bits" and res.shape == (2, 2, 2)
+    assert getattr(res, atom) == pytest.approx(value, abs=0.05)
+    for other in {"R", "U1", "U2", "S"} - {atom}:
+        assert abs(getattr(res, other)) < 0.05
+    d = res.diagnostics
+    assert d.duality_gap is None and d.max_marginal_violation < 1e-4
+    assert set(d.atom_std) == {"R", "U1", "U2", "S", "total", "I1", "I2"}
+    assert d.details["classifiers"]["joint"]["source"] == "trained"
+    assert d.details["n_train"] + d.details["n_validation"] + d.details["n_test"] == 3000
+
+
+def test_uniqueness_atoms_are_nonnegative_up_to_projection_tolerance():
+    x1, x2, y = gate_samples("copy", 3000)
+    res = batch(x1, x2, y)
+    check_identities(res)
+    assert res.U1 > -1e-4 and res.U2 > -1e-4
+    assert res.U1 == pytest.approx(1.0, abs=0.1) and res.U2 == pytest.approx(1.0, abs=0.1)
+
+
+def test_same_seed_same_numbers_and_units():
+    x1, x2, y = gate_samples("and", 1500)
+    a = batch(x1, x2, y, random_state=3)
+    b = batch(x1, x2, y, random_state=3)
+    assert a.atoms == b.atoms
+    n = pid.estimate(x1, x2, y, estimator="batch", random_state=3, units="nats", **FAST)
+    for k in ("R", "U1", "U2", "S"):
+        assert getattr(n, k) == pytest.approx(getattr(a, k) * math.log(2), abs=1e-9)
+    assert n.diagnostics.atom_std["S"] == pytest.approx(a.diagnostics.atom_std["S"] * math.log(2), abs=1e-9)
+
+
+def test_torch_tensors_and_float64_accepted():
+    x1, x2, y = gate_samples("xor", 1500)
+    res = batch(torch.as_tensor(x1), torch.as_tensor(x2), torch.as_tensor(y), dtype="float64", device="cpu")
+    check_identities(res)
+    assert res.diagnostics.details["dtype"] == "float64"
+    assert res.diagnostics.solver == "batch/torch-cpu"
+
+
+def test_small_test_set_smaller_than_a_batch():
+    x1, x2, y = gate_samples("rdn", 60)
+    res = batch(x1, x2, y, batch_size=512)
+    check_identities(res)
+    d = res.diagnostics.details
+    assert d["readout_batch_size"] == d["n_test"] < 512 and d["readout_batches"] == 1
+    assert all(math.isnan(v) for v in res.diagnostics.atom_std.values())  # one batch: no spread
+    assert any("fits in one batch" in n for n in res.diagnostics.notes)
+
+
+def test_constant_label_is_all_zero_with_note():
+    x1, x2, _ = gate_samples("xor", 200)
+    res = batch(x1, x2, np.zeros(200, dtype=int))
+    assert res.atoms == {"R": 0.0, "U1": 0.0, "U2": 0.0, "S": 0.0}
+    assert any("single value" in n for n in res.diagnostics.notes)
+
+
+def test_result_roundtrips_through_json():
+    x1, x2, y = gate_samples("xor", 800)
+    res = batch(x1, x2, y)
+    back = pid.PIDResult.from_json(res.to_json())
+    assert back == res
+    assert "± std" in str(res)
+
+
+def test_progress_bars_use_tqdm_not_print(capsys):
+    pytest.importorskip("tqdm")
+    x1, x2, y = gate_samples("xor", 400)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NegativeAtomWarning)  # two epochs: a half-trained joint classifier
+        batch(x1, x2, y, progress=True, epochs=2, classifier_epochs=2)
+    assert capsys.readouterr().out == ""
+
+
+# ------------------------------------------------------------------------- user classifiers
+def _xor_truth(k_out=2):
+    def p1(x):  # p(y | x1) = 1/2 for XOR
+        return torch.full((x.shape[0], k_out), 1.0 / k_out)
+
+    def p12(a, b):
+        y = (a.argmax(1) ^ b.argmax(1)).long()
+        return torch.nn.functional.one_hot(y, 2).to(a.dtype)
+
+    return p1, p12
+
+
+def test_user_classifiers_contract_and_zero_floor_note():
+    x1, x2, y = gate_samples("xor", 1500)
+    p1, p12 = _xor_truth()
+    res = batch(x1, x2, y, classifiers={"x1": p1, "x2": p1, "joint": p12})
+    check_identities(res)
+    assert res.S == pytest.approx(1.0, abs=1e-3)  # exact classifiers: exact total
+    assert res.I1 == pytest.approx(0.0, abs=1e-9)
+    assert any("exact zero probabilities" in n for n in res.diagnostics.notes)
+    assert res.diagnostics.details["classifiers"]["joint"]["source"] == "user"
+
+
+def test_partial_classifier_dict_trains_the_rest():
+    x1, x2, y = gate_samples("xor", 1000)
+    p1, _ = _xor_truth()
+    res = batch(x1, x2, y, classifiers={"x2": p1})
+    srcs = {k: v["source"] for k, v in res.diagnostics.details["classifiers"].items()}
+    assert srcs == {"x1": "trained", "x2": "user", "joint": "trained"}
+
+
+def test_torch_module_as_classifier():
+    x1, x2, y = gate_samples("xor", 1000)
+    module = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Softmax(dim=1)).double()
+    res = batch(x1, x2, y, classifiers=(module, module, None), dtype="float64")
+    check_identities(res)
+
+
+@pytest.mark.parametrize(
+    ("fn", "match"),
+    [
+        (lambda x: torch.ones(x.shape[0], 3) / 3, "expected"),  # wrong number of classes
+        (lambda x: torch.randn(x.shape[0], 2), "outside"),  # logits, not probabilities
+        (lambda x: torch.full((x.shape[0], 2), 0.3), "summing"),
+    ],
+)
+def test_bad_user_classifier_output_is_refused(fn, match):
+    x1, x2, y = gate_samples("xor", 300)
+    with pytest.raises(InputError, match=match):
+        batch(x1, x2, y, classifiers={"x1": fn})
+
+
+def test_negative_synergy_is_reported_and_warned_not_clipped():
+    x1, x2, y = gate_samples("rdn", 1500)
+    uniform = lambda a, b: torch.full((a.shape[0], 2), 0.5)  # noqa: E731 - a useless joint classifier
+    with pytest.warns(NegativeAtomWarning, match="S is negative"):
+        res = batch(x1, x2, y, classifiers={"joint": uniform})
+    assert res.S < -0.5  # I(X1,X2;Y) read as 0 while the coupling carries ~1 bit
+    check_identities(res)
+
+
+# ------------------------------------------------------------------------------ bad inputs
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"batch_size": 1}, "batch_size"),
+        ({"epochs": 0}, "epochs"),
+        ({"dtype": "float16"}, "dtype"),
+        ({"hidden": (0,)}, "hidden"),
+        ({"validation_size": 0.6, "test_size": 0.5}, "test_size"),
+        ({"test_size": 1.5}, "test_size"),
+        ({"classifiers": "mlp"}, "classifiers"),
+        ({"classifiers": {"x3": len}}, "unknown key"),
+        ({"classifiers": {"x1": 3}}, "callable"),
+        ({"progress": "yes"}, "progress"),
+        ({"weight_decay": -1.0}, "weight_decay"),
+        ({"nonsense": 1}, "does not take"),
+    ],
+)
+def test_bad_options(kw, match):
+    x1, x2, y = gate_samples("xor", 100)
+    with pytest.raises(ParameterError, match=match):
+        pid.estimate(x1, x2, y, estimator="batch", **kw)
+
+
+def test_cuda_requested_without_cuda():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    x1, x2, y = gate_samples("xor", 100)
+    with pytest.raises(ParameterError, match="CUDA"):
+        batch(x1, x2, y, device="cuda")
+
+
+def test_bad_data():
+    x1, x2, y = gate_samples("xor", 100)
+    with pytest.raises(ShapeError, match="One-hot"):
+        batch(np.array(["a", "b"] * 50), x2, y)
+    with pytest.raises(InputError, match="at least 20"):
+        batch(x1[:10], x2[:10], y[:10])
+    with pytest.raises(ContinuousLabelError):
+        batch(x1, x2, np.random.default_rng(0).random(100))
+    bad = x1.copy()
+    bad[3, 0] = np.nan
+    with pytest.raises(NonFiniteInputError):
+        batch(bad, x2, y)
+    with pytest.raises(LengthMismatchError):
+        batch(x1, x2[:-1], y)
+
+
+def test_missing_torch_gives_install_hint():
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "import numpy as np, pidkit as pid\n"
+        "from pidkit.exceptions import MissingDependencyError\n"
+        "x = np.random.default_rng(0).random((50, 3))\n"
+        "try:\n"
+        "    pid.estimate(x, x, np.arange(50) % 2, estimator='batch')\n"
+        "except MissingDependencyError as e:\n"
+        "    assert 'pidkit[torch]' in str(e)\n"
+        "else:\n"
+        "    raise SystemExit('no error')\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -------------------------------------------------------------------------------- auto rule
+def test_auto_picks_batch_for_wide_continuous_data(monkeypatch):
+    from pidkit import api
+
+    rng = np.random.default_rng(0)
+    wide = rng.normal(size=(1200, 20))
+    assert api._choose_estimator("auto", wide, rng.normal(size=(1200, 3)))[0] == "batch"
+    assert api._choose_estimator("auto", wide[:500], wide[:500])[0] == "cvx"  # too few samples
+    assert api._choose_estimator("auto", rng.integers(0, 3, (1200, 20)), wide)[0] == "batch"
+    assert api._choose_estimator("auto", rng.normal(size=(1200, 5)), rng.normal(size=(1200, 5)))[0] == "cvx"
+    assert api._choose_estimator("auto", wide, wide, pid.Discretizer())[0] == "cvx"  # asked to discretize
+    strings = np.array(["a", "b"] * 600)
+    assert api._choose_estimator("auto", wide, strings)[0] == "cvx"
+    monkeypatch.setattr(api.importlib.util, "find_spec", lambda name: None)
+    name, why = api._choose_estimator("auto", wide, wide)
+    assert name == "cvx" and "not installed" in why
+
+
+def test_auto_note_in_result(monkeypatch):
+    from pidkit import api
+
+    monkeypatch.setattr(api, "AUTO_BATCH_MIN_SAMPLES", 100)
+    monkeypatch.setattr(api, "AUTO_BATCH_MIN_DIM", 2)
+    x1, x2, y = gate_samples("xor", 600)
+    res = pid.estimate(x1, x2, y, random_state=0, **FAST)
+    assert res.estimator == "batch"
+    assert res.diagnostics.notes[0].startswith("estimator='auto' chose 'batch'")
+
+
+# ------------------------------------------------------------------------ slow: full oracles
+def exact_atoms(p):
+    return pid.decompose(p).atoms
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("gate", ["xor", "and", "copy", "rdn"])
+def test_gate_oracles_full(gate):
+    """Issue 4: one-hot gates, n = 20,000: every atom within 0.05 bits of the exact value."""
+    x1, x2, y = gate_samples(gate, 20_000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NegativeAtomWarning)
+        res = pid.estimate(x1, x2, y, estimator="batch", random_state=0)
+    exact = exact_atoms(gate_pmf(gate))
+    for a, v in exact.items():
+        assert getattr(res, a) == pytest.approx(v, abs=0.05), (a, res.atoms, exact)
+
+
+@pytest.mark.slow
+def test_random_discrete_oracle_full():
+    """Issue 4: random 8x8x3 distribution, one-hot, n = 50,000: atoms within 0.05 bits."""
+    p = np.random.default_rng(1).dirichlet(np.ones(8 * 8 * 3)).reshape(8, 8, 3)
+    x1, x2, y = sample_pmf(p, 50_000, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NegativeAtomWarning)
+        res = pid.estimate(one_hot(x1, 8), one_hot(x2, 8), y, estimator="batch", random_state=0)
+    exact = exact_atoms(p)
+    for a, v in exact.items():
+        assert getattr(res, a) == pytest.approx(v, abs=0.05), (a, res.atoms, exact)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("angle", [0.0, math.pi / 8, math.pi / 4])
+def test_gaussian_mixture_oracle_full(angle):
+    """Issue 4: GMM ‖μ‖ = 2: within 0.1 bits of the exact solver on a 200x200 grid of the density."""
+    p, _ = gaussian_mixture_pmf(norm=2.0, angle=angle, bins=200, half_width=6.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exact = pid.decompose(p, tol=1e-5).atoms
+    x1, x2, y = gaussian_mixture(20_000, norm=2.0, angle=angle, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NegativeAtomWarning)
+        res = pid.estimate(x1.reshape(-1, 1), x2.reshape(-1, 1), y, estimator="batch", random_state=0)
+    for a, v in exact.items():
+        assert getattr(res, a) == pytest.approx(v, abs=0.1), (a, res.atoms, exact)
