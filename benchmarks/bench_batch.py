@@ -12,17 +12,24 @@
     backward's Schur solve, Cholesky vs conjugate gradients, by side length (tunes
     ``_DIRECT_MAX_SIDE``), and the per-iteration cost of the two forward backends (tunes
     ``_NATIVE_IS_FASTER`` and the kernel's threading).
+(b) ``bench_end_to_end``: ``pid.estimate(x1, x2, y, estimator="batch")`` with default options on
+    20,000 samples of ``pidkit.synthetic.latent_modalities`` (two 64-dimensional modalities;
+    ``--labels``, default ``mixed``): wall time, where it went, and the atoms.
 (c) ``bench_cuda``: the projection on CUDA, with the memory bandwidth it achieves (bytes of K read
     by the iterations / time). Skips with a message without a GPU.
+(d) ``bench_oracles`` (only with ``--parts d``): BATCH against exact answers — one-hot XOR, AND,
+    COPY, RDN (n = 20,000), a random 8x8x3 pmf (n = 50,000) and the Gaussian mixture of DESIGN §6
+    (‖μ‖ = 2, angles 0, π/8, π/4; exact solver on a 200x200 grid of the density).
 
-    python benchmarks/bench_batch.py            # everything (~10 min on 2 shared cores)
-    python benchmarks/bench_batch.py --quick    # m = 256 and one m = 1024 case, one repeat
+    python benchmarks/bench_batch.py               # parts a, b, c (~10 min on 2 cores)
+    python benchmarks/bench_batch.py --quick       # m = 256 and one m = 1024 case, one repeat
+    python benchmarks/bench_batch.py --parts d     # the oracles (~15 min)
 
 Times are the best of ``--repeats`` runs in this process (the machine may be shared: compare
 within a run; on shared cores ``--threads 1`` gives stable numbers, as every parallel region
 otherwise waits for a core). "graph MiB" is what autograd keeps for backward (saved tensors), the memory that
 grows with T for the baseline and stays constant for ours. Results also go to
-``benchmarks/results/bench_batch_projection.txt``.
+``benchmarks/results/bench_batch.txt`` (``bench_batch_<parts>.txt`` for other ``--parts``).
 """
 
 from __future__ import annotations
@@ -33,11 +40,12 @@ import math
 import platform
 import sys
 import time
+import warnings
 from contextlib import redirect_stdout
 from functools import partial
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results" / "bench_batch_projection.txt"
+RESULTS = Path(__file__).resolve().parent / "results" / "bench_batch.txt"
 
 
 def make_problem(torch, n_y: int, m: int, scale: float, seed: int = 0, d: int = 32):
@@ -211,6 +219,30 @@ def bench_projection(args) -> None:
     sk._DIRECT_MAX_SIDE = direct0
 
 
+def bench_end_to_end(args) -> None:
+    """Part (b): estimate(..., estimator="batch") on 20,000 samples of 2 x 64-dimensional data."""
+    import pidkit as pid
+    from pidkit.synthetic import latent_modalities
+
+    print("\n(b) end to end: pid.estimate(x1, x2, y, estimator='batch') on latent_modalities(20_000, dim=64),")
+    print("    default options, device 'auto'; atoms in bits ± spread across held-out batches")
+    for label in [lab for lab in args.labels.split(",") if lab]:
+        x1, x2, y = latent_modalities(20_000, label=label, dim=64, random_state=args.seed)
+        t0 = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = pid.estimate(x1, x2, y, estimator="batch", random_state=args.seed)
+        dt = time.perf_counter() - t0
+        d, std = res.diagnostics.details, res.diagnostics.atom_std
+        atoms = "  ".join(f"{a}={getattr(res, a):.3f}±{std[a]:.3f}" for a in ("R", "U1", "U2", "S"))
+        split = ", ".join(f"{k} {v:.1f} s" for k, v in d["time_s"].items())
+        print(f"    {label:<10} {dt:7.1f} s on {d['device']}  {atoms}  I(X1,X2;Y)={res.total:.3f}")
+        print(f"    {'':<10} ({split}; {d['coupling_epochs']} epochs, {d['coupling_steps']} steps, "
+              f"m = {d['batch_size']}, {d['sinkhorn_iterations_train_mean']:.1f} Sinkhorn iterations per step)")
+        for w in caught:
+            print(f"    {'':<10} warning: {str(w.message)[:160]}")
+
+
 def bench_cuda(args) -> None:
     """Part (c): the projection on CUDA and the memory bandwidth its iterations achieve."""
     import torch
@@ -256,13 +288,84 @@ def bench_cuda(args) -> None:
                 )
 
 
+ORACLE_ANGLES = {"gmm0": 0.0, "gmm8": math.pi / 8, "gmm4": math.pi / 4}
+ORACLE_CASES = ("xor", "and", "copy", "rdn", "rand8x8x3", *ORACLE_ANGLES)
+
+
+def one_hot(v, k: int):
+    import numpy as np
+
+    return np.eye(k)[v]
+
+
+def case_data(name: str):
+    """(x1, x2, y, exact result) of one oracle case."""
+    import numpy as np
+
+    import pidkit as pid
+    from pidkit.synthetic import gate_pmf, gaussian_mixture, gaussian_mixture_pmf, sample_pmf
+
+    if name in ORACLE_ANGLES:
+        p, _ = gaussian_mixture_pmf(norm=2.0, angle=ORACLE_ANGLES[name], bins=200, half_width=6.5)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the gap reached is printed instead
+            ex = pid.decompose(p, tol=1e-6)
+        x1, x2, y = gaussian_mixture(20_000, norm=2.0, angle=ORACLE_ANGLES[name], random_state=0)
+        return x1.reshape(-1, 1), x2.reshape(-1, 1), y, ex
+    if name == "rand8x8x3":
+        p = np.random.default_rng(1).dirichlet(np.ones(8 * 8 * 3)).reshape(8, 8, 3)
+        n = 50_000
+    else:
+        p, n = gate_pmf(name), 20_000
+    x1, x2, y = sample_pmf(p, n, random_state=0)
+    return one_hot(x1, p.shape[0]), one_hot(x2, p.shape[1]), y, pid.decompose(p)
+
+
+def bench_oracles(args) -> None:
+    """Part (d): BATCH atoms against exact answers (gates, a random 8x8x3 pmf, the Gaussian mixture)."""
+    import pidkit as pid
+
+    cases, seed = [c for c in args.cases.split(",") if c], args.seed
+    print("(d) BATCH oracles: one-hot gates (n = 20,000), random 8x8x3 (n = 50,000), Gaussian mixture (n = 20,000)")
+    print("atoms in bits: BATCH ± spread across held-out batches | exact (gap) | max |Δ| | time\n")
+    worst = 0.0
+    for name in cases:
+        x1, x2, y, ex = case_data(name)
+        t0 = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = pid.estimate(x1, x2, y, estimator="batch", random_state=seed)
+        dt = time.perf_counter() - t0
+        err = max(abs(getattr(res, a) - getattr(ex, a)) for a in ("R", "U1", "U2", "S"))
+        worst = max(worst, err)
+        std = res.diagnostics.atom_std
+        got = "  ".join(f"{a}={getattr(res, a):7.4f}±{std[a]:.4f}" for a in ("R", "U1", "U2", "S"))
+        want = "  ".join(f"{a}={getattr(ex, a):7.4f}" for a in ("R", "U1", "U2", "S"))
+        print(f"{name:10s} n={y.size:6d}  {got}")
+        print(f"{'':10s} exact     {want}  (gap {ex.diagnostics.duality_gap:.1e})")
+        print(f"{'':10s} max |Δ| = {err:.4f} bits, {dt:.1f} s, {res.diagnostics.details['coupling_epochs']} epochs")
+        for w in caught:
+            print(f"{'':10s} warning: {str(w.message)[:160]}")
+    print(f"\nworst max |Δ| over {len(cases)} cases: {worst:.4f} bits")
+
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes and one m = 1024 case, one repeat")
     ap.add_argument("--repeats", type=int, default=None, help="timed runs per measurement (default 3, quick 1)")
     ap.add_argument("--no-save", action="store_true", help=f"do not write {RESULTS.name}")
     ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's choice)")
+    ap.add_argument("--parts", default="abc", help="which parts to run: any of a, b, c, d (default abc)")
+    ap.add_argument("--labels", default="mixed", help="part (b): comma-separated latent_modalities labels")
+    ap.add_argument("--cases", default=",".join(ORACLE_CASES), help="part (d): comma-separated oracle cases")
+    ap.add_argument("--seed", type=int, default=0, help="random_state of parts (b) and (d)")
     args = ap.parse_args(argv)
+    if set(args.parts) - set("abcd"):
+        ap.error(f"--parts takes letters from 'abcd'; got {args.parts!r}")
+    unknown = sorted(set(args.cases.split(",")) - set(ORACLE_CASES))
+    if unknown:
+        ap.error(f"unknown oracle case(s) {unknown}; choose from {list(ORACLE_CASES)}")
     if args.threads:
         import torch
 
@@ -283,11 +386,14 @@ def main(argv=None) -> int:
     with redirect_stdout(Tee()):
         print(f"$ python benchmarks/bench_batch.py {' '.join(argv if argv is not None else sys.argv[1:])}".rstrip())
         print(f"  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}, {platform.platform()}\n")
-        bench_projection(args)
-        bench_cuda(args)
+        parts = {"a": bench_projection, "b": bench_end_to_end, "c": bench_cuda, "d": bench_oracles}
+        for key in "abcd":
+            if key in args.parts:
+                parts[key](args)
     if not args.no_save:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(buffer.getvalue())
+        out = RESULTS.with_name(f"bench_batch_{args.parts}.txt") if args.parts != "abc" else RESULTS
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(buffer.getvalue())
     return 0
 
 

@@ -139,6 +139,27 @@ def test_progress_bars_use_tqdm_not_print(capsys):
     assert capsys.readouterr().out == ""
 
 
+def test_newton_polish_finishes_a_stalled_projection():
+    from pidkit.estimators._batch_models import newton_polish
+    from pidkit.kernels.sinkhorn import sinkhorn_projection
+
+    m = 96
+    g1, g2 = (torch.arange(m) < 60), (torch.arange(m) < 40)  # blocks of different sizes
+    logits = torch.where(g1[:, None] == g2[None, :], 12.0, -12.0).expand(2, m, m).clone().double()
+    log_r = torch.full((2, m), -math.log(2 * m), dtype=torch.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rough, info = sinkhorn_projection(logits, log_r, log_r, max_iter=3)
+        exact, _ = sinkhorn_projection(logits, log_r, log_r, max_iter=100_000, tol=1e-12)
+    assert not info.converged
+    log_q, err, steps = newton_polish(logits, rough, log_r, log_r, tol=1e-11)
+    assert err <= 1e-11 and 1 <= steps < 30
+    q = torch.exp(log_q)
+    assert torch.allclose(q.sum(2), torch.exp(log_r), atol=1e-14)
+    assert torch.allclose(q.sum(1), torch.exp(log_r), atol=1e-11)
+    assert (log_q - exact).abs().max().item() < 1e-6
+
+
 # ------------------------------------------------------------------------- user classifiers
 def _xor_truth(k_out=2):
     def p1(x):  # p(y | x1) = 1/2 for XOR

@@ -122,7 +122,7 @@ _CG_MAX_ITER = 1000
 _CG_DELAY = 4  # iterations of look-ahead in the CG error estimate
 
 # auto uses the compiled kernel on CPU only where it measured faster than the torch path
-# (benchmarks/bench_batch.py, part a: see benchmarks/results/bench_batch_projection.txt).
+# (benchmarks/bench_batch.py, part a: see benchmarks/results/bench_batch.txt).
 _NATIVE_IS_FASTER = True
 
 _sinkhorn_ext: ModuleType | None
