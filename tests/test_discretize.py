@@ -554,3 +554,16 @@ def test_joint_counts_errors():
         joint_counts([0.0], [0], [0], (1, 1, 1))
     with pytest.raises(LengthMismatchError):
         joint_counts([0, 0], [0], [0], (1, 1, 1))
+
+
+def test_encode_labels_alone():
+    d = Discretizer()
+    codes, cats = d.encode_labels(np.array(["b", "a", "b"]))
+    assert codes.tolist() == [1, 0, 1] and cats.tolist() == ["a", "b"]
+    assert not hasattr(d, "kinds_")  # an unfitted Discretizer stays unfitted
+    d.fit(np.zeros(20, dtype=int), np.zeros(20, dtype=int), np.array(["x", "y"] * 10))
+    assert d.encode_labels(np.array(["y", "x"]))[0].tolist() == [1, 0]
+    with pytest.raises(UnknownCategoryError):
+        d.encode_labels(np.array(["z"]))
+    with pytest.raises(ContinuousLabelError):
+        Discretizer().encode_labels(np.random.default_rng(0).random(100))
