@@ -90,6 +90,7 @@ from ..exceptions import (
     ConvergenceWarning,
     InputError,
     InvalidPMFError,
+    MissingDependencyError,
     NonFiniteInputError,
     ParameterError,
     ShapeError,
@@ -272,7 +273,7 @@ def _torch() -> ModuleType:
     try:
         import torch
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
+        raise MissingDependencyError(
             "sinkhorn_projection needs PyTorch, which is not installed. Install it with "
             "`pip install pidkit[torch]` (or `pip install torch`)."
         ) from exc
@@ -360,7 +361,7 @@ def _resolve_backend(backend: str, device: str) -> str:
                 f"backend='native' runs on CPU only; the tensors are on {device}. Use backend='torch' or 'auto'."
             )
         if _sinkhorn_ext is None:
-            raise ImportError(
+            raise MissingDependencyError(
                 "backend='native' but the compiled kernel pidkit.kernels._sinkhorn is not available. Reinstall "
                 "pidkit with a C++17 compiler and CMake (pip install -e .), or use backend='torch'."
             )
