@@ -28,6 +28,7 @@ import logging
 import math
 import time
 import warnings
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -123,6 +124,33 @@ def _batches(idx: np.ndarray, size: int) -> list[np.ndarray]:
     """``idx`` cut into ceil(len/size) nearly equal minibatches (none smaller than size/2)."""
     k = max(1, math.ceil(idx.size / size))
     return [b for b in np.array_split(idx, k) if b.size]
+
+
+@dataclass
+class _RunState:
+    """What the three phases of one BATCH fit share: data on the device, splits, classifier outputs."""
+
+    torch: Any
+    bm: Any
+    device: Any
+    dtype: Any
+    rng: np.random.Generator
+    k: int
+    shape: tuple[int, int, int]
+    X1: Any
+    X2: Any
+    Y: Any
+    tr: np.ndarray
+    va: np.ndarray
+    te: np.ndarray
+    log_pi: Any
+    logp: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def targets(self, idx, *, joint: bool):
+        """The consistent minibatch tables of samples ``idx`` (x1, x2 and, if ``joint``, the pair)."""
+        keys = ("x1", "x2", "joint") if joint else ("x1", "x2")
+        return self.bm.consistent_targets([self.logp[key][idx] for key in keys], self.log_pi)
 
 
 @register_estimator("batch")
@@ -345,68 +373,109 @@ class BatchEstimator:
                 f"splitting {codes.size} samples left {tr.size} for training and {te.size} held out; "
                 "need at least 2 each. Pass more samples or a larger test_size."
             )
-        X1 = torch.as_tensor(f1, dtype=dtype, device=device)
-        X2 = torch.as_tensor(f2, dtype=dtype, device=device)
-        Y = torch.as_tensor(codes, dtype=torch.long, device=device)
-        it = {name: torch.as_tensor(ix, device=device) for name, ix in (("tr", tr), ("va", va), ("te", te))}
-        notes: list[str] = []
+        run = _RunState(
+            torch=torch, bm=bm, device=device, dtype=dtype, rng=rng, k=k, shape=shape,
+            X1=torch.as_tensor(f1, dtype=dtype, device=device), X2=torch.as_tensor(f2, dtype=dtype, device=device),
+            Y=torch.as_tensor(codes, dtype=torch.long, device=device), tr=tr, va=va, te=te,
+            # the label marginal every minibatch table is moved to (prior shift): label frequencies of all samples
+            log_pi=torch.log(torch.as_tensor(np.bincount(codes, minlength=k) / codes.size, dtype=torch.float64,
+                                             device=device)),
+        )
         missing = sorted(set(range(k)) - set(np.unique(codes[tr]).tolist()))
         if missing:
-            notes.append(f"label code(s) {missing} have no training sample; their classifier probabilities come "
-                         "from the other classes' fits only")
+            run.notes.append(f"label code(s) {missing} have no training sample; their classifier probabilities "
+                             "come from the other classes' fits only")
+        reports = self._fit_classifiers(run)
+        t_classifiers = time.perf_counter() - t0
+        model, train = self._train_coupling(run, to_units, units)
+        t_coupling = time.perf_counter() - t0 - t_classifiers
+        est, atom_std, readout = self._read_out(run, model, to_units)
+        self._warn_negative(est, atom_std, units, to_units)
 
-        # 1. classifiers ------------------------------------------------------------------------
+        details = {
+            "time_s": {"classifiers": t_classifiers, "coupling": t_coupling,
+                       "readout": time.perf_counter() - t0 - t_classifiers - t_coupling},
+            "device": str(device),
+            "dtype": self.dtype,
+            "n_train": int(tr.size), "n_validation": int(va.size), "n_test": int(te.size),
+            "batch_size": train["batch_size"], "readout_batch_size": readout["batch_size"],
+            "readout_batches": readout["batches"],
+            "classifiers": {key: r.to_dict() for key, r in reports.items()},
+            "coupling_epochs": train["epochs"], "coupling_steps": train["steps"],
+            "stopped_early": train["stopped_early"],
+            "validation_I_q": train["history"],
+            "sinkhorn_iterations_train_mean": train["sinkhorn_iterations_mean"],
+            "sinkhorn_iterations_readout_mean": readout["sinkhorn_iterations_mean"],
+            "readout_newton_polished": readout["polished"],
+            "readout_max_abs_logit": readout["max_abs_logit"],
+        }
+        diag = Diagnostics(
+            solver=f"batch/torch-{device.type}",
+            status="early_stopped" if train["stopped_early"] else "max_epochs",
+            iterations=train["steps"],
+            max_marginal_violation=readout["marginal_error"],
+            duality_gap=None,
+            time_s=time.perf_counter() - t0,
+            discretization=None,
+            notes=tuple(run.notes),
+            atom_std=atom_std,
+            details=details,
+        )
+        return PIDResult(
+            est["R"], est["U1"], est["U2"], est["S"], est["total"], est["I1"], est["I2"],
+            units, self.name, int(codes.size), shape, diag,
+        )
+
+    # ------------------------------------------------------------------------------ phases
+    def _fit_classifiers(self, run: _RunState) -> dict[str, Any]:
+        """Phase 1: p̂(y|x1), p̂(y|x2), p̂(y|x1,x2) — trained or the user's; log-probabilities of all samples."""
+        torch, bm, k, Y = run.torch, run.bm, run.k, run.Y
+        it = {name: torch.as_tensor(ix, device=run.device) for name, ix in (("tr", run.tr), ("va", run.va))}
         user = self._classifier_map()
-        inputs = {"x1": (X1,), "x2": (X2,), "joint": (X1, X2)}
-        logp, reports = {}, {}
+        inputs = {"x1": (run.X1,), "x2": (run.X2,), "joint": (run.X1, run.X2)}
+        reports = {}
         for key in _CLASSIFIER_KEYS:
             sel_va = tuple(x[it["va"]] for x in inputs[key])
             if key in user:
                 fn, reports[key] = bm.wrap_user_classifier(user[key], key, k, sel_va, Y[it["va"]])
-                logp[key] = fn(*inputs[key])
+                run.logp[key] = fn(*inputs[key])
                 if fn.floored[0]:
-                    notes.append(f"classifiers[{key!r}] returned {fn.floored[0]} exact zero probabilities; they were "
-                                 f"raised to {bm.PROBA_FLOOR:g} so that every log is finite")
+                    run.notes.append(f"classifiers[{key!r}] returned {fn.floored[0]} exact zero probabilities; they "
+                                     f"were raised to {bm.PROBA_FLOOR:g} so that every log is finite")
             else:
                 bar = self._bar(self.classifier_epochs, f"classifier {key}")
                 fn, reports[key] = bm.fit_classifier(
                     tuple(x[it["tr"]] for x in inputs[key]), Y[it["tr"]], sel_va, Y[it["va"]], k,
                     hidden=self.hidden, epochs=self.classifier_epochs, batch_size=self.batch_size, lr=self.lr,
-                    weight_decay=self.weight_decay, patience=self.classifier_patience, rng=rng,
+                    weight_decay=self.weight_decay, patience=self.classifier_patience, rng=run.rng,
                     on_epoch=None if bar is None else bar.update,
                 )
                 if bar is not None:
                     bar.close()
-                logp[key] = fn(*inputs[key]).to(torch.float64)
+                run.logp[key] = fn(*inputs[key]).to(torch.float64)
             log.info("classifier %s: %s", key, reports[key])
+        return reports
 
-        t_classifiers = time.perf_counter() - t0
-
-        # 2. coupling encoders -------------------------------------------------------------------
+    def _project(self, run: _RunState, logits, log_r, log_c):
         from ..kernels.sinkhorn import sinkhorn_projection
 
-        def project(logits, log_r, log_c):
-            return bm.quiet_sinkhorn(
-                sinkhorn_projection, logits, log_r.to(dtype), log_c.to(dtype),
-                tol=self.sinkhorn_tol, max_iter=self.sinkhorn_max_iter,
-            )
+        return run.bm.quiet_sinkhorn(
+            sinkhorn_projection, logits, log_r.to(run.dtype), log_c.to(run.dtype),
+            tol=self.sinkhorn_tol, max_iter=self.sinkhorn_max_iter,
+        )
 
-        # the label marginal every minibatch table is moved to (prior shift): label frequencies of all samples
-        log_pi = torch.log(torch.as_tensor(np.bincount(codes, minlength=k) / codes.size, dtype=torch.float64,
-                                           device=device))
-
-        def batch_terms(idx, *, joint: bool):
-            keys = ("x1", "x2", "joint") if joint else ("x1", "x2")
-            return bm.consistent_targets([logp[key][idx] for key in keys], log_pi)
-
+    def _train_coupling(self, run: _RunState, to_units: float, units: str):
+        """Phase 2: train the encoders to minimise I_q(X1,X2;Y) over minibatches; early stopping."""
+        torch, bm, device, X1, X2, tr, va, rng = run.torch, run.bm, run.device, run.X1, run.X2, run.tr, run.va, run.rng
         model = bm.CouplingModel(
-            shape[0], shape[1], k, self.embed_dim, self.hidden,
-            bm.feature_stats(X1[it["tr"]]), bm.feature_stats(X2[it["tr"]]), self.max_logit,
-        ).to(device=device, dtype=dtype)
+            run.shape[0], run.shape[1], run.k, self.embed_dim, self.hidden,
+            bm.feature_stats(X1[torch.as_tensor(tr, device=device)]),
+            bm.feature_stats(X2[torch.as_tensor(tr, device=device)]), self.max_logit,
+        ).to(device=device, dtype=run.dtype)
         opt = torch.optim.Adam(model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
         m = min(self.batch_size, tr.size)
         val_batches = _batches(va, m) if va.size >= 2 else _batches(tr, m)[:4]
-        val_targets = [(torch.as_tensor(b, device=device), batch_terms(torch.as_tensor(b, device=device), joint=False))
+        val_targets = [(torch.as_tensor(b, device=device), run.targets(torch.as_tensor(b, device=device), joint=False))
                        for b in val_batches]
 
         def val_objective() -> float:
@@ -414,7 +483,7 @@ class BatchEstimator:
             with torch.no_grad():
                 vals = []
                 for b, (t1, t2) in val_targets:
-                    log_q, _ = project(model.logits(X1[b], X2[b]), t1.T, t2.T)
+                    log_q, _ = self._project(run, model.logits(X1[b], X2[b]), t1.T, t2.T)
                     vals.append(bm.coupling_information(log_q.to(torch.float64)).item())
             model.train()
             return float(np.mean(vals))
@@ -427,8 +496,8 @@ class BatchEstimator:
             epochs_run += 1
             for b in _batches(rng.permutation(tr), m):
                 idx = torch.as_tensor(b, device=device)
-                t1, t2 = batch_terms(idx, joint=False)
-                log_q, info = project(model.logits(X1[idx], X2[idx]), t1.T, t2.T)
+                t1, t2 = run.targets(idx, joint=False)
+                log_q, info = self._project(run, model.logits(X1[idx], X2[idx]), t1.T, t2.T)
                 unconverged += not info.converged
                 train_iters += info.iterations
                 loss = bm.coupling_information(log_q)
@@ -456,15 +525,21 @@ class BatchEstimator:
             bar.close()
         model.load_state_dict(best_state)
         model.eval()
-        stopped_early = bad >= self.patience
         if unconverged or inexact_grads:
-            notes.append(f"training: {unconverged} of {steps} projections stopped at sinkhorn_max_iter before "
-                         f"sinkhorn_tol and {inexact_grads} backward solves stopped early (those gradients are "
-                         "approximate; the read-out is checked separately)")
+            run.notes.append(f"training: {unconverged} of {steps} projections stopped at sinkhorn_max_iter before "
+                             f"sinkhorn_tol and {inexact_grads} backward solves stopped early (those gradients are "
+                             "approximate; the read-out is checked separately)")
+        stats = {
+            "batch_size": int(m), "epochs": epochs_run, "steps": steps, "stopped_early": bool(bad >= self.patience),
+            "history": [v / to_units for v in history], "sinkhorn_iterations_mean": train_iters / max(steps, 1),
+        }
+        return model, stats
 
-        t_coupling = time.perf_counter() - t0 - t_classifiers
-
-        # 3. read-out on held-out batches --------------------------------------------------------
+    def _read_out(self, run: _RunState, model, to_units: float):
+        """Phase 3: the atoms on held-out minibatches, their mean and spread across batches."""
+        torch, bm, device, X1, X2, te, rng, notes = (
+            run.torch, run.bm, run.device, run.X1, run.X2, run.te, run.rng, run.notes
+        )
         m_out = min(self.batch_size, te.size)
         out_batches: list[np.ndarray] = []
         while len(out_batches) < self.readout_batches:
@@ -478,10 +553,10 @@ class BatchEstimator:
         with torch.no_grad():
             for b in out_batches:
                 idx = torch.as_tensor(b, device=device)
-                t1, t2, t12 = batch_terms(idx, joint=True)
+                t1, t2, t12 = run.targets(idx, joint=True)
                 logits = model.logits(X1[idx], X2[idx])
                 max_logit = max(max_logit, logits.abs().max().item())
-                log_q, info = project(logits, t1.T, t2.T)
+                log_q, info = self._project(run, logits, t1.T, t2.T)
                 err = float(info.marginal_error)
                 if not info.converged:  # near the boundary Sinkhorn crawls: finish with Newton steps
                     polished += 1
@@ -515,39 +590,11 @@ class BatchEstimator:
                 "dtype='float64', a looser sinkhorn_tol, or a smaller max_logit.",
                 ConvergenceWarning, stacklevel=4,
             )
-        self._warn_negative(est, atom_std, units, to_units)
-
-        details = {
-            "time_s": {"classifiers": t_classifiers, "coupling": t_coupling,
-                       "readout": time.perf_counter() - t0 - t_classifiers - t_coupling},
-            "device": str(device),
-            "dtype": self.dtype,
-            "n_train": int(tr.size), "n_validation": int(va.size), "n_test": int(te.size),
-            "batch_size": int(m), "readout_batch_size": int(m_out), "readout_batches": len(out_batches),
-            "classifiers": {key: r.to_dict() for key, r in reports.items()},
-            "coupling_epochs": epochs_run, "coupling_steps": steps, "stopped_early": bool(stopped_early),
-            "validation_I_q": [v / to_units for v in history],
-            "sinkhorn_iterations_train_mean": train_iters / max(steps, 1),
-            "sinkhorn_iterations_readout_mean": float(np.mean(sk_iters)),
-            "readout_newton_polished": polished,
-            "readout_max_abs_logit": max_logit,
+        stats = {
+            "batch_size": int(m_out), "batches": len(out_batches), "marginal_error": marg,
+            "sinkhorn_iterations_mean": float(np.mean(sk_iters)), "polished": polished, "max_abs_logit": max_logit,
         }
-        diag = Diagnostics(
-            solver=f"batch/torch-{device.type}",
-            status="early_stopped" if stopped_early else "max_epochs",
-            iterations=steps,
-            max_marginal_violation=marg,
-            duality_gap=None,
-            time_s=time.perf_counter() - t0,
-            discretization=None,
-            notes=tuple(notes),
-            atom_std=atom_std,
-            details=details,
-        )
-        return PIDResult(
-            est["R"], est["U1"], est["U2"], est["S"], est["total"], est["I1"], est["I2"],
-            units, self.name, int(codes.size), shape, diag,
-        )
+        return est, atom_std, stats
 
     @staticmethod
     def _warn_negative(est: dict[str, float], std: dict[str, float], units: str, to_units: float) -> None:
