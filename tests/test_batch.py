@@ -19,6 +19,7 @@ from pidkit.exceptions import (
     NonFiniteInputError,
     ParameterError,
     ShapeError,
+    SolverError,
 )
 from pidkit.synthetic import gate_pmf, gaussian_mixture, gaussian_mixture_pmf, sample_pmf
 
@@ -267,6 +268,12 @@ def test_bad_data():
         batch(bad, x2, y)
     with pytest.raises(LengthMismatchError):
         batch(x1, x2[:-1], y)
+
+
+def test_features_too_large_for_float32_fail_clearly():
+    x1, x2, y = gate_samples("xor", 200)
+    with pytest.raises(SolverError, match="diverged"):
+        batch(x1 * 1e300, x2, y)
 
 
 def test_missing_torch_gives_install_hint():
