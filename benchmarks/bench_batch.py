@@ -169,6 +169,8 @@ def bench_projection(args) -> None:
             flush=True,
         )
 
+    bench_trained_inputs(args, torch, sk, backends)
+
     print("\n    forward iterations alone (fixed count, ms per iteration, float32 unless noted):")
     print(f"    {'Y x m x m':>16} {'dtype':>8} {'threads':>7} {'torch':>8} {'native':>8} {'ratio':>6}")
     threads0 = torch.get_num_threads()
@@ -217,6 +219,67 @@ def bench_projection(args) -> None:
             per.append(best * 1e3)
         print(f"    {n:>5} {per[0]:>9.2f} {per[1]:>9.2f}")
     sk._DIRECT_MAX_SIDE = direct0
+
+
+def record_training_inputs(torch, sk, n: int = 10_240, epochs: int = 10, every: int = 6):
+    """The projection's inputs at every ``every``-th training step of a real BATCH fit, m = 1024, |Y| = 10.
+
+    Data: scikit-learn's ``make_classification`` (64 features, 10 classes, seed 0), split into two
+    32-feature modalities; the estimator with batch_size=1024 and ``epochs`` epochs (no early
+    stopping reached), seed 0. Returns a list of (step, logits, log_row, log_col).
+    """
+    from sklearn.datasets import make_classification
+
+    import pidkit as pid
+
+    x, y = make_classification(n_samples=n, n_features=64, n_informative=24, n_redundant=8, n_classes=10,
+                               n_clusters_per_class=1, random_state=0)
+    recorded, step = [], [0]
+    original = sk.sinkhorn_projection
+
+    def spy(logits, log_row, log_col, *a, **k):
+        if logits.requires_grad and logits.shape[1] == 1024:
+            if step[0] % every == 0:
+                recorded.append((step[0], logits.detach().clone(), log_row.detach().clone(), log_col.detach().clone()))
+            step[0] += 1
+        return original(logits, log_row, log_col, *a, **k)
+
+    sk.sinkhorn_projection = spy
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pid.estimate(x[:, ::2], x[:, 1::2], y, estimator="batch", batch_size=1024, epochs=epochs,
+                         patience=epochs, random_state=0)
+    finally:
+        sk.sinkhorn_projection = original
+    return recorded
+
+
+def bench_trained_inputs(args, torch, sk, backends) -> None:
+    """Ours vs the baseline on the inputs the projection gets while a real fit trains (m = 1024, |Y| = 10)."""
+    print("\n    inputs recorded while training: make_classification(10,240 x 64, 10 classes) split 32 + 32,")
+    print("    estimate(estimator='batch', batch_size=1024, epochs=10), every 6th step; equal marginal accuracy")
+    recorded = record_training_inputs(torch, sk)
+    head = (f"    {'step':>5} | {'iters':>5} {'err ours':>9} | {'T':>4} {'err base':>9} | "
+            + " ".join(f"{'t ' + b + ' s':>10}" for b in backends) + f" {'t base s':>9} | "
+            + " ".join(f"{'x vs ' + b:>11}" for b in backends))
+    print(head)
+    total = dict.fromkeys([*backends, "base"], 0.0)
+    for step, logits, log_row, log_col in recorded:
+        x = logits.requires_grad_(True)
+        times, info = {}, None
+        for backend in backends:
+            times[backend], _, info = timed(torch, partial(ours_step, sk, x, log_row, log_col, backend), args.repeats)
+        t_iters, err_base = baseline_iterations(torch, logits.detach(), log_row, log_col, info.marginal_error)
+        times["base"], _, _ = timed(torch, partial(baseline_step, torch, x, log_row, log_col, t_iters), args.repeats)
+        for key in total:
+            total[key] += times[key]
+        print(f"    {step:>5} | {info.iterations:>5} {info.marginal_error:>9.2e} | {t_iters:>4} {err_base:>9.2e} | "
+              + " ".join(f"{times[b]:>10.3f}" for b in backends) + f" {times['base']:>9.3f} | "
+              + " ".join(f"{times['base'] / times[b]:>10.1f}x" for b in backends), flush=True)
+    print(f"    {'all':>5} | {'':>5} {'':>9} | {'':>4} {'':>9} | "
+          + " ".join(f"{total[b]:>10.3f}" for b in backends) + f" {total['base']:>9.3f} | "
+          + " ".join(f"{total['base'] / total[b]:>10.1f}x" for b in backends))
 
 
 def bench_end_to_end(args) -> None:

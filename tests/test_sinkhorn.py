@@ -248,14 +248,65 @@ def test_native_matches_torch(dtype, scale):
 
 
 @needs_native
-def test_native_gradient_same_as_torch():
-    logits, log_row, log_col = problem(2, 12, 9, scale=2.0)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("shape", [(2, 12, 9), (3, 70, 70), (2, 9, 12)])
+def test_native_gradient_same_as_torch(dtype, shape):
+    """The native backend's fused backward passes (row/column sums, one-pass CG product, one-pass
+    assembly; the transposed (m < n) case goes through torch) give torch's gradient."""
+    logits, log_row, log_col = problem(*shape, scale=2.0, dtype=dtype)
+    weights = torch.randn(shape, generator=torch.Generator().manual_seed(3), dtype=dtype)
     grads = []
     for backend in ("torch", "native"):
         x = logits.clone().requires_grad_(True)
-        (g,) = torch.autograd.grad(sinkhorn_projection(x, log_row, log_col, backend=backend)[0][:, 0].sum(), x)
+        log_q = sinkhorn_projection(x, log_row, log_col, backend=backend)[0]
+        # a non-contiguous incoming gradient (through a transpose) must be handled too
+        loss = (weights.transpose(1, 2).contiguous().transpose(1, 2) * log_q).sum() + (log_q.exp() * log_q).sum()
+        (g,) = torch.autograd.grad(loss, x)
         grads.append(g)
-    assert torch.allclose(grads[0], grads[1], atol=1e-7)
+    tol = 1e-4 if dtype == torch.float32 else 1e-8
+    assert torch.allclose(grads[0], grads[1], atol=tol * float(grads[0].abs().max()))
+
+
+@needs_native
+def test_native_full_passes_match_numpy():
+    np = pytest.importorskip("numpy")
+    ext = sk._sinkhorn_ext
+    rng = np.random.default_rng(0)
+    y, m, n = 3, 37, 29  # n not a multiple of the SIMD width
+    L = rng.uniform(-95, 95, size=(y, m, n)).astype(np.float32)
+    L[0, 0, :6] = [-87.2, -87.5, 88.7, 88.8, 0.0, -1e-30]
+    zero_a, zero_b = np.zeros((y, m)), np.zeros((y, n))
+    out = np.empty_like(L)
+    ext.shifted(L, zero_a, zero_b, out, True, 1)
+    exact = np.exp(L.astype(np.float64))
+    normal = (exact > 1.2e-38) & (exact < 3.4e38)
+    assert np.max(np.abs(out[normal] - exact[normal]) / exact[normal]) < 2.5e-7  # ~2 ulp
+    assert np.all(out[exact < 1.1e-38] == 0.0) and np.all(np.isinf(out[exact > 3.41e38]))
+    alpha, beta = rng.normal(size=(y, m)) * 50, rng.normal(size=(y, n)) * 50
+    for dtype in (np.float32, np.float64):
+        Ld = L.astype(dtype)
+        out = np.empty_like(Ld)
+        ext.shifted(Ld, alpha, beta, out, False, 2)
+        ref = Ld.astype(np.float64) + alpha[:, :, None] + beta[:, None, :]
+        assert np.allclose(out, ref, rtol=0, atol=4 * np.finfo(dtype).eps * np.abs(ref).max())
+        K = rng.random((y, m, n)).astype(dtype)
+        v, w = rng.random((y, n)).astype(dtype), rng.random((y, m)).astype(dtype)
+        h, t = np.empty((y, m), dtype), np.empty((y, n), dtype)
+        ext.quad_pass(K, v, w, h, t, 2)
+        h_ref = w * np.einsum("yij,yj->yi", K, v)
+        rtol = 1e-5 if dtype == np.float32 else 1e-12
+        assert np.allclose(h, h_ref, rtol=rtol) and np.allclose(t, np.einsum("yij,yi->yj", K, h_ref), rtol=rtol)
+        G = rng.normal(size=(y, m, n)).astype(dtype)
+        row, col = np.empty((y, m), dtype), np.empty((y, n), dtype)
+        ext.row_col_sums(G, row, col)
+        assert np.allclose(row, G.sum(2), atol=rtol * n) and np.allclose(col, G.sum(1), atol=rtol * m)
+        x, a, b, z = w, w[::-1].copy(), v, v[::-1].copy()
+        grad = np.empty_like(G)
+        ext.assemble_grad(G, K, x, b, a, z, grad, 2)
+        ref = G - K * (x[:, :, None] * b[:, None, :] + a[:, :, None] * z[:, None, :])
+        assert np.allclose(grad, ref, rtol=rtol, atol=rtol)
+    with pytest.raises(ValueError, match="expected"):
+        ext.quad_pass(K, v[:, :-1].copy(), w, h, t, 1)
 
 
 def test_gpu_code_paths_on_cpu(monkeypatch):
