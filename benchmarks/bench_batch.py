@@ -8,7 +8,11 @@
     whose L1 column error is <= ours. float32, CPU, logits like an encoder's:
     ``scale * f1 f2^T / sqrt(32)`` with unit-normal features (scale 1: "encoder", scale 3:
     "sharper"), targets ``p(y|x1_i)/m`` and ``p(y|x2_j)/m`` from random softmaxes, made consistent.
-    Both of our backends are timed (``torch`` and the compiled ``native`` forward). Also the
+    Both of our backends are timed (``torch`` and the compiled ``native`` passes). Then the same
+    comparison on the inputs the projection really gets: logits and targets recorded every 25th
+    step while ``estimate(estimator="batch", batch_size=1024)`` trains on a 10-class
+    ``make_classification`` problem split into two 32-feature modalities (not with ``--quick``);
+    early steps are near-flat, later ones sharper; per step and in total. Also the
     backward's Schur solve, Cholesky vs conjugate gradients, by side length (tunes
     ``_DIRECT_MAX_SIDE``), and the per-iteration cost of the two forward backends (tunes
     ``_NATIVE_IS_FASTER`` and the kernel's threading).
@@ -169,7 +173,8 @@ def bench_projection(args) -> None:
             flush=True,
         )
 
-    bench_trained_inputs(args, torch, sk, backends)
+    if not args.quick:
+        bench_trained_inputs(args, torch, sk, backends)
 
     print("\n    forward iterations alone (fixed count, ms per iteration, float32 unless noted):")
     print(f"    {'Y x m x m':>16} {'dtype':>8} {'threads':>7} {'torch':>8} {'native':>8} {'ratio':>6}")
@@ -221,12 +226,13 @@ def bench_projection(args) -> None:
     sk._DIRECT_MAX_SIDE = direct0
 
 
-def record_training_inputs(torch, sk, n: int = 10_240, epochs: int = 10, every: int = 6):
+def record_training_inputs(torch, sk, n: int = 10_240, every: int = 25):
     """The projection's inputs at every ``every``-th training step of a real BATCH fit, m = 1024, |Y| = 10.
 
     Data: scikit-learn's ``make_classification`` (64 features, 10 classes, seed 0), split into two
-    32-feature modalities; the estimator with batch_size=1024 and ``epochs`` epochs (no early
-    stopping reached), seed 0. Returns a list of (step, logits, log_row, log_col).
+    32-feature modalities; the estimator with its default options except batch_size=1024 (epochs,
+    early stopping), seed 0. Returns a list of (step, logits, log_row, log_col) and the number of
+    training steps with m = 1024.
     """
     from sklearn.datasets import make_classification
 
@@ -248,18 +254,18 @@ def record_training_inputs(torch, sk, n: int = 10_240, epochs: int = 10, every: 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            pid.estimate(x[:, ::2], x[:, 1::2], y, estimator="batch", batch_size=1024, epochs=epochs,
-                         patience=epochs, random_state=0)
+            pid.estimate(x[:, ::2], x[:, 1::2], y, estimator="batch", batch_size=1024, random_state=0)
     finally:
         sk.sinkhorn_projection = original
-    return recorded
+    return recorded, step[0]
 
 
 def bench_trained_inputs(args, torch, sk, backends) -> None:
     """Ours vs the baseline on the inputs the projection gets while a real fit trains (m = 1024, |Y| = 10)."""
     print("\n    inputs recorded while training: make_classification(10,240 x 64, 10 classes) split 32 + 32,")
-    print("    estimate(estimator='batch', batch_size=1024, epochs=10), every 6th step; equal marginal accuracy")
-    recorded = record_training_inputs(torch, sk)
+    recorded, steps = record_training_inputs(torch, sk)
+    print(f"    estimate(estimator='batch', batch_size=1024), default epochs and early stopping: {steps} steps with")
+    print("    m = 1024, every 25th timed; equal marginal accuracy")
     head = (f"    {'step':>5} | {'iters':>5} {'err ours':>9} | {'T':>4} {'err base':>9} | "
             + " ".join(f"{'t ' + b + ' s':>10}" for b in backends) + f" {'t base s':>9} | "
             + " ".join(f"{'x vs ' + b:>11}" for b in backends))
