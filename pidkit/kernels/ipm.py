@@ -72,6 +72,44 @@ Second round (issue 3; single-thread timings, minimum of 5 solves, benchmarks/be
 * OpenBLAS with 2 threads on cores that other processes load can be 10x slower than 1 thread
   (each of the ~15 BLAS calls of a factorization waits for a descheduled worker).
 
+Third round (2026-12-02, weak-pair preconditioner; single thread, debug runs where marked):
+
+* Tried and NOT kept: factoring a preconditioner P instead of H. Pairs whose coupling is small at
+  both their nodes keep their diagonal blocks but lose their off-diagonal ones (P stays SPD), the
+  Schur complement of P is built from the strong pairs only (per-node updates), and the Newton
+  systems are solved by PCG on the full H (kPcgTol 1e-8, at most 40 steps; a failure retries the
+  step with every pair and tightens the threshold tenfold). It does not pay on any table measured
+  (below), so the kernel does not carry it.
+* The reference of "small" matters more than the threshold. Against the full node diagonal (which
+  the huge ``coef_k p_k p_k^T`` terms of the active pairs dominate) almost every inactive pair is
+  "weak" already from iteration 7 of 100x100x10, but PCG then needs 30-40 steps or fails (3 of 5
+  tries). Against the ``diag(q)`` part alone (``sum_k s_k p_k(y)`` at the node) 4-6 PCG steps
+  suffice, but pairs become weak only in the last 1-3 iterations (eps = 0.1-1: row sums of the
+  dropped couplings at most eps times that reference). Larger eps trades iterations for PCG steps:
+  eps 10/100 use it in 4/12 of the 12 iterations at 100x100x10 with 97/513 PCG steps, 1.09/2.25 s
+  (debug runs; 0.96 s without it). Iterations and gaps never changed.
+* Where it is used it does not save much at these sizes: at 100x100x10 a PCG step (triangular
+  solves with the dense S, two passes over the cells) costs ~2 ms against ~45 ms for a whole dense
+  factorization, the sparse per-node Schur update is memory-bound (scattered writes into S) and
+  with 20-25% of the pairs kept it is slower than the dense syrk (0.07 vs 0.035 s at 100x100x10,
+  1.38 vs 0.9 s at 300x300x10), and the Cholesky of S (dense, double precision) is unchanged.
+  300x300x10 (eps 1): weak pairs in the last 2 of 16 iterations (25% and 3.8% of the pairs kept,
+  6 and 5 PCG steps), 23.4 s against 22.1 s.
+* A coarse space (deflated PCG over the connected components of the strong pairs, per label) was
+  tried against the directions where P is stiffer than H; the strong pairs form a single component
+  per label on these tables, so it changed nothing (84 vs 85 PCG steps) and was dropped.
+* 1000x1000x10 (eps 1, PIDKIT_NATIVE_DEBUG=2, first 11 iterations, ~10 minutes): every
+  factorization is the dense single-precision one, f32 syrk 16-28 s + spotrf 5-9 s (the spread is
+  load from other processes); the weak pairs would keep 67.7% of the pairs at iteration 0 (the
+  starting point) and 99.8-99.96% at iterations 1-10 (mu m from 1.8e-2 down to 8e-5), so the
+  weak-pair preconditioner can only help the last few iterations there too; a full solve was not
+  finished within the session.
+* Early iterations: with eps 10 the empirical 100x100x10 table drops *every* pair in iterations
+  0-2 (P block diagonal, i.e. block-Jacobi) and PCG still converges in 22-35 steps. On
+  1000x1000x10, where a dense factorization costs ~21 s (f32 syrk 16 s + spotrf 5 s) and a PCG step
+  ~0.1-0.2 s, block-Jacobi PCG for the first iterations is the promising lead; it needs S factored
+  per node block (or per strong component), not as one dense matrix.
+
 Both kernels take the problem in *pair-major* form: ``pair_x1``, ``pair_x2`` (pairs sorted by
 (x1, x2)) and ``cell_ptr``, ``cell_y`` (the labels of pair ``k`` are
 ``cell_y[cell_ptr[k]:cell_ptr[k+1]]``).
