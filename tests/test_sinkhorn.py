@@ -298,7 +298,7 @@ def test_native_full_passes_match_numpy():
         assert np.allclose(h, h_ref, rtol=rtol) and np.allclose(t, np.einsum("yij,yi->yj", K, h_ref), rtol=rtol)
         G = rng.normal(size=(y, m, n)).astype(dtype)
         row, col = np.empty((y, m), dtype), np.empty((y, n), dtype)
-        ext.row_col_sums(G, row, col)
+        ext.row_col_sums(G, row, col, 2)
         assert np.allclose(row, G.sum(2), atol=rtol * n) and np.allclose(col, G.sum(1), atol=rtol * m)
         x, a, b, z = w, w[::-1].copy(), v, v[::-1].copy()
         grad = np.empty_like(G)
@@ -407,3 +407,31 @@ def test_native_on_cuda_is_refused():
         logits, log_row, log_col = (t.cuda() for t in problem())
         with pytest.raises(ParameterError, match="CPU only"):
             sinkhorn_projection(logits, log_row, log_col, backend="native")
+
+
+@needs_native
+def test_native_threaded_passes_match_single_thread():
+    """Passes over >= 2M entries split across threads; same numbers (to rounding) as one thread."""
+    np = pytest.importorskip("numpy")
+    ext = sk._sinkhorn_ext
+    rng = np.random.default_rng(1)
+    y, m, n = 2, 1100, 1000
+    K = rng.random((y, m, n)).astype(np.float32)
+    v, w = rng.random((y, n)).astype(np.float32), rng.random((y, m)).astype(np.float32)
+    alpha, beta = rng.normal(size=(y, m)), rng.normal(size=(y, n))
+    outs = []
+    for threads in (1, 2):
+        h, t = np.empty((y, m), np.float32), np.empty((y, n), np.float32)
+        ext.quad_pass(K, v, w, h, t, threads)
+        row, col = np.empty((y, m), np.float32), np.empty((y, n), np.float32)
+        ext.row_col_sums(K, row, col, threads)
+        e = np.empty_like(K)
+        ext.shifted(K, alpha, beta, e, True, threads)
+        g = np.empty_like(K)
+        ext.assemble_grad(K, e, w, v, w, v, g, threads)
+        a, b = np.ones((y, m), np.float32), np.ones((y, n), np.float32)
+        ext.scaling_iterations(e, w / w.sum(1, keepdims=True), v / v.sum(1, keepdims=True), a, b, 1e-6, 50, 20.0,
+                               threads)
+        outs.append((h, t, row, col, e, g, a, b))
+    for one, two in zip(*outs, strict=True):
+        assert np.allclose(one, two, rtol=1e-5, atol=1e-6 * np.abs(one).max())

@@ -101,16 +101,20 @@ void row_pass(const T* K, const T* r, T* a, const T* b, T* t, long m, long n, lo
     row_pass_generic<T>(K, r, a, b, t, m, n, begin, end);
 }
 
+// Entries of K per thread below which a pass runs single-threaded (see pass_threads).
+constexpr long kPassMinPerThread = 1L << 20;
+
 using Result = std::tuple<long, int, double>;  // iterations, status, last L1 column error
 
 template <typename T>
 Result scaling_iterations(const T* K, const T* r, const T* c, T* a, T* b, long ny, long m, long n,
                                         double tol, long max_iter, double tau, int threads) {
     const long rows = ny * m, cols = ny * n;
-    // One pass is memory-bound and takes ~5 ms per 10M float32 entries on one core of the
-    // benchmark machine, where a parallel region cost 5-8 ms whenever the cores were shared
-    // (benchmarks/bench_batch.py, part a). Threads only for K of >= 8M entries per thread.
-    const long min_per_thread = 8L << 20;
+    // One pass is memory-bound: ~5.6 ms per 10M float32 entries on one core of the benchmark
+    // machine, 3.3 ms on two when they are idle (2026-12-02; on cores loaded by other processes a
+    // parallel region cost 5-8 ms, so this once required 8M entries per thread). Threads from 1M
+    // entries per thread.
+    const long min_per_thread = kPassMinPerThread;
     const int nthreads = static_cast<int>(std::max(1L, std::min<long>(threads, rows * n / min_per_thread)));
     std::vector<T> acc(static_cast<size_t>(nthreads) * cols);
     std::vector<T> t(cols), good_a(a, a + rows), good_b(b, b + cols);
@@ -207,10 +211,9 @@ Result bind_iterations(In3<T> K, In2<T> r, In2<T> c, Out2<T> a, Out2<T> b, doubl
 // Other full passes of the projection
 // ---------------------------------------------------------------------------------------------
 
-// Threads for a pass over `entries` elements: as in scaling_iterations, a parallel region only pays
-// from ~8M entries per thread on shared cores.
+// Threads for a pass over `entries` elements: at least kPassMinPerThread entries per thread.
 int pass_threads(int threads, long entries) {
-    return static_cast<int>(std::max(1L, std::min<long>(threads, entries / (8L << 20))));
+    return static_cast<int>(std::max(1L, std::min<long>(threads, entries / kPassMinPerThread)));
 }
 
 // out[y,i,:] = L[y,i,:] + alpha[y,i] + beta[y,:] (summed in double), then exp when asked.
@@ -378,20 +381,35 @@ void quad_impl(const T* K, const T* v, const T* w, T* h, T* t, long ny, long m, 
 
 // row[y,i] = sum_j G[y,i,j], col[y,j] = sum_i G[y,i,j] (double accumulation), one pass.
 template <typename T>
-void row_col_impl(const T* G, T* row_out, T* col_out, long ny, long m, long n) {
-    std::vector<double> col(static_cast<size_t>(ny) * n, 0.0);
-    for (long row = 0; row < ny * m; ++row) {
-        const T* g = G + row * n;
-        double* cy = col.data() + (row / m) * n;
-        double s = 0;
+void row_col_impl(const T* G, T* row_out, T* col_out, long ny, long m, long n, int threads) {
+    const long rows = ny * m, cols = ny * n;
+    const int nth = pass_threads(threads, rows * n);
+    std::vector<double> acc(static_cast<size_t>(nth) * cols, 0.0);
+#pragma omp parallel num_threads(nth) if (nth > 1)
+    {
+        int tid = 0, tot = 1;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+        tot = omp_get_num_threads();
+#endif
+        double* mine = acc.data() + static_cast<size_t>(tid) * cols;
+        for (long row = rows * tid / tot; row < rows * (tid + 1) / tot; ++row) {
+            const T* g = G + row * n;
+            double* cy = mine + (row / m) * n;
+            double s = 0;
 #pragma omp simd reduction(+ : s)
-        for (long j = 0; j < n; ++j) {
-            s += g[j];
-            cy[j] += g[j];
+            for (long j = 0; j < n; ++j) {
+                s += g[j];
+                cy[j] += g[j];
+            }
+            row_out[row] = static_cast<T>(s);
         }
-        row_out[row] = static_cast<T>(s);
     }
-    for (size_t idx = 0; idx < col.size(); ++idx) col_out[idx] = static_cast<T>(col[idx]);
+    for (long idx = 0; idx < cols; ++idx) {
+        double s = acc[idx];
+        for (int th = 1; th < nth; ++th) s += acc[static_cast<size_t>(th) * cols + idx];
+        col_out[idx] = static_cast<T>(s);
+    }
 }
 
 // out[y,i,j] = G[y,i,j] - K[y,i,j] * (x[y,i] * b[y,j] + a[y,i] * z[y,j]), one pass.
@@ -452,12 +470,12 @@ void bind_quad(In3<T> K, In2<T> v, In2<T> w, Out2<T> h, Out2<T> t, int threads) 
 }
 
 template <typename T>
-void bind_row_col(In3<T> G, Out2<T> row, Out2<T> col) {
+void bind_row_col(In3<T> G, Out2<T> row, Out2<T> col, int threads) {
     const long ny = static_cast<long>(G.shape(0)), m = static_cast<long>(G.shape(1)), n = static_cast<long>(G.shape(2));
     if (!has_shape(row, ny, m) || !has_shape(col, ny, n))
         shape_error("row_col_sums", "expected G " + dims3(ny, m, n) + ", row (Y, m), col (Y, n).");
     nb::gil_scoped_release release;
-    row_col_impl<T>(G.data(), row.data(), col.data(), ny, m, n);
+    row_col_impl<T>(G.data(), row.data(), col.data(), ny, m, n, std::max(1, threads));
 }
 
 template <typename T>
@@ -493,7 +511,7 @@ NB_MODULE(_sinkhorn, mod) {
     const char* sdoc = "shifted(L, alpha, beta, out, exp, threads): out = L + alpha[:, :, None] + beta[:, None, :] "
                        "(sums in float64), exponentiated when exp is True.";
     const char* qdoc = "quad_pass(K, v, w, h, t, threads): h = w * (K v), t = K^T h per label, one pass over K.";
-    const char* rdoc = "row_col_sums(G, row, col): row and column sums of G (Y, m, n), one pass.";
+    const char* rdoc = "row_col_sums(G, row, col, threads): row and column sums of G (Y, m, n), one pass.";
     const char* adoc = "assemble_grad(G, K, x, b, a, z, out, threads): out = G - K * (x b^T + a z^T) per label.";
     mod.def("shifted", &bind_shifted<float>, nb::arg("L").noconvert(), nb::arg("alpha").noconvert(),
             nb::arg("beta").noconvert(), nb::arg("out").noconvert(), nb::arg("exp"), nb::arg("threads"), sdoc);
@@ -504,9 +522,9 @@ NB_MODULE(_sinkhorn, mod) {
     mod.def("quad_pass", &bind_quad<double>, nb::arg("K").noconvert(), nb::arg("v").noconvert(), nb::arg("w").noconvert(),
             nb::arg("h").noconvert(), nb::arg("t").noconvert(), nb::arg("threads"), qdoc);
     mod.def("row_col_sums", &bind_row_col<float>, nb::arg("G").noconvert(), nb::arg("row").noconvert(),
-            nb::arg("col").noconvert(), rdoc);
+            nb::arg("col").noconvert(), nb::arg("threads"), rdoc);
     mod.def("row_col_sums", &bind_row_col<double>, nb::arg("G").noconvert(), nb::arg("row").noconvert(),
-            nb::arg("col").noconvert(), rdoc);
+            nb::arg("col").noconvert(), nb::arg("threads"), rdoc);
     mod.def("assemble_grad", &bind_assemble<float>, nb::arg("G").noconvert(), nb::arg("K").noconvert(),
             nb::arg("x").noconvert(), nb::arg("b").noconvert(), nb::arg("a").noconvert(), nb::arg("z").noconvert(),
             nb::arg("out").noconvert(), nb::arg("threads"), adoc);

@@ -625,7 +625,7 @@ def _implicit_grad(torch, kern, a, b, r, grad, native=False):
     if ext is not None:
         grad = grad.contiguous()
         g_row, g_col = torch.empty_like(a), torch.empty_like(b)
-        ext.row_col_sums(grad.numpy(), g_row.numpy(), g_col.numpy())
+        ext.row_col_sums(grad.numpy(), g_row.numpy(), g_col.numpy(), torch.get_num_threads())
     else:
         g_row, g_col = grad.sum(dim=2), grad.sum(dim=1)
     r_inv = torch.where(r > 0, r.reciprocal(), 0.0)  # float32 rows below ~1e-38 carry no mass
