@@ -27,7 +27,11 @@ Forward
     :math:`\log q = L + \alpha' 1^\top + 1 \beta'^\top` comes from the final potentials, never from
     ``log`` of a product. Everything runs under ``torch.no_grad()``: no autograd graph, memory
     independent of the iteration count. On CPU a compiled kernel (``pidkit.kernels._sinkhorn``)
-    runs the scaling iterations with one pass over :math:`K` per iteration instead of two.
+    runs the scaling iterations with one pass over :math:`K` per iteration instead of two, and
+    forms :math:`K` (sum and vectorized ``exp`` in one pass) and :math:`\log q` in one pass each;
+    in the backward it computes both sums of :math:`G`, each conjugate-gradient product
+    :math:`\hat K^\top(\cdot\,\hat K x)` and the final gradient in one pass each (2-4 torch
+    passes and a temporary each otherwise).
 
 Backward (implicit differentiation at the fixed point)
     Perturb :math:`L` by :math:`dL`; the potentials move so that the marginals stay fixed:
