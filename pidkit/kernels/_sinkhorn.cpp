@@ -61,44 +61,78 @@ struct FlushDenormals {
 #endif
 };
 
-// One fused pass over rows [begin, end) of K: a_i = r_i / (K_i. b_y), t_y += a_i K_i. (thread-local t).
+// One fused pass over rows [begin, end) of K with v (Y, n) and coef (Y, m): s_i = K_i. v_y, then
+// h_i = coef_i / s_i (Divide: the Sinkhorn row scaling a = r / (K b)) or h_i = coef_i * s_i (the
+// backward's CG product), and t_y += h_i K_i. (t thread-local), while the row is in L1 cache.
 #define PIDKIT_ROW_PASS_BODY                                         \
     for (long row = begin; row < end; ++row) {                       \
         const long y = row / m;                                      \
         const T* k = K + row * n;                                    \
-        const T* by = b + y * n;                                     \
+        const T* vy = v + y * n;                                     \
         T s = 0;                                                     \
         _Pragma("omp simd reduction(+ : s)")                         \
-        for (long j = 0; j < n; ++j) s += k[j] * by[j];              \
-        const T ai = r[row] / s;                                     \
-        a[row] = ai;                                                 \
+        for (long j = 0; j < n; ++j) s += k[j] * vy[j];              \
+        const T hi = Divide ? coef[row] / s : coef[row] * s;         \
+        h[row] = hi;                                                 \
         T* ty = t + y * n;                                           \
         _Pragma("omp simd")                                          \
-        for (long j = 0; j < n; ++j) ty[j] += k[j] * ai;             \
+        for (long j = 0; j < n; ++j) ty[j] += k[j] * hi;             \
     }
 
-template <typename T>
-void row_pass_generic(const T* K, const T* r, T* a, const T* b, T* t, long m, long n, long begin, long end) {
+template <bool Divide, typename T>
+void row_pass_generic(const T* K, const T* coef, T* h, const T* v, T* t, long m, long n, long begin, long end) {
     PIDKIT_ROW_PASS_BODY
 }
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define PIDKIT_AVX2_DISPATCH 1
 // The same pass compiled for AVX2+FMA, chosen at run time: the build targets baseline x86-64 (SSE2).
-template <typename T>
-__attribute__((target("avx2,fma"))) void row_pass_avx2(const T* K, const T* r, T* a, const T* b, T* t, long m,
+template <bool Divide, typename T>
+__attribute__((target("avx2,fma"))) void row_pass_avx2(const T* K, const T* coef, T* h, const T* v, T* t, long m,
                                                          long n, long begin, long end) {
     PIDKIT_ROW_PASS_BODY
 }
 const bool g_has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
 
-template <typename T>
-void row_pass(const T* K, const T* r, T* a, const T* b, T* t, long m, long n, long begin, long end) {
+template <bool Divide, typename T>
+void row_pass(const T* K, const T* coef, T* h, const T* v, T* t, long m, long n, long begin, long end) {
 #ifdef PIDKIT_AVX2_DISPATCH
-    if (g_has_avx2) return row_pass_avx2<T>(K, r, a, b, t, m, n, begin, end);
+    if (g_has_avx2) return row_pass_avx2<Divide, T>(K, coef, h, v, t, m, n, begin, end);
 #endif
-    row_pass_generic<T>(K, r, a, b, t, m, n, begin, end);
+    row_pass_generic<Divide, T>(K, coef, h, v, t, m, n, begin, end);
+}
+
+// The pass over all rows on `nthreads` threads (rows split evenly, per-thread column accumulators in
+// `acc`, reduced in thread order: deterministic for a given thread count); t (Y, n) is overwritten.
+template <bool Divide, typename T>
+void fused_pass(const T* K, const T* coef, T* h, const T* v, T* t, std::vector<T>& acc, int nthreads, long ny,
+                long m, long n) {
+    const long rows = ny * m, cols = ny * n;
+    FlushDenormals ftz;
+    if (nthreads == 1) {
+        std::fill(t, t + cols, T(0));
+        row_pass<Divide, T>(K, coef, h, v, t, m, n, 0, rows);
+        return;
+    }
+    acc.resize(static_cast<size_t>(nthreads) * cols);
+#pragma omp parallel num_threads(nthreads)
+    {
+        FlushDenormals ftz_thread;
+        int tid = 0, nth = 1;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+        nth = omp_get_num_threads();
+#endif
+        T* mine = acc.data() + static_cast<size_t>(tid) * cols;
+        std::fill(mine, mine + cols, T(0));
+        row_pass<Divide, T>(K, coef, h, v, mine, m, n, rows * tid / nth, rows * (tid + 1) / nth);
+    }
+    for (long idx = 0; idx < cols; ++idx) {
+        T s = acc[idx];
+        for (int th = 1; th < nthreads; ++th) s += acc[static_cast<size_t>(th) * cols + idx];
+        t[idx] = s;
+    }
 }
 
 // Entries of K per thread below which a pass runs single-threaded (see pass_threads).
@@ -116,11 +150,10 @@ Result scaling_iterations(const T* K, const T* r, const T* c, T* a, T* b, long n
     // entries per thread.
     const long min_per_thread = kPassMinPerThread;
     const int nthreads = static_cast<int>(std::max(1L, std::min<long>(threads, rows * n / min_per_thread)));
-    std::vector<T> acc(static_cast<size_t>(nthreads) * cols);
+    std::vector<T> acc;
     std::vector<T> t(cols), good_a(a, a + rows), good_b(b, b + cols);
     long good_it = 0;
     const double lo = std::exp(-tau), hi = std::exp(tau);
-    FlushDenormals ftz;
 
     auto restore = [&]() {
         std::copy(good_a.begin(), good_a.end(), a);
@@ -128,31 +161,10 @@ Result scaling_iterations(const T* K, const T* r, const T* c, T* a, T* b, long n
     };
 
     for (long it = 1; it <= max_iter; ++it) {
-        if (nthreads == 1) {
-            std::fill(acc.begin(), acc.end(), T(0));
-            row_pass<T>(K, r, a, b, acc.data(), m, n, 0, rows);
-        } else {
-#pragma omp parallel num_threads(nthreads)
-            {
-                FlushDenormals ftz_thread;
-                int tid = 0, nth = 1;
-#ifdef _OPENMP
-                tid = omp_get_thread_num();
-                nth = omp_get_num_threads();
-#endif
-                T* mine = acc.data() + static_cast<size_t>(tid) * cols;
-                std::fill(mine, mine + cols, T(0));
-                const long begin = rows * tid / nth, end = rows * (tid + 1) / nth;
-                row_pass<T>(K, r, a, b, mine, m, n, begin, end);
-            }
-        }
+        fused_pass<true, T>(K, r, a, b, t.data(), acc, nthreads, ny, m, n);  // a = r / (K b), t = K^T a
         double err = 0.0;
-        for (long idx = 0; idx < cols; ++idx) {
-            T s = acc[idx];
-            for (int th = 1; th < nthreads; ++th) s += acc[static_cast<size_t>(th) * cols + idx];
-            t[idx] = s;
-            err += std::abs(static_cast<double>(s) * b[idx] - static_cast<double>(c[idx]));
-        }
+        for (long idx = 0; idx < cols; ++idx)
+            err += std::abs(static_cast<double>(t[idx]) * b[idx] - static_cast<double>(c[idx]));
         if (!std::isfinite(err)) {
             restore();
             return {good_it, NONFINITE, err};
@@ -322,61 +334,11 @@ void shifted_impl(const T* L, const double* alpha, const double* beta, T* out, l
     }
 }
 
-// h[y,i] = w[y,i] * (K_i. v_y), t_y = sum_i h[y,i] K_i.  (one pass; t thread-local, then reduced)
-#define PIDKIT_QUAD_PASS_BODY                                        \
-    for (long row = begin; row < end; ++row) {                       \
-        const long y = row / m;                                      \
-        const T* k = K + row * n;                                    \
-        const T* vy = v + y * n;                                     \
-        T s = 0;                                                     \
-        _Pragma("omp simd reduction(+ : s)")                         \
-        for (long j = 0; j < n; ++j) s += k[j] * vy[j];              \
-        const T hi = w[row] * s;                                     \
-        h[row] = hi;                                                 \
-        T* ty = t + y * n;                                           \
-        _Pragma("omp simd")                                          \
-        for (long j = 0; j < n; ++j) ty[j] += k[j] * hi;             \
-    }
-
-template <typename T>
-void quad_rows_generic(const T* K, const T* v, const T* w, T* h, T* t, long m, long n, long begin, long end) {
-    PIDKIT_QUAD_PASS_BODY
-}
-#ifdef PIDKIT_AVX2_DISPATCH
-template <typename T>
-__attribute__((target("avx2,fma"))) void quad_rows_avx2(const T* K, const T* v, const T* w, T* h, T* t, long m,
-                                                          long n, long begin, long end) {
-    PIDKIT_QUAD_PASS_BODY
-}
-#endif
-
+// h[y,i] = w[y,i] * (K_i. v_y), t_y = sum_i h[y,i] K_i.  (one pass)
 template <typename T>
 void quad_impl(const T* K, const T* v, const T* w, T* h, T* t, long ny, long m, long n, int threads) {
-    const long rows = ny * m, cols = ny * n;
-    const int nth = pass_threads(threads, rows * n);
-    std::vector<T> acc(static_cast<size_t>(nth) * cols, T(0));
-#pragma omp parallel num_threads(nth) if (nth > 1)
-    {
-        FlushDenormals ftz;
-        int tid = 0, tot = 1;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-        tot = omp_get_num_threads();
-#endif
-        const long begin = rows * tid / tot, end = rows * (tid + 1) / tot;
-        T* mine = acc.data() + static_cast<size_t>(tid) * cols;
-#ifdef PIDKIT_AVX2_DISPATCH
-        if (g_has_avx2)
-            quad_rows_avx2<T>(K, v, w, h, mine, m, n, begin, end);
-        else
-#endif
-            quad_rows_generic<T>(K, v, w, h, mine, m, n, begin, end);
-    }
-    for (long idx = 0; idx < cols; ++idx) {
-        T s = acc[idx];
-        for (int th = 1; th < nth; ++th) s += acc[static_cast<size_t>(th) * cols + idx];
-        t[idx] = s;
-    }
+    std::vector<T> acc;
+    fused_pass<false, T>(K, w, h, v, t, acc, pass_threads(threads, ny * m * n), ny, m, n);
 }
 
 // row[y,i] = sum_j G[y,i,j], col[y,j] = sum_i G[y,i,j] (double accumulation), one pass.
