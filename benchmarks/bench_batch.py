@@ -27,7 +27,7 @@
 
     python benchmarks/bench_batch.py               # parts a, b, c (~10 min on 2 cores)
     python benchmarks/bench_batch.py --quick       # m = 256 and one m = 1024 case, one repeat
-    python benchmarks/bench_batch.py --parts d     # the oracles (~15 min)
+    python benchmarks/bench_batch.py --parts d     # the oracles (~4 min)
 
 Times are the best of ``--repeats`` runs in this process (the machine may be shared: compare
 within a run; on shared cores ``--threads 1`` gives stable numbers, as every parallel region
