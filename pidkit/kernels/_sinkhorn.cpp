@@ -16,8 +16,8 @@
 // and a temporary, see sinkhorn.py): `shifted` forms L + alpha 1^T + 1 beta^T (float64 sums) and,
 // optionally, its exp (float32: an AVX2 polynomial exp, <= 2 ulp; float64: std::exp); `quad_pass`
 // computes h = w * (K v) and t = K^T h in one pass (the backward's conjugate-gradient product);
-// `row_col_sums` both sums of G in one pass; `assemble_grad` G - K * (x 1^T b^T-like terms) in one
-// pass. All run on rows of K in order and are bitwise deterministic for a given thread count.
+// `row_col_sums` both sums of G in one pass; `assemble_grad` G - K o (x b^T + a z^T) in one pass.
+// All split rows evenly among threads and are deterministic for a given thread count.
 //
 // Statuses: 0 converged (err <= tol right after a row update; b not updated), 1 absorb (a scaling
 // left [e^-tau, e^tau]), 2 nonfinite (a, b restored to the last good iterate; returns its
