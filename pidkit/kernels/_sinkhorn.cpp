@@ -61,6 +61,19 @@ struct FlushDenormals {
 #endif
 };
 
+// The calling OpenMP thread's share [begin, end) of `rows` rows (all of them outside a parallel
+// region); returns the thread number.
+inline int thread_rows(long rows, long& begin, long& end) {
+    int tid = 0, tot = 1;
+#ifdef _OPENMP
+    tid = omp_get_thread_num();
+    tot = omp_get_num_threads();
+#endif
+    begin = rows * tid / tot;
+    end = rows * (tid + 1) / tot;
+    return tid;
+}
+
 // One fused pass over rows [begin, end) of K with v (Y, n) and coef (Y, m): s_i = K_i. v_y, then
 // h_i = coef_i / s_i (Divide: the Sinkhorn row scaling a = r / (K b)) or h_i = coef_i * s_i (the
 // backward's CG product), and t_y += h_i K_i. (t thread-local), while the row is in L1 cache.
@@ -119,14 +132,10 @@ void fused_pass(const T* K, const T* coef, T* h, const T* v, T* t, std::vector<T
 #pragma omp parallel num_threads(nthreads)
     {
         FlushDenormals ftz_thread;
-        int tid = 0, nth = 1;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-        nth = omp_get_num_threads();
-#endif
-        T* mine = acc.data() + static_cast<size_t>(tid) * cols;
+        long begin, end;
+        T* mine = acc.data() + static_cast<size_t>(thread_rows(rows, begin, end)) * cols;
         std::fill(mine, mine + cols, T(0));
-        row_pass<Divide, T>(K, coef, h, v, mine, m, n, rows * tid / nth, rows * (tid + 1) / nth);
+        row_pass<Divide, T>(K, coef, h, v, mine, m, n, begin, end);
     }
     for (long idx = 0; idx < cols; ++idx) {
         T s = acc[idx];
@@ -312,12 +321,8 @@ void shifted_impl(const T* L, const double* alpha, const double* beta, T* out, l
 #pragma omp parallel num_threads(nth) if (nth > 1)
     {
         FlushDenormals ftz;
-        int tid = 0, tot = 1;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-        tot = omp_get_num_threads();
-#endif
-        const long begin = rows * tid / tot, end = rows * (tid + 1) / tot;
+        long begin, end;
+        thread_rows(rows, begin, end);
 #ifdef PIDKIT_AVX2_DISPATCH
         if constexpr (std::is_same<T, float>::value) {
             if (g_has_avx2) {
@@ -349,13 +354,9 @@ void row_col_impl(const T* G, T* row_out, T* col_out, long ny, long m, long n, i
     std::vector<double> acc(static_cast<size_t>(nth) * cols, 0.0);
 #pragma omp parallel num_threads(nth) if (nth > 1)
     {
-        int tid = 0, tot = 1;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-        tot = omp_get_num_threads();
-#endif
-        double* mine = acc.data() + static_cast<size_t>(tid) * cols;
-        for (long row = rows * tid / tot; row < rows * (tid + 1) / tot; ++row) {
+        long begin, end;
+        double* mine = acc.data() + static_cast<size_t>(thread_rows(rows, begin, end)) * cols;
+        for (long row = begin; row < end; ++row) {
             const T* g = G + row * n;
             double* cy = mine + (row / m) * n;
             double s = 0;
