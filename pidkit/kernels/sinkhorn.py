@@ -456,7 +456,8 @@ def _shifted(torch, logits, peak, alpha, beta, out=None):
 
 
 def _native_shifted(torch, logits, alpha, beta, out=None, exp=False):
-    """:func:`_shifted` (then ``exp`` when asked) in one pass of the compiled kernel (CPU).
+    """:func:`_shifted` (then ``exp`` when asked) in one pass of the compiled kernel (CPU; ``logits``
+    C-contiguous).
 
     Sums in float64 whatever the dtype (as ``_shifted`` above ``_PRECISE_ABOVE``). float32 ``exp``
     is the kernel's AVX2 polynomial (<= ~1.3 ulp); float64 ``exp`` is torch's (vectorized, 4x
@@ -465,7 +466,7 @@ def _native_shifted(torch, logits, alpha, beta, out=None, exp=False):
     out = torch.empty(logits.shape, dtype=logits.dtype) if out is None else out
     fused = exp and logits.dtype == torch.float32
     _sinkhorn_ext.shifted(  # type: ignore[union-attr]
-        logits.contiguous().numpy(), alpha.contiguous().numpy(), beta.contiguous().numpy(), out.numpy(), fused,
+        logits.numpy(), alpha.contiguous().numpy(), beta.contiguous().numpy(), out.numpy(), fused,
         torch.get_num_threads(),
     )
     return out.exp_() if exp and not fused else out
@@ -495,6 +496,8 @@ def _forward(torch, logits, log_row, log_col, r, c, tol, max_iter, backend):
     kern = torch.empty(logits.shape, dtype=dtype, device=logits.device)  # dense even for strided logits
     done, err = 0, math.inf
     native = backend == "native"  # then also the full passes outside the iterations (K, log q)
+    if native:  # the kernel reads L row by row: copy strided logits once, not at every rebuild of K
+        logits = logits.contiguous()
     while not log_domain and done < max_iter:
         if native:
             _native_shifted(torch, logits, alpha, beta, out=kern, exp=True)
