@@ -108,7 +108,8 @@ class BROJAProblem:
         k1 = np.flatnonzero(p.sum(axis=(1, 2)) > 0)
         k2 = np.flatnonzero(p.sum(axis=(0, 2)) > 0)
         ky = np.flatnonzero(p.sum(axis=(0, 1)) > 0)
-        p = p[np.ix_(k1, k2, ky)]
+        if (k1.size, k2.size, ky.size) != p.shape:  # a copy only when states are pruned
+            p = p[np.ix_(k1, k2, ky)]
         a = p.sum(axis=1)
         b = p.sum(axis=0)
         # support: a[x1, y] > 0 and b[x2, y] > 0, enumerated per y
@@ -116,9 +117,12 @@ class BROJAProblem:
         pos_b = b > 0
         counts = pos_a.sum(axis=0) * pos_b.sum(axis=0)
         m = int(counts.sum())
-        i1 = np.empty(m, dtype=np.int64)
-        i2 = np.empty(m, dtype=np.int64)
-        iy = np.empty(m, dtype=np.int64)
+        # 32-bit coordinates whenever they fit: a 1000x1000x10 table has 10^7 cells, and these four
+        # arrays live through the whole solve
+        idx = np.int32 if max(p.shape[0] * p.shape[1], m) < 2**31 else np.int64
+        i1 = np.empty(m, dtype=idx)
+        i2 = np.empty(m, dtype=idx)
+        iy = np.empty(m, dtype=idx)
         start = 0
         for y in range(p.shape[2]):
             r = np.flatnonzero(pos_a[:, y])
@@ -128,8 +132,9 @@ class BROJAProblem:
             i2[start : start + k] = np.tile(c, r.size)
             iy[start : start + k] = y
             start += k
-        flat_pair = i1 * p.shape[1] + i2
+        flat_pair = i1.astype(np.int64) * p.shape[1] + i2
         uniq, pair = np.unique(flat_pair, return_inverse=True)
+        del flat_pair
         return cls(
             p=p,
             kept=(k1, k2, ky),
@@ -139,7 +144,7 @@ class BROJAProblem:
             i1=i1,
             i2=i2,
             iy=iy,
-            pair=pair.astype(np.int64),
+            pair=pair.astype(idx),
             n_pairs=int(uniq.size),
         )
 

@@ -44,10 +44,10 @@ def pair_major(prob: BROJAProblem):
         ny,
         np.ascontiguousarray(prob.a.ravel()),
         np.ascontiguousarray(prob.b.ravel()),
-        np.ascontiguousarray(prob.i1[first]),
-        np.ascontiguousarray(prob.i2[first]),
+        prob.i1[first].astype(np.int64),
+        prob.i2[first].astype(np.int64),
         cell_ptr,
-        np.ascontiguousarray(prob.iy[order]),
+        prob.iy[order].astype(np.int64),
     )
     return args, order
 

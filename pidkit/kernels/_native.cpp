@@ -86,6 +86,7 @@ constexpr int kF32MinNS = 500;
 constexpr double kPcgTol = 1e-8;
 constexpr int kPcgMaxIter = 12;
 constexpr int kPcgSwitch = 6;
+constexpr double kSparseParWork = 2e8;  // flops of a sparse Schur update from which it uses threads
 constexpr double kSafetyTop = -1e-14;  // the polished dual keeps every computed g_k below this
 constexpr double kSafetyShift = 2e-14;
 
@@ -598,7 +599,7 @@ struct Solver {
                 S.assign((size_t)NS * NS, 0.0);
                 fill_hbb(S.data(), DB, delta);
                 if (sp)
-                    schur_sparse(ncolu);
+                    schur_sparse(ncolu, sparse_cost);
                 else
                     schur_dense(S.data());
             }
@@ -656,6 +657,7 @@ struct Solver {
         for (int u0 = 0; u0 < nA; u0 += C) {
             const int u1 = std::min(nA, u0 + C);
             const int rows = (u1 - u0) * ny;
+            const double tx0 = g_debug > 1 ? now_s() : 0.0;
             std::fill(Xt.begin(), Xt.begin() + (size_t)NS * rows, T(0));
             pfor(par, nt, u0, u1, [&](int64_t u_) {
                 const int u = (int)u_;
@@ -688,6 +690,7 @@ struct Solver {
                     }
                 }
             });
+            if (g_debug > 1) T_xbuild += now_s() - tx0;
             if constexpr (std::is_same<T, float>::value) {
                 char lo = 'L', tr = 'N';
                 int n = NS, kk = rows, lda = NS, ldc = NS;
@@ -713,11 +716,13 @@ struct Solver {
         }
     }
 
-    void schur_sparse(const std::vector<int>& ncolu) {
+    void schur_sparse(const std::vector<int>& ncolu, double flops) {
         const int NS = P.NS, nA = P.nA;
         const size_t bs = (size_t)ny * ny;
-        // split the columns of S among threads by (triangle) work
-        const int T = (nt > 1 && NS >= 512) ? nt : 1;
+        // split the columns of S among threads by (triangle) work, only when the work is large: an
+        // OpenMP region right before the (OpenBLAS-threaded) Cholesky slows that down, e.g. 8 -> 20 ms
+        // for S of 990 unknowns, more than two threads save on a sparse update of ~10^7 flops
+        const int T = (nt > 1 && NS >= 512 && flops >= kSparseParWork) ? nt : 1;
         std::vector<int> bounds(T + 1, NS);
         bounds[0] = 0;
         {
@@ -1174,6 +1179,9 @@ struct Solver {
         }
         if (g_debug && f32) std::fprintf(stderr, "  single precision: up to %d PCG iterations\n", pcg_max);
         if (pcg_max > kPcgSwitch) f32_ok = false;
+        // large Schur complements: the line search does not need the factorization (a retry on the
+        // regularization ladder factors again), so its cell-sized buffers never coexist with S
+        if (large()) release_factorization();
         double rp_now = 0, rd_now = 1e-13;
         for (int64_t k = 0; k < m; ++k) rp_now = std::max(rp_now, std::fabs(rp[k]));
         for (int i = 0; i < nv; ++i) rd_now = std::max(rd_now, std::fabs(rd[i]));
@@ -1216,19 +1224,30 @@ struct Solver {
         return false;
     }
 
+    // Tables whose dense Schur complement is large (>= 32 MB in double precision) keep the peak memory
+    // down: S and the cell-sized scratch vectors are given back between uses (one allocation per
+    // iteration, negligible next to a factorization of that size).
+    bool large() const { return P.NS >= 2000; }
+    void release_factorization() {
+        std::vector<double>().swap(S);
+        std::vector<float>().swap(S32);
+        std::vector<double>().swap(wHW);
+    }
+
     // returns this point's gap (best keeps the best one so far)
     double certificate(const std::vector<double>& x, const std::vector<double>& s, const std::vector<double>& Pc,
                        double mu, Result& best) {
         // large Schur complements: give the matrix back first, so that the certificate's buffers and
         // S never coexist (peak memory); the next factorization allocates it again
-        if (P.NS >= 2000) {
-            std::vector<double>().swap(S);
-            std::vector<float>().swap(S32);
-        }
+        if (large()) release_factorization();
         std::vector<double> xf, Q;
         const double D = polish_dual(x.data(), xf);
         round_primal(s.data(), Pc.data(), Q);
         const double F = fobj(Q);
+        if (large()) {  // scratch of the polish: released before the next factorization allocates S
+            std::vector<double>().swap(cg);
+            std::vector<double>().swap(cP);
+        }
         const double gap = F - D;
         if (!(gap >= best.gap) ) {  // also accepts the first finite value
             if (std::isfinite(gap) || !std::isfinite(best.gap)) {
@@ -1243,7 +1262,7 @@ struct Solver {
         return gap;
     }
 
-    double T_factor = 0, T_solve = 0, T_cert = 0, T0 = 0;  // seconds spent, for PIDKIT_NATIVE_DEBUG=2
+    double T_factor = 0, T_solve = 0, T_cert = 0, T0 = 0, T_xbuild = 0;  // seconds spent, for PIDKIT_NATIVE_DEBUG=2
     Result run(double tol, int max_iter) {
         T0 = g_debug > 1 ? now_s() : 0.0;
         f32_ok = P.NS >= kF32MinNS;
@@ -1380,12 +1399,16 @@ struct Solver {
             z.swap(step.z);
             g.swap(step.g);
             Pc.swap(step.Pc);
+            if (large()) {  // the rejected trial and the previous point: not needed by the next factorization
+                std::vector<double>().swap(step.Pc);
+                std::vector<double>().swap(trial.Pc);
+            }
             for (int64_t k = 0; k < m; ++k)
                 if (g[k] < 0) z[k] = -g[k];
         }
         if (!cert_now) certificate(x, s, Pc, mu, best);
         if (g_debug > 1)
-            std::fprintf(stderr, "seconds: factorizations %.3f solves %.3f certificates %.3f total %.3f\n", T_factor,
+            std::fprintf(stderr, "seconds: factorizations %.3f (X build %.3f) solves %.3f certificates %.3f total %.3f\n", T_factor, T_xbuild,
                          T_solve, T_cert, now_s() - T0);
         if (best.lam.empty()) {  // no finite certificate at all
             best.lam.assign(nv, 0.0);
