@@ -110,6 +110,38 @@ Third round (2026-12-02, weak-pair preconditioner; single thread, debug runs whe
   ~0.1-0.2 s, block-Jacobi PCG for the first iterations is the promising lead; it needs S factored
   per node block (or per strong component), not as one dense matrix.
 
+Fourth round (2026-12-02, third session; timings on 2 threads):
+
+* 1000x1000x10 ran to the end for the first time: 20 iterations, 384 s, gap 9e-10 bits. Iterations
+  0-11 factor in single precision (~12 s each: ssyrk 8.7 s, i.e. ~115 GFlop/s, about the machine's
+  peak, plus spotrf 2.8 s), iterations 12-19 in double (~22 s: dsyrk 16-17 s, dpotrf 5.3 s). The
+  BLAS already runs at peak, so 60 s would need at most ~4 dense factorizations: beyond an
+  interior-point method that factors H. The middle iterations crawl (mu_aff / mu 0.7-0.93 in
+  iterations 2-11: the predictor is blocked by pairs whose mass must change several-fold).
+* Peak memory of that solve 2480 -> 2091 MiB by giving S back during the line search and the
+  certificate's scratch vectors back after it (``large()``), and less again on the Python side
+  (32-bit cell coordinates in ``BROJAProblem``, no copy of an unpruned table).
+* OpenMP next to OpenBLAS does not pay at mid sizes: running the node loops of the Newton matrix
+  and of the solves on two threads (OpenMP) at 100x100x10 made the solve twice as slow (1.2 vs
+  0.56 s; OMP_WAIT_POLICY=passive restores 0.55-0.64 s, no gain), and a two-thread sparse Schur
+  update slowed the OpenBLAS Cholesky right after it from 8 to 20 ms (S of 990 unknowns): that
+  update now uses threads only from ~2e8 flops (``kSparseParWork``).
+* The single-precision Schur complement fails late because it is built with cancellation
+  (H_BB - X^T X, both ~1/mu, their difference much smaller): a relative diagonal boost of 1e-6 or
+  1e-5 still leaves it indefinite (Cholesky fails at pivot 983 of 990); 1e-4 factors but needs 8
+  PCG steps, more than the double-precision factorization costs. Not kept.
+* Dropping inactive pairs from the method (s_k = 0, a full-problem certificate) was analysed on
+  recorded iterates of the twin (100x100x10, Dirichlet and empirical): the rule s_k / z_k < 1e-4
+  never drops a finally active pair, but it drops many only in the last three iterations
+  (Dirichlet: 13, 427, 4027, 8105 of 10^4 pairs at iterations 8-11 of 12), when the dense
+  update is cheaper than the sparse one anyway; s_k / z_k < 1e-2 drops earlier (2451-6738 pairs from
+  iteration 4 on the Dirichlet table) but on the empirical table it drops pairs that end up
+  carrying mass (790 of 902 at iteration 3). Re-solving from scratch on the final support (1050
+  pairs) needs 22 iterations and takes longer than the full solve (1.04 vs 0.72 s). Not built.
+* Clarabel's disagreement at 100x100x10 (atoms 2e-6 bits apart) is Clarabel's: it stops with
+  AlmostSolved after 44 iterations, its primal residual stalled at 1e-8, and its (exactly
+  feasible, rounded) q is 1.95e-6 bits worse than ours; its own certified gap is 2.1e-6 bits.
+
 Both kernels take the problem in *pair-major* form: ``pair_x1``, ``pair_x2`` (pairs sorted by
 (x1, x2)) and ``cell_ptr``, ``cell_y`` (the labels of pair ``k`` are
 ``cell_y[cell_ptr[k]:cell_ptr[k+1]]``).
