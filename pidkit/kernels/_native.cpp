@@ -720,8 +720,8 @@ struct Solver {
         const int NS = P.NS, nA = P.nA;
         const size_t bs = (size_t)ny * ny;
         // split the columns of S among threads by (triangle) work, only when the work is large: an
-        // OpenMP region right before the (OpenBLAS-threaded) Cholesky slows that down, e.g. 8 -> 20 ms
-        // for S of 990 unknowns, more than two threads save on a sparse update of ~10^7 flops
+        // OpenMP region right before the (OpenBLAS-threaded) Cholesky slows that down (8 -> 20 ms for
+        // S of 990 unknowns), by more than a second thread saves on a sparse update of ~10^7 flops
         const int T = (nt > 1 && NS >= 512 && flops >= kSparseParWork) ? nt : 1;
         std::vector<int> bounds(T + 1, NS);
         bounds[0] = 0;

@@ -138,6 +138,16 @@ Fourth round (2026-12-02, third session; timings on 2 threads):
   iteration 4 on the Dirichlet table) but on the empirical table it drops pairs that end up
   carrying mass (790 of 902 at iteration 3). Re-solving from scratch on the final support (1050
   pairs) needs 22 iterations and takes longer than the full solve (1.04 vs 0.72 s). Not built.
+* Sparse direct factorization does not escape the dense cost either: restricted to the 5,184 pairs
+  (5.8%) that carry mass at the optimum of a 300x300x10 Dirichlet table, the Newton matrix (5,990
+  unknowns) still fills in to 69% (COLAMD) or 81% (MMD on A+A^T) of a dense factor in SciPy's
+  SuperLU, which then takes 8-14 s against 1.5 s for a dense Cholesky; 3,060 pairs (s > 1e-7):
+  62-75%, 8-11 s. The pairs that carry mass form an expander-like bipartite graph, so a column
+  generation scheme (solve on a working set of pairs, price the rest) would still factor dense
+  matrices of the full node count.
+* Gondzio's correctors again, now only where a factorization costs many solves (>= 2000 unknowns
+  in S, two correctors): 300x300x10 goes from 16 to 15 iterations but from 12.5 to 13.2-14.8 s
+  (the single-precision solves need PCG steps); not kept.
 * Clarabel's disagreement at 100x100x10 (atoms 2e-6 bits apart) is Clarabel's: it stops with
   AlmostSolved after 44 iterations, its primal residual stalled at 1e-8, and its (exactly
   feasible, rounded) q is 1.95e-6 bits worse than ours; its own certified gap is 2.1e-6 bits.
