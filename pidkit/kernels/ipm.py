@@ -112,15 +112,16 @@ Third round (2026-12-02, weak-pair preconditioner; single thread, debug runs whe
 
 Fourth round (2026-12-02, third session; timings on 2 threads):
 
-* 1000x1000x10 ran to the end for the first time: 20 iterations, 384 s, gap 9e-10 bits. Iterations
+* 1000x1000x10 ran to the end for the first time: 20 iterations, 366-387 s, gap 9e-10 bits. Iterations
   0-11 factor in single precision (~12 s each: ssyrk 8.7 s, i.e. ~115 GFlop/s, about the machine's
   peak, plus spotrf 2.8 s), iterations 12-19 in double (~22 s: dsyrk 16-17 s, dpotrf 5.3 s). The
   BLAS already runs at peak, so 60 s would need at most ~4 dense factorizations: beyond an
   interior-point method that factors H. The middle iterations crawl (mu_aff / mu 0.7-0.93 in
   iterations 2-11: the predictor is blocked by pairs whose mass must change several-fold).
 * Peak memory of that solve 2480 -> 2091 MiB by giving S back during the line search and the
-  certificate's scratch vectors back after it (``large()``), and less again on the Python side
-  (32-bit cell coordinates in ``BROJAProblem``, no copy of an unpruned table).
+  certificate's scratch vectors back after it (``large()``), -> 1900 MiB on the Python side
+  (32-bit cell coordinates in ``BROJAProblem``, no copy of an unpruned table); the benchmark's
+  figure, which includes its parent process's ~210 MiB.
 * OpenMP next to OpenBLAS does not pay at mid sizes: running the node loops of the Newton matrix
   and of the solves on two threads (OpenMP) at 100x100x10 made the solve twice as slow (1.2 vs
   0.56 s; OMP_WAIT_POLICY=passive restores 0.55-0.64 s, no gain), and a two-thread sparse Schur
@@ -151,6 +152,10 @@ Fourth round (2026-12-02, third session; timings on 2 threads):
 * Clarabel's disagreement at 100x100x10 (atoms 2e-6 bits apart) is Clarabel's: it stops with
   AlmostSolved after 44 iterations, its primal residual stalled at 1e-8, and its (exactly
   feasible, rounded) q is 1.95e-6 bits worse than ours; its own certified gap is 2.1e-6 bits.
+  With a static regularization of 1e-10 instead of 1e-8 it gets within 7.2e-7 bits (87
+  iterations, 1.5x slower; no equilibration or the QDLDL solver: 2e-6 / 8.6e-7), hence the cvxpy
+  backend's setting. On the benchmark's empirical table it stays 1.6e-6 bits off either way, while
+  ECOS agrees with the native solver to 4.5e-9 bits there.
 
 Both kernels take the problem in *pair-major* form: ``pair_x1``, ``pair_x2`` (pairs sorted by
 (x1, x2)) and ``cell_ptr``, ``cell_y`` (the labels of pair ``k`` are
