@@ -81,11 +81,17 @@ constexpr double kGoodStep = 0.1;
 // factorization, to a relative residual kPcgTol (1e-8 needs a third fewer PCG steps than 1e-10 and
 // leaves iteration counts and gaps unchanged on benchmarks/bench_exact.py's 100x100x10 tables). More
 // than kPcgSwitch PCG steps (conditioning grows like 1/mu), a failed single-precision Cholesky, or
-// no convergence in kPcgMaxIter steps: double precision from then on.
+// no convergence in kPcgMaxIter steps: double precision from then on. Below kPcgSwitchNS unknowns
+// the switch comes after more than kPcgSwitchSmall steps: there the PCG steps cost more than the
+// double-precision factorization saves them (100x100x10: 5-10% faster, and the doomed
+// single-precision factorization before the switch is skipped; 300x300x10: 14.0-14.4 -> 13.5-13.7 s),
+// while at 10^4 unknowns a double-precision factorization costs ~10 s more, i.e. ~30 PCG steps.
 constexpr int kF32MinNS = 500;
 constexpr double kPcgTol = 1e-8;
 constexpr int kPcgMaxIter = 12;
 constexpr int kPcgSwitch = 6;
+constexpr int kPcgSwitchSmall = 2;
+constexpr int kPcgSwitchNS = 5000;
 constexpr double kSparseParWork = 2e8;  // flops of a sparse Schur update from which it uses threads
 constexpr double kSafetyTop = -1e-14;  // the polished dual keeps every computed g_k below this
 constexpr double kSafetyShift = 2e-14;
@@ -1178,7 +1184,7 @@ struct Solver {
             f32_ok = false;
         }
         if (g_debug && f32) std::fprintf(stderr, "  single precision: up to %d PCG iterations\n", pcg_max);
-        if (pcg_max > kPcgSwitch) f32_ok = false;
+        if (pcg_max > (P.NS < kPcgSwitchNS ? kPcgSwitchSmall : kPcgSwitch)) f32_ok = false;
         // large Schur complements: the line search does not need the factorization (a retry on the
         // regularization ladder factors again), so its cell-sized buffers never coexist with S
         if (large()) release_factorization();
