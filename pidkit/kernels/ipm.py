@@ -24,7 +24,8 @@ removed by fixing one :math:`\lambda_2` per label. This twin solves with a dense
 Schur complement with BLAS, and for large Schur complements (at least 500 unknowns, dense update)
 factors the early ones in single precision: it then solves the full Newton system by conjugate
 gradients preconditioned with that factorization (to a relative residual of 1e-8), and switches to
-double precision for good once the single-precision Cholesky fails or needs more than 6 PCG steps.
+double precision for good once the single-precision Cholesky fails or needs more than 2 PCG steps
+(6 from 5000 unknowns in S on, where a double-precision factorization costs many PCG steps).
 
 Termination is decided by a certificate, never by the interior-point residuals: the dual point is
 polished to exact feasibility (per-row, then per-column shifts that make each row's largest
