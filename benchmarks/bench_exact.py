@@ -183,6 +183,8 @@ def main(argv=None) -> int:
                 ratio = f"{r['time_s'] / ref['time_s']:.0f}x"
                 r["ratio_vs_ref"] = r["time_s"] / ref["time_s"]
             extra = f"  (min of {len(ok)}: {r['time_min_s']:.3f} s)" if "time_min_s" in r else ""
+            if ok and len(ok) < len(runs):  # never hide a failed repeat behind the successful ones
+                extra += f"  {len(runs) - len(ok)} of {len(runs)} solves failed: {next(x for x in runs if 'error' in x)['error']}"
             if r.get("status") not in (None, "optimal"):
                 extra += f"  status {r['status']}"
             print(

@@ -189,6 +189,8 @@ def test_native_large_schur_path_certifies():
         p[np.ix_(r, c, [y])] = rng.dirichlet(np.ones(w * w)).reshape(w, w, 1) * rng.uniform(0.5, 1.5)
     p /= p.sum()
     prob = BROJAProblem.from_pmf(check_pmf(p))
+    # the kernel keeps the lam2 side (n1 >= n2) minus one pinned variable per label: the large path
+    assert prob.shape == (n, n, ny) and np.count_nonzero(prob.b) - ny >= 2000
     args, order = pair_major(prob)
     tol = 1e-9
     nat = kernels.get_kernel("native").ipm_solve(*args, tol, 200, 2)
