@@ -16,6 +16,7 @@ The label ``y`` is only ever categorical, unless ``y_bins`` explicitly asks for 
 
 from __future__ import annotations
 
+import hashlib
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -126,6 +127,9 @@ class DiscretizationSummary:
         ``1 - occupied_cells / total_cells``.
     notes : tuple of str
         Remarks recorded while fitting (merged bins, capped clusters, binned label, ...).
+    fingerprint : str
+        :attr:`Discretizer.fingerprint_` of the Discretizer that coded the samples: two results
+        whose fingerprints are equal were coded with the same bins, categories and clusters.
     """
 
     kinds: dict
@@ -136,6 +140,7 @@ class DiscretizationSummary:
     samples_per_occupied_cell: float
     empty_fraction: float
     notes: tuple = field(default_factory=tuple)
+    fingerprint: str = ""
 
     def to_dict(self) -> dict:
         """Return the summary as plain JSON-serializable Python types."""
@@ -148,6 +153,7 @@ class DiscretizationSummary:
             "samples_per_occupied_cell": float(self.samples_per_occupied_cell),
             "empty_fraction": float(self.empty_fraction),
             "notes": [str(s) for s in self.notes],
+            "fingerprint": str(self.fingerprint),
         }
 
     def __str__(self) -> str:
@@ -423,6 +429,9 @@ class Discretizer:
         Number of samples seen in ``fit``.
     summary_ : DiscretizationSummary
         Summary of the fit data's joint table.
+    fingerprint_ : str
+        16 hex digits identifying the fitted coding; recorded in every summary this Discretizer
+        produces, so :func:`pidkit.agreement` can tell whether two results share their codes.
 
     Examples
     --------
@@ -433,12 +442,12 @@ class Discretizer:
     >>> y = (x1 > 0).astype(int)                   # discrete label -> categorical
     >>> disc = Discretizer(n_clusters=4, random_state=0)
     >>> c1, c2, cy = disc.fit_transform(x1, x2, y)
-    >>> disc.kinds_
-    {'x1': 'binned', 'x2': 'clustered', 'y': 'categorical'}
-    >>> disc.n_states_
-    {'x1': 16, 'x2': 4, 'y': 2}
+    >>> disc.kinds_ == {'x1': 'binned', 'x2': 'clustered', 'y': 'categorical'}
+    True
+    >>> disc.n_states_ == {'x1': 7, 'x2': 4, 'y': 2}   # 7 bins: the joint-table budget of 500 samples
+    True
     >>> _, _, cy_hat = disc.transform(y=np.ones(10, dtype=int))   # code predictions alike
-    >>> counts = joint_counts(c1, c2, cy, (16, 4, 2))
+    >>> counts = joint_counts(c1, c2, cy, (7, 4, 2))
     """
 
     def __init__(
@@ -627,6 +636,7 @@ class Discretizer:
             samples_per_occupied_cell=float(per_cell),
             empty_fraction=float(1.0 - occupied / total),
             notes=tuple(self.notes_),
+            fingerprint=self.fingerprint_,
         )
         if occupied and per_cell < self.min_samples_per_cell:
             bias = occupied / (2.0 * n * math.log(2.0))
@@ -650,7 +660,7 @@ class Discretizer:
         return arr
 
     _FITTED = ("kinds_", "n_states_", "categories_", "bin_edges_", "kmeans_", "pca_", "notes_",
-               "n_samples_fit_", "summary_", "_codecs")
+               "n_samples_fit_", "summary_", "_codecs", "fingerprint_")
 
     def _fit(self, x1: Any, x2: Any, y: Any, *, stacklevel: int):
         for attr in self._FITTED:  # a failed (re)fit must not leave a half-fitted object
@@ -692,8 +702,34 @@ class Discretizer:
             p = {k: v[m] for k, v in params.items()}
             codes[m] = self._fit_modality(m, arrays[m], kinds[m], p, seed, auto_k)
         self.n_samples_fit_ = int(n)
+        self.fingerprint_ = self._fingerprint()
         self.summary_ = self._summarize(codes["x1"], codes["x2"], codes["y"], stacklevel=stacklevel + 1)
         return codes["x1"], codes["x2"], codes["y"]
+
+    def _fingerprint(self) -> str:
+        """A short digest of the fitted coding (kinds, states, categories, bin edges, centres, PCA)."""
+        h = hashlib.sha256()
+
+        def add(tag: str, value: Any) -> None:
+            h.update(tag.encode())
+            if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+                h.update(str(value.shape).encode() + np.ascontiguousarray(value, dtype=np.float64).tobytes())
+            else:
+                h.update(repr(value.tolist() if isinstance(value, np.ndarray) else value).encode())
+
+        for name in ("x1", "x2", "y"):
+            add(f"{name}:kind", self.kinds_[name])
+            add(f"{name}:states", self.n_states_[name])
+            if name in self.categories_:
+                add(f"{name}:categories", self.categories_[name])
+            if name in self.bin_edges_:
+                add(f"{name}:edges", self.bin_edges_[name])
+            if name in self.kmeans_:
+                add(f"{name}:centres", self.kmeans_[name].cluster_centers_)
+                pca = self.pca_[name]
+                if pca is not None:
+                    add(f"{name}:pca", np.concatenate([pca.mean_, pca.components_.ravel()]))
+        return h.hexdigest()[:16]
 
     def _auto_kind(self, name: str, arr: np.ndarray, max_categories: int, raw: Any) -> str:
         if _is_pandas_categorical(raw) or (is_label_dtype(arr) and (arr.ndim == 1 or _non_numeric(arr))):
