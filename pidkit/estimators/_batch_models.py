@@ -100,9 +100,14 @@ LogProba = Callable[..., torch.Tensor]
 
 
 def _nll_acc(logp: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+    """Mean NLL and accuracy against label codes (n,) or soft labels (n, K) (accuracy: argmax agreement)."""
     if y.numel() == 0:
         return float("nan"), float("nan")
-    nll = F.nll_loss(logp, y).item()
+    if y.is_floating_point():
+        nll = -(y.to(logp.dtype) * logp).sum(1).mean().item()
+        y = y.argmax(1)
+    else:
+        nll = F.nll_loss(logp, y).item()
     acc = (logp.argmax(1) == y).to(torch.float64).mean().item()
     return nll, acc
 
@@ -114,6 +119,8 @@ def _fit_temperature(logits: torch.Tensor, y: torch.Tensor) -> float:
     if y.numel() == 0:
         return 1.0
     z = logits.detach().to(torch.float64)
+    if y.is_floating_point():  # soft labels (a model's probabilities)
+        y = y.to(torch.float64)
 
     def nll(log_t: float) -> float:
         return F.cross_entropy(z / math.exp(log_t), y).item()
@@ -141,6 +148,8 @@ def fit_classifier(
 ) -> tuple[LogProba, ClassifierReport]:
     """Train an MLP classifier on the concatenated inputs; early stopping; temperature scaling.
 
+    ``y_tr`` / ``y_va`` are label codes (n,) or soft labels (n, K): class probabilities in the
+    networks' dtype (a model's predictive distribution, for model PID); cross-entropy takes either.
     Cross-entropy with Adam on minibatches; after each epoch the validation NLL is measured and
     the best weights are kept; training stops after ``patience`` epochs without improvement.
     A temperature fitted on the validation split then calibrates the probabilities, which

@@ -24,6 +24,7 @@ torch is imported only when the estimator runs (``pip install 'pidkit[torch]'``)
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -33,19 +34,27 @@ from typing import Any
 
 import numpy as np
 
+from .._training import (
+    check_fraction,
+    check_layer_widths,
+    check_non_negative,
+    numeric_features,
+    progress_bar,
+    require_torch,
+    resolve_device,
+    stratified_split,
+)
 from .._validation import check_option, check_positive_float, check_positive_int, check_units, seed_from
 from ..exceptions import (
     ConvergenceWarning,
     InputError,
-    MissingDependencyError,
     NegativeAtomWarning,
     ParameterError,
-    ShapeError,
 )
 from ..result import ATOMS, Diagnostics, PIDResult
 from .registry import register_estimator
 
-__all__ = ["BatchEstimator", "require_torch", "MIN_SAMPLES"]
+__all__ = ["BatchEstimator", "MIN_SAMPLES"]
 
 log = logging.getLogger("pidkit.batch")
 
@@ -54,70 +63,6 @@ MIN_SAMPLES = 20
 _CLASSIFIER_KEYS = ("x1", "x2", "joint")
 #: Atoms below minus this many bits get a NegativeAtomWarning (smaller ones are numerical zeros).
 NEGATIVE_ATOM_TOL = 1e-3
-
-
-def require_torch():
-    """Import torch or explain how to install it."""
-    try:
-        import torch
-    except ImportError as exc:
-        raise MissingDependencyError(
-            "the 'batch' estimator needs PyTorch, which is not installed. Install it with "
-            "pip install 'pidkit[torch]' (or pip install torch), or use estimator='cvx' on "
-            "discretized data."
-        ) from exc
-    return torch
-
-
-def _resolve_device(torch, device: Any):
-    if isinstance(device, torch.device):
-        dev = device
-    elif device == "auto":
-        dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    else:
-        try:
-            dev = torch.device(device)
-        except (RuntimeError, TypeError):
-            raise ParameterError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:<index>'; got {device!r}.") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ParameterError(
-            f"device={device!r} asks for CUDA, but torch.cuda.is_available() is False on this machine. "
-            "Use device='auto' (CUDA when present, CPU otherwise) or device='cpu'."
-        )
-    if dev.type not in ("cpu", "cuda"):
-        raise ParameterError(f"device must be a CPU or CUDA device; got {device!r}.")
-    return dev
-
-
-def _features(a: np.ndarray, name: str) -> np.ndarray:
-    """(n, d) float64 features; non-numeric modalities are refused with what to do instead."""
-    if a.dtype.kind not in "biuf":
-        raise ShapeError(
-            f"{name} has dtype {a.dtype}; the 'batch' estimator needs numeric features of shape (n, d). "
-            f"One-hot encode a categorical {name} (e.g. sklearn.preprocessing.OneHotEncoder), or use "
-            "estimator='cvx', which encodes categories itself."
-        )
-    x = a.astype(np.float64)
-    return x.reshape(-1, 1) if x.ndim == 1 else x
-
-
-def _split(codes: np.ndarray, val_frac: float, test_frac: float, rng: np.random.Generator):
-    """Stratified train / validation / test indices (every class keeps >= 1 training sample)."""
-    parts: tuple[list, list, list] = ([], [], [])
-    for c in np.unique(codes):
-        idx = rng.permutation(np.flatnonzero(codes == c))
-        n_c = idx.size
-        n_te = int(round(n_c * test_frac))
-        n_va = int(round(n_c * val_frac))
-        while n_te + n_va >= n_c and (n_te or n_va):
-            if n_te >= n_va:
-                n_te -= 1
-            else:
-                n_va -= 1
-        parts[2].append(idx[:n_te])
-        parts[1].append(idx[n_te : n_te + n_va])
-        parts[0].append(idx[n_te + n_va :])
-    return tuple(rng.permutation(np.concatenate(p)) for p in parts)
 
 
 def _batches(idx: np.ndarray, size: int) -> list[np.ndarray]:
@@ -139,7 +84,7 @@ class _RunState:
     shape: tuple[int, int, int]
     X1: Any
     X2: Any
-    Y: Any
+    Y: Any  # classifier targets: label codes (long), or a model's class probabilities (soft labels)
     tr: np.ndarray
     va: np.ndarray
     te: np.ndarray
@@ -269,23 +214,12 @@ class BatchEstimator:
         for name in ("epochs", "patience", "classifier_epochs", "classifier_patience", "embed_dim",
                      "readout_batches", "sinkhorn_max_iter"):
             setattr(self, name, check_positive_int(name, getattr(self, name)))
-        try:
-            hidden = tuple(self.hidden)
-        except TypeError:
-            hidden = None
-        if hidden is None or any(isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1 for h in hidden):
-            raise ParameterError(f"hidden must be a tuple of positive ints (layer widths); got {self.hidden!r}.")
-        self.hidden = tuple(int(h) for h in hidden)
+        self.hidden = check_layer_widths("hidden", self.hidden)
         self.lr = check_positive_float("lr", self.lr)
         self.max_logit = check_positive_float("max_logit", self.max_logit)
-        wd = float(self.weight_decay) if isinstance(self.weight_decay, (int, float, np.floating)) else math.nan
-        if not (math.isfinite(wd) and wd >= 0):
-            raise ParameterError(f"weight_decay must be a finite number >= 0; got {self.weight_decay!r}.")
-        self.weight_decay = wd
+        self.weight_decay = check_non_negative("weight_decay", self.weight_decay)
         for name in ("validation_size", "test_size"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.floating)) or not 0 < v < 1:
-                raise ParameterError(f"{name} must be a fraction in (0, 1); got {v!r}.")
+            setattr(self, name, check_fraction(name, getattr(self, name)))
         if self.validation_size + self.test_size >= 0.9:
             raise ParameterError(
                 f"validation_size + test_size = {self.validation_size + self.test_size:.2f} leaves under 10% "
@@ -325,12 +259,29 @@ class BatchEstimator:
 
     # -------------------------------------------------------------------------- estimate
     def estimate(self, x1, x2, y, *, discretizer, units: str, random_state=None) -> PIDResult:
+        codes, categories = discretizer.encode_labels(y)
+        return self._estimate(x1, x2, codes, int(categories.size), None, units, random_state)
+
+    def estimate_proba(self, x1, x2, proba, *, units: str, random_state=None) -> PIDResult:
+        """PID of ``(X1, X2, Ŷ)`` with ``Ŷ ~ proba``: a model's predictive distribution (model PID).
+
+        ``proba`` (n, K), the model's class probabilities on these samples (checked by
+        :func:`pidkit.model_pid`), *is* the multimodal classifier: it is not trained. The
+        unimodal classifiers are trained on it as soft labels (cross-entropy against the
+        probabilities, so they estimate ``E[p_f(y|x1,x2) | x1]`` and ``| x2``), the splits are
+        stratified by the argmax, and every minibatch table is moved to the model's mean
+        prediction as label marginal.
+        """
+        p = np.asarray(proba, dtype=np.float64)
+        return self._estimate(x1, x2, p.argmax(1), p.shape[1], p, units, random_state)
+
+    def _estimate(self, x1, x2, codes, k, soft, units, random_state) -> PIDResult:
         to_units = check_units(units)
         torch = require_torch()
         t0 = time.perf_counter()
-        f1, f2 = _features(x1, "x1"), _features(x2, "x2")
-        codes, categories = discretizer.encode_labels(y)
-        n, k = codes.size, int(categories.size)
+        f1, f2 = (numeric_features(a, m, who="the 'batch' estimator", instead=", or use estimator='cvx', which "
+                                   "encodes categories itself") for a, m in ((x1, "x1"), (x2, "x2")))
+        n = codes.size
         if n < MIN_SAMPLES:
             raise InputError(
                 f"the 'batch' estimator got {n} samples; it needs at least {MIN_SAMPLES} to train classifiers "
@@ -339,14 +290,14 @@ class BatchEstimator:
         shape = (f1.shape[1], f2.shape[1], k)
         if k < 2:
             return self._constant_label(shape, n, units, time.perf_counter() - t0)
-        device = _resolve_device(torch, self.device)
+        device = resolve_device(torch, self.device)
         dtype = getattr(torch, self.dtype)
         seed = seed_from(random_state)
         rng = np.random.default_rng(seed)
         fork = [device.index or 0] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=fork):
             torch.manual_seed(int(rng.integers(2**31 - 1)))
-            return self._run(torch, f1, f2, codes, k, shape, device, dtype, rng, to_units, units, t0)
+            return self._run(torch, f1, f2, codes, k, soft, shape, device, dtype, rng, to_units, units, t0)
 
     def _constant_label(self, shape, n, units, elapsed) -> PIDResult:
         diag = Diagnostics(
@@ -355,37 +306,34 @@ class BatchEstimator:
         )
         return PIDResult(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, units, self.name, n, shape, diag)
 
-    def _bar(self, total: int, desc: str):
-        if not self.progress:
-            return None
-        try:
-            from tqdm.auto import tqdm
-        except ImportError as exc:
-            raise MissingDependencyError("progress=True needs tqdm: pip install tqdm (or progress=False).") from exc
-        return tqdm(total=total, desc=desc, leave=False)
-
-    def _run(self, torch, f1, f2, codes, k, shape, device, dtype, rng, to_units, units, t0) -> PIDResult:
+    def _run(self, torch, f1, f2, codes, k, soft, shape, device, dtype, rng, to_units, units, t0) -> PIDResult:
         from . import _batch_models as bm
 
-        tr, va, te = _split(codes, self.validation_size, self.test_size, rng)
+        tr, va, te = stratified_split(codes, self.validation_size, self.test_size, rng)
         if te.size < 2 or tr.size < 2:
             raise InputError(
                 f"splitting {codes.size} samples left {tr.size} for training and {te.size} held out; "
                 "need at least 2 each. Pass more samples or a larger test_size."
             )
+        # the label marginal every minibatch table is moved to (prior shift): the label frequencies, or the
+        # model's mean prediction (floored like a user classifier's zeros, so that its log is finite)
+        pi = np.bincount(codes, minlength=k) / codes.size if soft is None else \
+            np.maximum(soft, bm.PROBA_FLOOR).mean(0)
         run = _RunState(
             torch=torch, bm=bm, device=device, dtype=dtype, rng=rng, k=k, shape=shape,
             X1=torch.as_tensor(f1, dtype=dtype, device=device), X2=torch.as_tensor(f2, dtype=dtype, device=device),
-            Y=torch.as_tensor(codes, dtype=torch.long, device=device), tr=tr, va=va, te=te,
-            # the label marginal every minibatch table is moved to (prior shift): label frequencies of all samples
-            log_pi=torch.log(torch.as_tensor(np.bincount(codes, minlength=k) / codes.size, dtype=torch.float64,
-                                             device=device)),
+            Y=torch.as_tensor(codes, dtype=torch.long, device=device) if soft is None else
+            torch.as_tensor(soft, dtype=dtype, device=device),
+            tr=tr, va=va, te=te, log_pi=torch.log(torch.as_tensor(pi / pi.sum(), dtype=torch.float64, device=device)),
         )
         missing = sorted(set(range(k)) - set(np.unique(codes[tr]).tolist()))
-        if missing:
+        if soft is not None:
+            run.notes.append("model PID: the model's probabilities are the multimodal classifier; the unimodal "
+                             "classifiers were trained on them as soft labels")
+        elif missing:
             run.notes.append(f"label code(s) {missing} have no training sample; their classifier probabilities "
                              "come from the other classes' fits only")
-        reports = self._fit_classifiers(run)
+        reports = self._fit_classifiers(run, soft)
         t_classifiers = time.perf_counter() - t0
         model, train = self._train_coupling(run, to_units, units)
         t_coupling = time.perf_counter() - t0 - t_classifiers
@@ -427,23 +375,37 @@ class BatchEstimator:
         )
 
     # ------------------------------------------------------------------------------ phases
-    def _fit_classifiers(self, run: _RunState) -> dict[str, Any]:
-        """Phase 1: p̂(y|x1), p̂(y|x2), p̂(y|x1,x2) — trained or the user's; log-probabilities of all samples."""
+    def _fit_classifiers(self, run: _RunState, soft: np.ndarray | None) -> dict[str, Any]:
+        """Phase 1: p̂(y|x1), p̂(y|x2), p̂(y|x1,x2) — trained or the user's; log-probabilities of all samples.
+
+        With a model's probabilities ``soft`` (model PID) the multimodal classifier is a lookup into them.
+        """
         torch, bm, k, Y = run.torch, run.bm, run.k, run.Y
         it = {name: torch.as_tensor(ix, device=run.device) for name, ix in (("tr", run.tr), ("va", run.va))}
         user = self._classifier_map()
         inputs = {"x1": (run.X1,), "x2": (run.X2,), "joint": (run.X1, run.X2)}
+        if soft is not None:
+            if "joint" in user:
+                raise ParameterError(
+                    "classifiers['joint'] cannot be given for a model PID: the model's probabilities are the "
+                    "multimodal classifier. Pass only 'x1' / 'x2' classifiers, or none."
+                )
+            table = torch.as_tensor(soft, dtype=torch.float64, device=run.device)
+            user = {**user, "joint": lambda i: table[i]}
+            inputs["joint"] = (torch.arange(soft.shape[0], device=run.device),)
         reports = {}
         for key in _CLASSIFIER_KEYS:
             sel_va = tuple(x[it["va"]] for x in inputs[key])
             if key in user:
                 fn, reports[key] = bm.wrap_user_classifier(user[key], key, k, sel_va, Y[it["va"]])
+                if soft is not None and key == "joint":
+                    reports[key] = dataclasses.replace(reports[key], source="model")
                 run.logp[key] = fn(*inputs[key])
                 if fn.floored[0]:
                     run.notes.append(f"classifiers[{key!r}] returned {fn.floored[0]} exact zero probabilities; they "
                                      f"were raised to {bm.PROBA_FLOOR:g} so that every log is finite")
             else:
-                bar = self._bar(self.classifier_epochs, f"classifier {key}")
+                bar = progress_bar(self.progress, self.classifier_epochs, f"classifier {key}")
                 fn, reports[key] = bm.fit_classifier(
                     tuple(x[it["tr"]] for x in inputs[key]), Y[it["tr"]], sel_va, Y[it["va"]], k,
                     hidden=self.hidden, epochs=self.classifier_epochs, batch_size=self.batch_size, lr=self.lr,
@@ -491,7 +453,7 @@ class BatchEstimator:
         best, best_state, bad, epochs_run = math.inf, None, 0, 0
         steps, unconverged, train_iters, inexact_grads = 0, 0, 0, 0
         history: list[float] = []
-        bar = self._bar(self.epochs, "coupling")
+        bar = progress_bar(self.progress, self.epochs, "coupling")
         for _ in range(self.epochs):
             epochs_run += 1
             for b in _batches(rng.permutation(tr), m):
