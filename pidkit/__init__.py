@@ -5,17 +5,31 @@
 >>> res.R, res.U1, res.U2, res.S           # doctest: +SKIP
 
 Main entry points: :func:`estimate` (samples), :func:`decompose` (a joint table),
-:class:`Discretizer` (the shared front end), :class:`PIDResult` (the result), :mod:`pidkit.info`
-(information measures), :mod:`pidkit.synthetic` (data with known answers).
+:class:`Discretizer` (the shared front end), :class:`PIDResult` (the result), :func:`model_pid`
+(the PID of a trained model's predictions) and :func:`agreement` (how a model's PID matches its
+dataset's), :mod:`pidkit.info` (information measures), :mod:`pidkit.synthetic` (data with known
+answers, including the interaction suite), :mod:`pidkit.fusion` (the fusion-model zoo; torch).
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from . import bounds, exceptions, info, synthetic
+from .agreement import Agreement, agreement
 from .api import estimate
 from .discretize import DiscretizationSummary, Discretizer
 from .estimators import PIDBatchResult, available_estimators, decompose, decompose_many, register_estimator
+from .model_pid import model_pid
 from .result import Diagnostics, PIDResult
+
+
+def __getattr__(name: str):
+    # pidkit.fusion imports scikit-learn's estimator machinery (~1 s): loaded on first use only
+    if name == "fusion":
+        import importlib
+
+        return importlib.import_module(".fusion", __name__)
+    raise AttributeError(f"module 'pidkit' has no attribute {name!r}")
+
 
 try:
     __version__ = version("pidkit")
@@ -31,11 +45,15 @@ __all__ = [
     "DiscretizationSummary",
     "PIDResult",
     "Diagnostics",
+    "model_pid",
+    "agreement",
+    "Agreement",
     "available_estimators",
     "register_estimator",
     "info",
     "bounds",
     "synthetic",
+    "fusion",
     "exceptions",
     "__version__",
 ]

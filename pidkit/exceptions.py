@@ -25,6 +25,7 @@ __all__ = [
     "ConvergenceWarning",
     "PlugInBiasWarning",
     "NegativeAtomWarning",
+    "DiscretizationMismatchWarning",
     "MissingDependencyError",
 ]
 
@@ -99,3 +100,7 @@ class PlugInBiasWarning(PIDKitWarning):
 
 class NegativeAtomWarning(PIDKitWarning):
     """A sampling estimator returned a negative atom; it is reported as is, not clipped."""
+
+
+class DiscretizationMismatchWarning(PIDKitWarning):
+    """Two results compared with each other were coded by different Discretizers."""

@@ -275,8 +275,9 @@ class ExactEstimator:
     def estimate(self, x1, x2, y, *, discretizer, units: str, random_state=None) -> PIDResult:
         from ..discretize import joint_counts
 
-        backend, tol_bits, iters = _solver_settings(self.solver, self.tol, self.max_iter, units)
-        max_bytes = check_positive_int("max_table_bytes", self.max_table_bytes)
+        # bad options fail before the data are coded
+        _solver_settings(self.solver, self.tol, self.max_iter, units)
+        check_positive_int("max_table_bytes", self.max_table_bytes)
         if getattr(discretizer, "n_states_", None) is None:
             c1, c2, cy = discretizer.fit_transform(x1, x2, y)
             summary = discretizer.summary_
@@ -284,17 +285,30 @@ class ExactEstimator:
             c1, c2, cy = discretizer.transform(x1, x2, y)
             summary = discretizer.summarize(c1, c2, cy)
         shape = (discretizer.n_states_["x1"], discretizer.n_states_["x2"], discretizer.n_states_["y"])
-        check_table_size(shape, max_bytes)
+        self.check_size(shape)
         counts = joint_counts(c1, c2, cy, shape)
+        return self.decompose_table(
+            counts / counts.sum(), units=units, n_samples=int(len(cy)), discretization=summary.to_dict()
+        )
+
+    def check_size(self, shape: tuple[int, int, int]) -> None:
+        """Raise :class:`TableTooLargeError` if a table of ``shape`` exceeds ``max_table_bytes``."""
+        check_table_size(shape, check_positive_int("max_table_bytes", self.max_table_bytes))
+
+    def decompose_table(
+        self, pmf: np.ndarray, *, units: str, n_samples: int | None = None, discretization: dict | None = None
+    ) -> PIDResult:
+        """Decompose a joint pmf built from samples (normalized, shape (|X1|, |X2|, |Y|)) with these options."""
+        backend, tol_bits, iters = _solver_settings(self.solver, self.tol, self.max_iter, units)
         return _solve_table(
-            counts / counts.sum(),
+            pmf,
             units=units,
             backend=backend,
             tol_bits=tol_bits,
             max_iter=iters,
             auto=self.solver == "auto",
-            n_samples=int(len(cy)),
-            discretization=summary.to_dict(),
+            n_samples=n_samples,
+            discretization=discretization,
             estimator=self.name,
         )
 
