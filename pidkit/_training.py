@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_positive_int
 from .exceptions import MissingDependencyError, ParameterError, ShapeError
 
 __all__ = [
@@ -21,6 +20,7 @@ __all__ = [
     "progress_bar",
     "check_fraction",
     "check_layer_widths",
+    "check_non_negative",
 ]
 
 
@@ -119,7 +119,7 @@ def check_layer_widths(name: str, value: Any) -> tuple[int, ...]:
         isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1 for h in widths
     ):
         raise ParameterError(f"{name} must be a tuple of positive ints (layer widths); got {value!r}.")
-    return tuple(check_positive_int(name, h) for h in widths)
+    return tuple(int(h) for h in widths)
 
 
 def check_non_negative(name: str, value: Any) -> float:
