@@ -550,7 +550,7 @@ class BatchEstimator:
                 f"{ro_unconv} of {len(out_batches)} read-out projections missed sinkhorn_tol={readout_tol:g} even "
                 f"after Newton polishing (marginal error up to {marg:.2e}); the atoms are approximate. Use "
                 "dtype='float64', a looser sinkhorn_tol, or a smaller max_logit.",
-                ConvergenceWarning, stacklevel=4,
+                ConvergenceWarning, stacklevel=6,
             )
         stats = {
             "batch_size": int(m_out), "batches": len(out_batches), "marginal_error": marg,
@@ -575,5 +575,5 @@ class BatchEstimator:
                 warnings.warn(
                     f"BATCH estimate of {a} is negative: {est[a]:.4f} {units} (spread across held-out batches "
                     f"± {std[a]:.4f}). The value is reported as is, not clipped: {why[a]}.",
-                    NegativeAtomWarning, stacklevel=4,
+                    NegativeAtomWarning, stacklevel=6,
                 )
