@@ -388,3 +388,18 @@ def test_gaussian_mixture_oracle_full(angle):
         res = pid.estimate(x1.reshape(-1, 1), x2.reshape(-1, 1), y, estimator="batch", random_state=0)
     for a, v in exact.items():
         assert getattr(res, a) == pytest.approx(v, abs=0.1), (a, res.atoms, exact)
+
+
+def test_warnings_point_at_the_callers_line():
+    x1, x2, y = gate_samples("rdn", 2000)
+
+    def uniform(a, b):  # a joint classifier with no information: S comes out negative
+        return torch.full((a.shape[0], 2), 0.5)
+
+    with pytest.warns(NegativeAtomWarning) as rec:
+        batch(x1, x2, y, classifiers={"joint": uniform})
+    assert {w.filename for w in rec if issubclass(w.category, NegativeAtomWarning)} == {__file__}
+    with pytest.warns(NegativeAtomWarning) as rec:
+        pid.model_pid(np.full((2000, 2), 0.5), x1, x2, estimator="batch", random_state=0,
+                      classifiers={"x1": lambda a: torch.as_tensor(np.eye(2))[a.argmax(1)]}, **FAST)
+    assert {w.filename for w in rec if issubclass(w.category, NegativeAtomWarning)} == {__file__}
