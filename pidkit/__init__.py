@@ -6,20 +6,22 @@
 
 Main entry points: :func:`estimate` (samples), :func:`decompose` (a joint table),
 :class:`Discretizer` (the shared front end), :class:`PIDResult` (the result), :func:`model_pid`
-(the PID of a trained model's predictions) and :func:`agreement` (how a model's PID matches its
-dataset's), :mod:`pidkit.info` (information measures), :mod:`pidkit.synthetic` (data with known
-answers, including the interaction suite), :mod:`pidkit.fusion` (the fusion-model zoo; torch).
+(the PID of a trained model's predictions), :func:`agreement` (how a model's PID matches its
+dataset's), :func:`select_models` (which fusion model to try, from the reference catalog),
+:mod:`pidkit.info` (information measures), :mod:`pidkit.synthetic` (data with known answers,
+including the interaction suite), :mod:`pidkit.fusion` (the fusion-model zoo; torch).
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import bounds, exceptions, info, synthetic
+from . import bounds, exceptions, info, selection, synthetic
 from .agreement import Agreement, agreement
 from .api import estimate
 from .discretize import DiscretizationSummary, Discretizer
 from .estimators import PIDBatchResult, available_estimators, decompose, decompose_many, register_estimator
 from .model_pid import model_pid
 from .result import Diagnostics, PIDResult
+from .selection import ModelSelection, select_models
 
 
 def __getattr__(name: str):
@@ -48,11 +50,14 @@ __all__ = [
     "model_pid",
     "agreement",
     "Agreement",
+    "select_models",
+    "ModelSelection",
     "available_estimators",
     "register_estimator",
     "info",
     "bounds",
     "synthetic",
+    "selection",
     "fusion",
     "exceptions",
     "__version__",

@@ -26,6 +26,8 @@ __all__ = [
     "PlugInBiasWarning",
     "NegativeAtomWarning",
     "DiscretizationMismatchWarning",
+    "CatalogError",
+    "OutsideCatalogWarning",
     "MissingDependencyError",
 ]
 
@@ -104,3 +106,11 @@ class NegativeAtomWarning(PIDKitWarning):
 
 class DiscretizationMismatchWarning(PIDKitWarning):
     """Two results compared with each other were coded by different Discretizers."""
+
+
+class CatalogError(InputError):
+    """A model-selection catalog file is missing, unreadable, incomplete or of another schema version."""
+
+
+class OutsideCatalogWarning(PIDKitWarning):
+    """A dataset lies outside what the model-selection catalog covers; the recommendation extrapolates."""

@@ -4,7 +4,8 @@ Every model is a :class:`FusionClassifier` — scikit-learn style (``fit(x1, x2,
 ``predict_proba(x1, x2)``, ``predict``, ``score``, ``get_params`` / ``set_params``, ``clone``)
 — with a fusion network chosen by name; one training loop (early stopping on a validation split,
 CPU or CUDA, optional progress bar) serves them all. :func:`available_models` lists the names,
-:func:`make_model` builds one, :func:`describe_models` says what each does.
+:func:`make_model` builds one, :func:`describe_models` says what each does, and :func:`compare`
+cross-validates candidates on your data with their model PIDs side by side.
 
 ==================  =========================================================================
 name                fusion
@@ -30,10 +31,13 @@ from __future__ import annotations
 from typing import Any
 
 from .classifier import FusionClassifier
+from .compare import Comparison, compare
 from .registry import FUSION_OPTIONS, FusionInfo, available_models, get_fusion, register_fusion
 
 __all__ = [
     "FusionClassifier",
+    "Comparison",
+    "compare",
     "FusionInfo",
     "FUSION_OPTIONS",
     "available_models",
