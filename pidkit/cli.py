@@ -119,6 +119,14 @@ def _demo_models(out, seed: int, has_torch: bool) -> None:
         "   the synergy; tensor fusion multiplies the modalities and captures both. The model PIDs use the\n"
         "   dataset's Discretizer; alpha weighs each model atom by the dataset's share of that atom.\n"
     )
+    sel = pid.select_models(x1[tr], x2[tr], y[tr], random_state=seed)
+    expected = {r["model"]: r["expected_relative_accuracy"] for r in sel.ranking}
+    out.write(
+        "   pid.select_models on the training split: nearest references "
+        + ", ".join(f"{nb['name']} ({nb['distance']:.2f})" for nb in sel.neighbors) + ";\n   recommended "
+        + ", ".join(f"{m} ({expected[m]:.3f} of the best)" for m in sel.top(3))
+        + f"; additive fusion {expected['additive']:.3f}.\n"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,6 +31,8 @@ def test_demo_model_section(capsys):
     acc = {k: float(v[2]) for k, v in rows.items()}
     synergy = {k: float(v[-2]) for k, v in rows.items()}
     assert acc["tensor"] > acc["additive"] + 0.1 and synergy["tensor"] > 0.1 > synergy["additive"]
+    rec = next(line for line in out.splitlines() if line.strip().startswith("recommended"))
+    assert "additive fusion" in rec and "additive (" not in rec  # a synergistic dataset: not additive fusion
 
 
 def test_module_entry_point():
