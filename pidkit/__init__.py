@@ -14,13 +14,13 @@ including the interaction suite), :mod:`pidkit.fusion` (the fusion-model zoo; to
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import bounds, exceptions, info, selection, synthetic
+from . import bounds, exceptions, info, selection, synthetic, uncertainty
 from .agreement import Agreement, agreement
-from .api import estimate
+from .api import bootstrap, estimate
 from .discretize import DiscretizationSummary, Discretizer
 from .estimators import PIDBatchResult, available_estimators, decompose, decompose_many, register_estimator
 from .model_pid import model_pid
-from .result import Diagnostics, PIDResult
+from .result import Diagnostics, PIDResult, Uncertainty
 from .selection import ModelSelection, select_models
 
 
@@ -40,6 +40,7 @@ except PackageNotFoundError:  # running from a source tree that was not installe
 
 __all__ = [
     "estimate",
+    "bootstrap",
     "decompose",
     "decompose_many",
     "PIDBatchResult",
@@ -47,6 +48,7 @@ __all__ = [
     "DiscretizationSummary",
     "PIDResult",
     "Diagnostics",
+    "Uncertainty",
     "model_pid",
     "agreement",
     "Agreement",
@@ -58,6 +60,7 @@ __all__ = [
     "bounds",
     "synthetic",
     "selection",
+    "uncertainty",
     "fusion",
     "exceptions",
     "__version__",

@@ -49,6 +49,13 @@ def check_positive_int(name: str, value: Any, *, minimum: int = 1) -> int:
     return int(value)
 
 
+def check_bool(name: str, value: Any) -> bool:
+    """Return ``value`` if it is True or False (not a truthy string or number)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ParameterError(f"{name} must be True or False; got {value!r}.")
+    return bool(value)
+
+
 def check_positive_float(name: str, value: Any) -> float:
     """Return ``value`` as a float, raising unless it is finite and > 0."""
     try:

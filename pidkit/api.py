@@ -6,12 +6,16 @@ import dataclasses
 import importlib.util
 from typing import Any
 
-from ._validation import as_samples, check_same_length, check_units
+import numpy as np
+
+from ._validation import as_samples, check_bool, check_same_length, check_units
+from .discretize import joint_counts
 from .estimators.registry import available_estimators, make_estimator
 from .exceptions import ParameterError
 from .result import PIDResult
+from .uncertainty.core import batch_uncertainty, check_uncertainty_options, table_uncertainty
 
-__all__ = ["estimate"]
+__all__ = ["estimate", "bootstrap"]
 
 
 #: ``estimator="auto"`` picks ``"batch"`` only with at least this many samples ...
@@ -62,6 +66,12 @@ def estimate(
     discretizer: Any = None,
     units: str = "bits",
     random_state: Any = None,
+    ci: float | None = None,
+    n_boot: int | None = None,
+    ci_method: str | None = None,
+    n_perm: int = 0,
+    tests: Any = None,
+    bias: bool | None = None,
     **options: Any,
 ) -> PIDResult:
     """Partial information decomposition of what ``x1`` and ``x2`` tell about ``y``.
@@ -90,7 +100,30 @@ def estimate(
     units : {"bits", "nats"}
     random_state : int, numpy Generator or None
         Seed for every random step (k-means clustering; the splits, initializations and
-        minibatches of ``"batch"``).
+        minibatches of ``"batch"``; the resamples and permutations below).
+    ci : float, optional
+        Confidence level (e.g. 0.95) of intervals for every atom and for I(X1;Y), I(X2;Y),
+        I(X1,X2;Y), with standard errors, in ``result.uncertainty`` (``result.ci("S")``).
+    n_boot : int, optional
+        Replicates behind the intervals (default 1000 for ``"cvx"``, 20 refits for BATCH's
+        ``"retrain"``).
+    ci_method : str, optional
+        ``"cvx"``: ``"bca"`` (default; bootstrap, bias-corrected and accelerated),
+        ``"percentile"`` (bootstrap percentiles) or ``"bayes"`` (credible intervals under a
+        Dirichlet posterior over the table). All resample the coded samples' count table and
+        decompose the replicates in one :func:`decompose_many` call. ``"batch"``: ``"readout"``
+        (default; the spread of the held-out read-out batches, given the trained networks) or
+        ``"retrain"`` (the whole estimator refitted on ``n_boot`` random half-samples — costly,
+        and the honest one). See :mod:`pidkit.uncertainty`.
+    n_perm : int, default 0
+        Permutations per significance test (``"cvx"`` only); p-values in ``result.p_values``.
+    tests : sequence of str, optional
+        Which tests (default all when ``n_perm`` > 0): ``"total"`` (H0: I(X1,X2;Y) = 0),
+        ``"x1"`` (H0: U1 + S = 0), ``"x2"`` (H0: U2 + S = 0), ``"synergy"`` (H0: S = 0, a
+        parametric bootstrap from the BROJA optimum q*); see :mod:`pidkit.uncertainty.permutation`.
+    bias : bool, optional
+        Report bias-corrected values next to the raw ones (bootstrap, quadratic extrapolation,
+        Miller–Madow; ``"cvx"`` only). Default: True when ``ci`` is given.
     **options
         Options of the chosen estimator, e.g. ``solver="ecos"``, ``tol=1e-7`` for ``"cvx"``;
         ``batch_size=1024``, ``epochs=60``, ``device="cuda"`` for ``"batch"``.
@@ -119,6 +152,10 @@ def estimate(
     ay = as_samples(y, "y")
     check_same_length(x1=a1, x2=a2, y=ay)
     name, why = _choose_estimator(estimator, a1, a2, discretizer)
+    unc = check_uncertainty_options(name, ci, n_boot, ci_method, n_perm, tests)
+    do_bias = (ci is not None) if bias is None else check_bool("bias", bias)
+    if do_bias and name == "batch" and bias:
+        raise ParameterError("bias corrections need the count table of estimator='cvx'; BATCH has none.")
     est = make_estimator(name, options)
     if discretizer is None:
         discretizer = Discretizer(random_state=random_state)
@@ -126,4 +163,75 @@ def estimate(
     if why is not None:
         diag = dataclasses.replace(res.diagnostics, notes=(why, *res.diagnostics.notes))
         res = dataclasses.replace(res, diagnostics=diag)
-    return res
+    if name == "batch":
+        if unc["level"] is None:
+            return res
+
+        def refit(idx, seed):
+            from .discretize import Discretizer as D
+
+            return est.estimate(a1[idx], a2[idx], ay[idx], discretizer=D(), units=units, random_state=seed)
+
+        extra = batch_uncertainty(res, level=unc["level"], method=unc["method"], n_boot=unc["n_boot"], refit=refit,
+                                  n=len(ay), random_state=random_state)
+    elif unc["level"] is not None or unc["n_perm"] or do_bias:
+        c1, c2, cy = discretizer.transform(a1, a2, ay)
+        shape = (discretizer.n_states_["x1"], discretizer.n_states_["x2"], discretizer.n_states_["y"])
+        counts = joint_counts(c1, c2, cy, shape)
+        extra = table_uncertainty(counts, res, level=unc["level"], method=unc["method"], n_boot=unc["n_boot"],
+                                  bias=do_bias, codes=(c1, c2, cy), tests=unc["tests"], n_perm=unc["n_perm"],
+                                  random_state=random_state)
+    else:
+        return res
+    return dataclasses.replace(res, uncertainty=extra)
+
+
+def bootstrap(
+    x1: Any,
+    x2: Any = None,
+    y: Any = None,
+    *,
+    ci: float = 0.95,
+    n_boot: int | None = None,
+    ci_method: str | None = None,
+    n_perm: int = 0,
+    tests: Any = None,
+    bias: bool | None = None,
+    units: str = "bits",
+    random_state: Any = None,
+    **options: Any,
+) -> PIDResult:
+    """A decomposition with confidence intervals, standard errors and bias corrections.
+
+    ``bootstrap(x1, x2, y, ...)`` is :func:`estimate` with ``ci=0.95`` (all its options apply);
+    ``bootstrap(counts)`` takes a joint table of integer counts (shape (|X1|, |X2|, |Y|)) — the
+    samples it stands for are resampled. See :func:`estimate` for ``ci``, ``n_boot``,
+    ``ci_method``, ``n_perm``, ``tests`` and ``bias``.
+
+    Examples
+    --------
+    >>> import pidkit as pid
+    >>> counts = pid.synthetic.sample_pmf(pid.synthetic.gate_pmf("and"), 2000, random_state=0)
+    >>> res = pid.bootstrap(*counts, random_state=0)
+    >>> lo, hi = res.ci("S")
+    >>> bool(lo < 0.5 < hi)
+    True
+    """
+    if x2 is None and y is None:
+        from .estimators import decompose
+        from .estimators._problem import check_pmf
+
+        table = np.asarray(x1)
+        check_pmf(table, normalize=True, name="counts")
+        unc = check_uncertainty_options("cvx", ci, n_boot, ci_method, n_perm, tests)
+        res = decompose(table, units=units, normalize=True, **options)
+        res = dataclasses.replace(res, n_samples=int(round(float(table.sum()))))
+        extra = table_uncertainty(table.astype(np.float64), res, level=unc["level"], method=unc["method"],
+                                  n_boot=unc["n_boot"], bias=True if bias is None else check_bool("bias", bias),
+                                  tests=unc["tests"],
+                                  n_perm=unc["n_perm"], random_state=random_state)
+        return dataclasses.replace(res, uncertainty=extra)
+    if x2 is None or y is None:
+        raise ParameterError("bootstrap takes samples (x1, x2, y) or one table of counts; got only part of them.")
+    return estimate(x1, x2, y, ci=ci, n_boot=n_boot, ci_method=ci_method, n_perm=n_perm, tests=tests, bias=bias,
+                    units=units, random_state=random_state, **options)

@@ -7,9 +7,11 @@ import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-__all__ = ["PIDResult", "Diagnostics", "ATOMS"]
+__all__ = ["PIDResult", "Diagnostics", "Uncertainty", "ATOMS", "QUANTITIES"]
 
 ATOMS = ("R", "U1", "U2", "S")
+#: Every number a result reports: the atoms and the three mutual informations.
+QUANTITIES = (*ATOMS, "total", "I1", "I2")
 _ATOM_NAMES = {
     "R": "redundancy",
     "U1": "uniqueness of X1",
@@ -71,6 +73,75 @@ class Diagnostics:
 
 
 @dataclass(frozen=True)
+class Uncertainty:
+    """How much to trust every number of a :class:`PIDResult` (see :mod:`pidkit.uncertainty`).
+
+    Attributes
+    ----------
+    level : float or None
+        Confidence level of ``intervals`` (e.g. 0.95); None when only tests were run.
+    method : str
+        How the intervals were made: ``"bca"`` or ``"percentile"`` (nonparametric bootstrap of
+        the samples), ``"bayes"`` (Dirichlet posterior over the table, equal-tailed credible
+        intervals), ``"readout"`` (BATCH: t-intervals from the held-out read-out batches) or
+        ``"retrain"`` (BATCH refitted on bootstrap resamples, percentile intervals).
+    n_boot : int
+        Replicates (bootstrap resamples, posterior draws or refits) behind the intervals.
+    intervals : dict
+        ``{quantity: (low, high)}`` for R, U1, U2, S, total, I1, I2 in the result's units.
+    std : dict
+        Standard error of each quantity (spread of the replicates).
+    bias : dict
+        Bootstrap estimate of each quantity's bias, mean(replicates) − estimate (empty if none).
+    corrected : dict
+        Bias-corrected values next to the raw ones, never replacing them: ``{"bootstrap": {...},
+        "extrapolation": {...}, "miller_madow": {...}}`` — bootstrap (2·estimate − mean of the
+        replicates), quadratic extrapolation of subsample estimates to infinite samples (Strong
+        et al. 1998), and Miller–Madow (the mutual informations only).
+    p_values : dict
+        ``{test: p}`` of the significance tests that were run; ``tests`` states their nulls.
+    tests : dict
+        ``{test: null hypothesis, in words}``.
+    notes : tuple of str
+        What the intervals cover and any caveats (e.g. atoms at the boundary 0).
+    """
+
+    level: float | None
+    method: str
+    n_boot: int
+    intervals: dict = field(default_factory=dict)
+    std: dict = field(default_factory=dict)
+    bias: dict = field(default_factory=dict)
+    corrected: dict = field(default_factory=dict)
+    p_values: dict = field(default_factory=dict)
+    tests: dict = field(default_factory=dict)
+    notes: tuple = ()
+
+    def scaled(self, factor: float) -> Uncertainty:
+        """The same in other units (informations multiplied by ``factor``; p-values unchanged)."""
+        return replace(
+            self,
+            intervals={k: (lo * factor, hi * factor) for k, (lo, hi) in self.intervals.items()},
+            std={k: v * factor for k, v in self.std.items()},
+            bias={k: v * factor for k, v in self.bias.items()},
+            corrected={m: {k: v * factor for k, v in d.items()} for m, d in self.corrected.items()},
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["intervals"] = {k: [float(lo), float(hi)] for k, (lo, hi) in self.intervals.items()}
+        d["notes"] = list(self.notes)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Uncertainty:
+        d = dict(d)
+        d["intervals"] = {k: (float(v[0]), float(v[1])) for k, v in d.get("intervals", {}).items()}
+        d["notes"] = tuple(d.get("notes", ()))
+        return cls(**d)
+
+
+@dataclass(frozen=True)
 class PIDResult:
     """A partial information decomposition of ``I(X1, X2; Y)``.
 
@@ -92,6 +163,9 @@ class PIDResult:
         Shape ``(|X1|, |X2|, |Y|)`` of the joint table.
     diagnostics : Diagnostics
         Solver, status, iterations, marginal violation, duality gap, time, discretization.
+    uncertainty : Uncertainty or None
+        Confidence intervals, standard errors, bias corrections and p-values when they were asked
+        for (``pid.estimate(..., ci=0.95)``, ``n_perm=...``; :func:`pidkit.bootstrap`).
     """
 
     R: float
@@ -106,6 +180,7 @@ class PIDResult:
     n_samples: int | None
     shape: tuple[int, ...]
     diagnostics: Diagnostics = field(repr=False)
+    uncertainty: Uncertainty | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ views
     @property
@@ -124,6 +199,24 @@ class PIDResult:
             return {a: 0.0 for a in ATOMS}
         return {a: v / self.total for a, v in self.atoms.items()}
 
+    def ci(self, quantity: str) -> tuple[float, float]:
+        """The confidence interval of ``quantity`` (an atom, ``"total"``, ``"I1"`` or ``"I2"``)."""
+        if self.uncertainty is None or quantity not in self.uncertainty.intervals:
+            from .exceptions import ParameterError
+
+            if quantity not in QUANTITIES:
+                raise ParameterError(f"quantity must be one of {list(QUANTITIES)}; got {quantity!r}.")
+            raise ParameterError(
+                "this result has no confidence intervals; ask for them with pid.estimate(..., ci=0.95) or "
+                "pid.bootstrap(...)."
+            )
+        return self.uncertainty.intervals[quantity]
+
+    @property
+    def p_values(self) -> dict[str, float]:
+        """p-values of the significance tests that were run (empty if none; see ``uncertainty.tests``)."""
+        return {} if self.uncertainty is None else dict(self.uncertainty.p_values)
+
     def consistency_error(self) -> float:
         """Largest violation of the PID identities (in ``units``); ~0 for an exact solve."""
         return max(
@@ -135,9 +228,10 @@ class PIDResult:
     # ------------------------------------------------------------ conversions
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python dict (JSON-serializable), diagnostics included."""
-        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "diagnostics"}
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("diagnostics", "uncertainty")}
         d["shape"] = list(self.shape)
         d["diagnostics"] = self.diagnostics.to_dict()
+        d["uncertainty"] = None if self.uncertainty is None else self.uncertainty.to_dict()
         return d
 
     def to_json(self, **kwargs: Any) -> str:
@@ -149,8 +243,10 @@ class PIDResult:
         d = dict(d)
         diag = dict(d.pop("diagnostics"))
         diag["notes"] = tuple(diag.get("notes", ()))
+        unc = d.pop("uncertainty", None)
         d["shape"] = tuple(d["shape"])
-        return cls(**d, diagnostics=Diagnostics(**diag))
+        return cls(**d, diagnostics=Diagnostics(**diag),
+                   uncertainty=None if unc is None else Uncertainty.from_dict(unc))
 
     @classmethod
     def from_json(cls, s: str) -> PIDResult:
@@ -169,7 +265,7 @@ class PIDResult:
         factor = check_units(self.units) / check_units(units)
         if factor == 1.0:
             return self
-        scaled = {k: getattr(self, k) * factor for k in (*ATOMS, "total", "I1", "I2")}
+        scaled = {k: getattr(self, k) * factor for k in QUANTITIES}
         gap = self.diagnostics.duality_gap
         std = self.diagnostics.atom_std
         diag = replace(
@@ -177,7 +273,8 @@ class PIDResult:
             duality_gap=None if gap is None else gap * factor,
             atom_std=None if std is None else {k: v * factor for k, v in std.items()},
         )
-        return replace(self, **scaled, units=units, diagnostics=diag)
+        unc = None if self.uncertainty is None else self.uncertainty.scaled(factor)
+        return replace(self, **scaled, units=units, diagnostics=diag, uncertainty=unc)
 
     def describe(self) -> str:
         """One sentence that interprets the decomposition in plain words."""
@@ -207,39 +304,54 @@ class PIDResult:
     # ---------------------------------------------------------------- display
     def __str__(self) -> str:
         d = self.diagnostics
-        rows = [(a, _ATOM_NAMES[a], getattr(self, a)) for a in ATOMS]
         total = self.total
-        width = 44
         std = d.atom_std or {}
+        unc = self.uncertainty
+        cis = {} if unc is None else unc.intervals
         if self.estimator == "batch":
             what = f"features {self.shape[0]} + {self.shape[1]}, {self.shape[2]} classes"
         else:
             what = f"table {'x'.join(map(str, self.shape))}"
+        header = f"{'atom':<4} {'meaning':<18} {self.units:>10} {'share':>8}"
+        if std:
+            header += "  ± std (batches)"
+        if cis:
+            header += f"  {f'{unc.level:.0%} CI ({unc.method})':>22}"
+        width = max(44, len(header))
         lines = [
             f"PID of I(X1,X2;Y) — estimator {self.estimator!r}, {what}"
             + (f", {self.n_samples} samples" if self.n_samples is not None else ""),
             "-" * width,
-            f"{'atom':<4} {'meaning':<18} {self.units:>10} {'share':>8}" + ("  ± std (batches)" if std else ""),
+            header,
         ]
 
-        def spread(key: str) -> str:
-            if key not in std:
-                return ""
-            return "  ± n/a" if math.isnan(std[key]) else f"  ± {std[key]:.4f}"
+        def extra(key: str) -> str:
+            out = ""
+            if std:
+                out += "  ± n/a" + " " * 9 if math.isnan(std.get(key, math.nan)) else f"  ± {std[key]:.4f}" + " " * 7
+            if key in cis:
+                lo, hi = cis[key]
+                out += f"  [{lo:9.5f}, {hi:9.5f}]"
+            return out
 
-        for a, name, v in rows:
+        for a in ATOMS:
+            v = getattr(self, a)
             share = f"{v / total:8.1%}" if total > 0 else f"{'—':>8}"
-            lines.append(f"{a:<4} {name:<18} {v:10.6f} {share}{spread(a)}")
+            lines.append(f"{a:<4} {_ATOM_NAMES[a]:<18} {v:10.6f} {share}{extra(a)}")
         lines.append("-" * width)
-        lines.append(f"{'I(X1,X2;Y)':<23} {total:10.6f}{' ' * 9 if std else ''}{spread('total')}")
-        lines.append(f"{'I(X1;Y)':<23} {self.I1:10.6f}{' ' * 9 if std else ''}{spread('I1')}")
-        lines.append(f"{'I(X2;Y)':<23} {self.I2:10.6f}{' ' * 9 if std else ''}{spread('I2')}")
+        for key, label in (("total", "I(X1,X2;Y)"), ("I1", "I(X1;Y)"), ("I2", "I(X2;Y)")):
+            lines.append(f"{label:<23} {getattr(self, key):10.6f} {'':>8}{extra(key)}")
+        if unc is not None:
+            for method, vals in unc.corrected.items():
+                lines.append(f"bias-corrected ({method}): " + ", ".join(f"{k} {v:.4f}" for k, v in vals.items()))
+            for test, pval in unc.p_values.items():
+                lines.append(f"test {test}: H0 {unc.tests.get(test, '?')}; p = {pval:.3g}")
         gap = "n/a" if d.duality_gap is None else f"{d.duality_gap:.1e} {self.units}"
         lines.append(
             f"solver {d.solver} ({d.status}), {d.iterations if d.iterations is not None else '?'} it, "
             f"gap {gap}, marginal err {d.max_marginal_violation:.1e}, {d.time_s:.3g} s"
         )
-        for note in d.notes:
+        for note in d.notes + (() if unc is None else unc.notes):
             lines.append(f"note: {note}")
         return "\n".join(lines)
 
