@@ -90,6 +90,7 @@ class ClassifierReport:
     val_accuracy: float
     temperature: float
     floored: int = 0
+    stacked_on: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -145,8 +146,15 @@ def fit_classifier(
     patience: int,
     rng: np.random.Generator,
     on_epoch: Callable[[], None] | None = None,
+    offset: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> tuple[LogProba, ClassifierReport]:
     """Train an MLP classifier on the concatenated inputs; early stopping; temperature scaling.
+
+    ``offset`` (training, validation) are fixed logits added to the network's output — the
+    stacking of the multimodal classifier on the unimodal ones. The network's last layer then
+    starts at zero, so training starts from the offset model, and early stopping also considers
+    that starting point: the result is never worse than the offset on the validation NLL. The
+    returned function then takes the offset of the samples it scores (``offset=``).
 
     ``y_tr`` / ``y_va`` are label codes (n,) or soft labels (n, K): class probabilities in the
     networks' dtype (a model's predictive distribution, for model PID); cross-entropy takes either.
@@ -159,24 +167,34 @@ def fit_classifier(
     x_va = torch.cat(inputs_va, dim=1)
     mean, std = feature_stats(x_tr)
     net = MLP(x_tr.shape[1], n_classes, hidden, mean, std).to(device=x_tr.device, dtype=x_tr.dtype)
+    off_tr = off_va = None
+    if offset is not None:
+        off_tr, off_va = (o.to(device=x_tr.device, dtype=x_tr.dtype) for o in offset)
+        nn.init.zeros_(net.net[-1].weight)
+        nn.init.zeros_(net.net[-1].bias)
     opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=weight_decay)
     n = x_tr.shape[0]
     bs = min(batch_size, n)
 
     def val_logits() -> torch.Tensor:
+        if not x_va.shape[0]:
+            return x_va.new_zeros((0, n_classes))
         with torch.no_grad():
-            return torch.cat([net(x_va[s]) for s in _chunks(x_va.shape[0])]) if x_va.shape[0] else x_va.new_zeros(
-                (0, n_classes)
-            )
+            z = torch.cat([net(x_va[s]) for s in _chunks(x_va.shape[0])])
+        return z if off_va is None else z + off_va
 
     best, best_state, bad, run = math.inf, copy.deepcopy(net.state_dict()), 0, 0
+    if off_va is not None and y_va.numel():  # the starting point (the offset itself) is a candidate too
+        net.eval()
+        best = F.cross_entropy(val_logits(), y_va).item()
     for _ in range(epochs):
         run += 1
         net.train()
         perm = torch.from_numpy(rng.permutation(n)).to(x_tr.device)
         for s in range(0, n, bs):
             idx = perm[s : s + bs]
-            loss = F.cross_entropy(net(x_tr[idx]), y_tr[idx])
+            logits = net(x_tr[idx]) if off_tr is None else net(x_tr[idx]) + off_tr[idx]
+            loss = F.cross_entropy(logits, y_tr[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -206,10 +224,16 @@ def fit_classifier(
     temp = _fit_temperature(z_va, y_va)
     nll, acc = _nll_acc(F.log_softmax(z_va / temp, dim=1), y_va)
 
-    def log_proba(*inputs: torch.Tensor) -> torch.Tensor:
+    def log_proba(*inputs: torch.Tensor, offset: torch.Tensor | None = None) -> torch.Tensor:
         with torch.no_grad():
             x = torch.cat(inputs, dim=1)
-            return torch.cat([F.log_softmax(net(x[s]) / temp, dim=1) for s in _chunks(x.shape[0])])
+            out = []
+            for s in _chunks(x.shape[0]):
+                z = net(x[s])
+                if offset is not None:
+                    z = z + offset[s].to(z.dtype)
+                out.append(F.log_softmax(z / temp, dim=1))
+            return torch.cat(out)
 
     return log_proba, ClassifierReport("trained", run, nll, acc, temp)
 

@@ -152,6 +152,14 @@ class BatchEstimator:
     progress : bool, default False
         Show tqdm progress bars (requires tqdm). Otherwise progress goes to the
         ``"pidkit.batch"`` logger at INFO / DEBUG level; nothing is printed.
+    stack_unimodal : bool, default True
+        Stack the trained multimodal classifier on the unimodal ones: its logits are a fixed
+        base — the best on the validation split of log p̂(y|x1), log p̂(y|x2) and their product
+        of experts log p̂(y|x1) + log p̂(y|x2) − log p(y) — plus an MLP of (x1, x2) whose last layer
+        starts at zero; early stopping keeps the best validation state including the start. So
+        the multimodal classifier is never weaker than the unimodal ones (nor their product) on
+        the validation NLL, and S is not pushed negative by a weak joint fit. ``False``: a plain
+        MLP on (x1, x2), as before.
 
     Notes
     -----
@@ -185,6 +193,7 @@ class BatchEstimator:
         sinkhorn_tol: float | None = None,
         sinkhorn_max_iter: int = 2000,
         progress: bool = False,
+        stack_unimodal: bool = True,
     ):
         self.device = device
         self.dtype = dtype
@@ -205,6 +214,7 @@ class BatchEstimator:
         self.sinkhorn_tol = sinkhorn_tol
         self.sinkhorn_max_iter = sinkhorn_max_iter
         self.progress = progress
+        self.stack_unimodal = stack_unimodal
         self._check_params()
 
     # ------------------------------------------------------------------------ validation
@@ -227,8 +237,9 @@ class BatchEstimator:
             )
         if self.sinkhorn_tol is not None:
             self.sinkhorn_tol = check_positive_float("sinkhorn_tol", self.sinkhorn_tol)
-        if not isinstance(self.progress, (bool, np.bool_)):
-            raise ParameterError(f"progress must be True or False; got {self.progress!r}.")
+        for name in ("progress", "stack_unimodal"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ParameterError(f"{name} must be True or False; got {getattr(self, name)!r}.")
         self._classifier_map()
 
     def _classifier_map(self) -> dict[str, Any]:
@@ -405,18 +416,38 @@ class BatchEstimator:
                     run.notes.append(f"classifiers[{key!r}] returned {fn.floored[0]} exact zero probabilities; they "
                                      f"were raised to {bm.PROBA_FLOOR:g} so that every log is finite")
             else:
+                base, base_name = (None, "")
+                if key == "joint" and self.stack_unimodal:
+                    base, base_name = self._stack_base(run, it["va"])
                 bar = progress_bar(self.progress, self.classifier_epochs, f"classifier {key}")
                 fn, reports[key] = bm.fit_classifier(
                     tuple(x[it["tr"]] for x in inputs[key]), Y[it["tr"]], sel_va, Y[it["va"]], k,
                     hidden=self.hidden, epochs=self.classifier_epochs, batch_size=self.batch_size, lr=self.lr,
                     weight_decay=self.weight_decay, patience=self.classifier_patience, rng=run.rng,
                     on_epoch=None if bar is None else bar.update,
+                    offset=None if base is None else (base[it["tr"]], base[it["va"]]),
                 )
                 if bar is not None:
                     bar.close()
-                run.logp[key] = fn(*inputs[key]).to(torch.float64)
+                run.logp[key] = fn(*inputs[key], offset=base).to(torch.float64)
+                if base is not None:
+                    reports[key] = dataclasses.replace(reports[key], stacked_on=base_name)
             log.info("classifier %s: %s", key, reports[key])
         return reports
+
+    @staticmethod
+    def _stack_base(run: _RunState, iva) -> tuple[Any, str]:
+        """The multimodal classifier's fixed base logits: the best of x1, x2 and their product on validation."""
+        torch = run.torch
+        lp1, lp2 = run.logp["x1"], run.logp["x2"]
+        candidates = {"x1": lp1, "x2": lp2, "product": lp1 + lp2 - run.log_pi[None, :]}
+        if iva.numel() == 0:
+            name = "product"
+        else:
+            F = torch.nn.functional
+            y = run.Y[iva]
+            name = min(candidates, key=lambda c: F.cross_entropy(candidates[c][iva], y.to(torch.long)).item())
+        return candidates[name].to(run.dtype), name
 
     def _project(self, run: _RunState, logits, log_r, log_c):
         from ..kernels.sinkhorn import sinkhorn_projection
