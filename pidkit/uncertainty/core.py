@@ -157,16 +157,16 @@ def table_uncertainty(
             if method != "bayes":
                 bias_d[q] = float(np.mean(reps[q]) - est)
         if fell_back["percentile"]:
-            notes.append(f"BCa could not be formed for {', '.join(fell_back['percentile'])} (at 0, every replicate on "
+            notes.append(f"BCa could not be formed for {', '.join(fell_back['percentile'])} (at 0, the replicates on "
                          "one side): percentile intervals from 0 to an upper bound are reported")
         if fell_back["basic"]:
             for q in fell_back["basic"]:
                 if intervals[q][0] < 0:  # atoms and informations are never negative
                     intervals[q] = (0.0, max(intervals[q][1], 0.0))
-            notes.append(f"BCa could not be formed for {', '.join(fell_back['basic'])}: the replicates lie (almost) "
-                         "all on one side of the estimate, a plug-in bias larger than the spread (too few samples per "
-                         "cell); basic intervals 2 x estimate - quantiles, which subtract the bootstrap's bias "
-                         "estimate, are reported (lower limits truncated at 0)")
+            notes.append(f"BCa could not be formed for {', '.join(fell_back['basic'])}: over 97.7% of the replicates "
+                         "lie on one side of the estimate, a plug-in bias larger than twice the spread (too few "
+                         "samples per cell); basic intervals 2 x estimate - quantiles, which subtract the bootstrap's "
+                         "bias estimate, are reported (lower limits truncated at 0)")
         what = ("posterior draws of the table (Dirichlet over its occupied cells)" if method == "bayes"
                 else "bootstrap resamples of the samples")
         notes.append(f"intervals from {n_boot} {what}, decomposed on the same discretization: they cover the sampling "

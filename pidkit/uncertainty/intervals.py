@@ -24,8 +24,11 @@ from scipy.special import ndtr, ndtri
 
 __all__ = ["percentile_interval", "basic_interval", "bca_interval", "extrapolate", "miller_madow"]
 
-#: BCa levels must leave at least this many replicates beyond each limit, else the fallback is used.
-MIN_TAIL_REPLICATES = 10
+#: BCa is not trusted when the bootstrap distribution sits this many standard normal units off the
+#: estimate (|z0|: fewer than 2.3% of the replicates on one side), where it degenerates (both limits
+#: collapse onto the extreme replicates), nor when its levels leave no replicate beyond a limit.
+Z0_MAX = 2.0
+MIN_TAIL_REPLICATES = 1
 
 
 def percentile_interval(reps: np.ndarray, level: float) -> tuple[float, float]:
@@ -46,18 +49,18 @@ def bca_interval(
     """BCa interval and the method actually used (``"bca"``, else the fallback).
 
     BCa cannot be formed when every replicate lies on one side of the estimate (``z0`` infinite),
-    and is not trusted when its adjusted levels leave fewer than ``MIN_TAIL_REPLICATES`` beyond a
-    limit (an extreme ``z0``). For a quantity at 0 (``at_zero``) that is the boundary, and the
+    and is not trusted when ``|z0| > Z0_MAX`` or its adjusted levels leave fewer than
+    ``MIN_TAIL_REPLICATES`` beyond a limit. For a quantity at 0 (``at_zero``) that is the boundary, and the
     percentile interval — from 0 to an upper bound — is returned (``"percentile"``); otherwise it
     is a plug-in bias stronger than the spread, and the basic interval, which subtracts the
     bootstrap's bias estimate, is returned (``"basic"``).
     """
     below = (np.sum(reps < estimate) + 0.5 * np.sum(reps == estimate)) / reps.size
-    if not 0.0 < below < 1.0:
+    z0 = float(ndtri(below)) if 0.0 < below < 1.0 else math.inf
+    if abs(z0) > Z0_MAX:
         if at_zero:
             return percentile_interval(reps, level), "percentile"
         return basic_interval(reps, estimate, level), "basic"
-    z0 = float(ndtri(below))
     mean = float(np.sum(weights * jack) / np.sum(weights))
     d = mean - jack
     den = float(np.sum(weights * d**2))
