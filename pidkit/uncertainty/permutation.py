@@ -10,7 +10,11 @@ count table, so the plug-in bias of the statistic is reproduced under the null a
   p(x2,y) while removing synergy, so this is a parametric bootstrap: S = 0 exactly when the
   data's distribution is its own BROJA optimum q*, so tables are drawn from the estimated q̂* —
   the S = 0 distribution with the data's pairwise marginals — and Ŝ is compared with theirs.
-  It is asymptotically valid, not exact; ``benchmarks/bench_uncertainty.py`` measures its level.
+  It is asymptotically valid, not exact, and slightly liberal: over 1,000 S = 0 tables its
+  false-positive rate at nominal 5% was 6.3% and 7.5% (n = 1000, two runs) and 7.2% (n = 5000) —
+  treat p-values near 0.05 with care and read the interval of S with it
+  (``benchmarks/bench_uncertainty.py``). The three permutation tests are exact; their measured
+  rates, 3.7-6.1%, are within sampling error of 5%.
 
 Each p-value is ``(1 + #{null statistic ≥ observed}) / (1 + n_perm)``.
 """
@@ -50,13 +54,26 @@ def _statistic(test: str, a: np.ndarray, b: np.ndarray, y: np.ndarray, n1: int, 
     return total - _mi(np.bincount(a * ny + y, minlength=n1 * ny).reshape(n1, ny).astype(float))
 
 
+class _WithinShuffler:
+    """Permutes values at random within each level of ``groups`` (linear time per permutation)."""
+
+    def __init__(self, values: np.ndarray, groups: np.ndarray):
+        self.order = np.argsort(groups, kind="stable")
+        self.sorted_values = values[self.order]
+        self.bounds = np.flatnonzero(np.diff(groups[self.order])) + 1
+
+    def __call__(self, rng: np.random.Generator) -> np.ndarray:
+        shuffled = self.sorted_values.copy()
+        for segment in np.split(shuffled, self.bounds):
+            rng.shuffle(segment)  # in place: the segments are views of ``shuffled``
+        out = np.empty_like(shuffled)
+        out[self.order] = shuffled
+        return out
+
+
 def _shuffle_within(values: np.ndarray, groups: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """``values`` permuted at random within each level of ``groups``."""
-    stable = np.argsort(groups, kind="stable")
-    shuffled = np.lexsort((rng.random(groups.size), groups))
-    out = np.empty_like(values)
-    out[stable] = values[shuffled]
-    return out
+    return _WithinShuffler(values, groups)(rng)
 
 
 def optimal_coupling(pmf: np.ndarray) -> np.ndarray:
@@ -104,14 +121,15 @@ def permutation_tests(
                 notes.append(f"synergy test: {unconverged} of {n_perm} null tables stopped above tol (kept)")
         else:
             stat = _statistic(test, c1, c2, cy, n1, n2, ny)
+            shuffle = _WithinShuffler(c1, c2) if test == "x1" else _WithinShuffler(c2, c1) if test == "x2" else None
             exceed = 0
             for _ in range(n_perm):
                 if test == "total":
                     a, b, y = c1, c2, rng.permutation(cy)
                 elif test == "x1":
-                    a, b, y = _shuffle_within(c1, c2, rng), c2, cy
+                    a, b, y = shuffle(rng), c2, cy
                 else:
-                    a, b, y = c1, _shuffle_within(c2, c1, rng), cy
+                    a, b, y = c1, shuffle(rng), cy
                 exceed += _statistic(test, a, b, y, n1, n2, ny) >= stat - 1e-12
         p_values[test] = (1.0 + exceed) / (1.0 + n_perm)
     return p_values, notes
