@@ -598,8 +598,10 @@ class BatchEstimator:
                   "(tighten sinkhorn_tol)",
             "U2": "the learned coupling has I_q(X1,X2;Y) below I(X1;Y), a Sinkhorn marginal error "
                   "(tighten sinkhorn_tol)",
-            "S": "the multimodal classifier found less information than the coupling allows, so p̂(y|x1,x2) "
-                 "is weaker than the unimodal ones combined (more data, epochs or a better joint classifier)",
+            "S": "the multimodal classifier found less information than the learned coupling holds — a joint fit "
+                 "weaker than the unimodal ones combined (check stack_unimodal, more data or epochs), or the "
+                 "coupling's minibatch optimum sitting above the population one (a larger batch_size); read it "
+                 "against ci=0.95",
         }
         for a in ATOMS:
             if est[a] < -NEGATIVE_ATOM_TOL * math.log(2.0) / to_units:
