@@ -211,10 +211,13 @@ def bootstrap(
     Examples
     --------
     >>> import pidkit as pid
-    >>> counts = pid.synthetic.sample_pmf(pid.synthetic.gate_pmf("and"), 2000, random_state=0)
-    >>> res = pid.bootstrap(*counts, random_state=0)
+    >>> x1, x2, y = pid.synthetic.sample_gate("and", 2000, random_state=0)
+    >>> res = pid.bootstrap(x1, x2, y, random_state=0)
     >>> lo, hi = res.ci("S")
     >>> bool(lo < 0.5 < hi)
+    True
+    >>> counts = pid.discretize.joint_counts(x1, x2, y, (2, 2, 2))
+    >>> pid.bootstrap(counts, random_state=0).ci("S") == (lo, hi)
     True
     """
     if x2 is None and y is None:

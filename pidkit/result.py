@@ -342,6 +342,8 @@ class PIDResult:
         for key, label in (("total", "I(X1,X2;Y)"), ("I1", "I(X1;Y)"), ("I2", "I(X2;Y)")):
             lines.append(f"{label:<23} {getattr(self, key):10.6f} {'':>8}{extra(key)}")
         if unc is not None:
+            if unc.std:
+                lines.append("standard error: " + ", ".join(f"{k} {v:.4f}" for k, v in unc.std.items()))
             for method, vals in unc.corrected.items():
                 lines.append(f"bias-corrected ({method}): " + ", ".join(f"{k} {v:.4f}" for k, v in vals.items()))
             for test, pval in unc.p_values.items():
