@@ -25,11 +25,12 @@ from .selection import ModelSelection, select_models
 
 
 def __getattr__(name: str):
-    # pidkit.fusion imports scikit-learn's estimator machinery (~1 s): loaded on first use only
-    if name == "fusion":
+    # pidkit.fusion imports scikit-learn's estimator machinery (~1 s) and pidkit.plot is there for
+    # matplotlib users: both are loaded on first use only
+    if name in ("fusion", "plot"):
         import importlib
 
-        return importlib.import_module(".fusion", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'pidkit' has no attribute {name!r}")
 
 
@@ -62,6 +63,7 @@ __all__ = [
     "selection",
     "uncertainty",
     "fusion",
+    "plot",
     "exceptions",
     "__version__",
 ]

@@ -74,6 +74,14 @@ class Agreement:
             "model_atoms": dict(self.model_atoms), "units": self.units, "notes": list(self.notes),
         }
 
+    def plot(self, ax: Any = None, **kwargs: Any):
+        """The dataset's and the model's normalized profiles side by side, α on the model's (plot_compare)."""
+        from .plot import plot_compare
+
+        kwargs.setdefault("title", f"profile similarity {self.similarity:.2f}")
+        return plot_compare({"dataset": self.data_shares, "model": self.model_shares}, ax, shares=True,
+                            agreement={"model": self.total}, **kwargs)
+
     def __str__(self) -> str:
         u = self.units
         lines = [

@@ -217,6 +217,12 @@ class PIDResult:
         """p-values of the significance tests that were run (empty if none; see ``uncertainty.tests``)."""
         return {} if self.uncertainty is None else dict(self.uncertainty.p_values)
 
+    def plot(self, ax: Any = None, **kwargs: Any):
+        """Draw the decomposition (:func:`pidkit.plot.plot_pid`; returns the Axes)."""
+        from .plot import plot_pid
+
+        return plot_pid(self, ax, **kwargs)
+
     def consistency_error(self) -> float:
         """Largest violation of the PID identities (in ``units``); ~0 for an exact solve."""
         return max(

@@ -156,6 +156,12 @@ class SynergyBounds:
         d["diagnostics"] = self.diagnostics.to_dict()
         return d
 
+    def plot(self, ax: Any = None, **kwargs: Any):
+        """Draw R, U1, U2, the interval of S and of the Bayes accuracy (:func:`pidkit.plot.plot_bounds`)."""
+        from ..plot import plot_bounds
+
+        return plot_bounds(self, ax, **kwargs)
+
     def transform(self, x1: Any = None, x2: Any = None, y: Any = None) -> tuple:
         """Code samples with the discretizers of :func:`estimate_synergy_bounds` (None passes through).
 

@@ -48,6 +48,15 @@ class Comparison:
     def to_dict(self) -> dict[str, Any]:
         return {"rows": [dict(r) for r in self.rows], "data_pid": self.data_pid.to_dict(), "cv": self.cv}
 
+    def plot(self, ax: Any = None, **kwargs: Any):
+        """The dataset's PID next to each model's, with their agreement α (:func:`pidkit.plot.plot_compare`)."""
+        from ..plot import plot_compare
+
+        results = {"dataset": self.data_pid, **{r["model"]: r["model_pid"] for r in self.rows}}
+        kwargs.setdefault("title", f"dataset vs models ({self.cv}-fold out-of-fold predictions)")
+        return plot_compare(results, ax, units=self.data_pid.units,
+                            agreement={r["model"]: r["alpha"] for r in self.rows}, **kwargs)
+
     def __str__(self) -> str:
         d = self.data_pid
         u = d.units

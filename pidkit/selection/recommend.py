@@ -94,6 +94,12 @@ class ModelSelection:
         k = check_positive_int("k", k)
         return [r["model"] for r in self.ranking[:k]]
 
+    def plot(self, ax: Any = None, **kwargs: Any):
+        """Draw the ranking and the nearest references (:func:`pidkit.plot.plot_selection`)."""
+        from ..plot import plot_selection
+
+        return plot_selection(self, ax, **kwargs)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "ranking": [dict(r) for r in self.ranking],

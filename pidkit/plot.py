@@ -1,0 +1,295 @@
+"""Pictures of decompositions, comparisons, semi-supervised bounds and model selections (matplotlib).
+
+Every function takes ``ax=None`` (a new figure is made) and returns the Axes it drew on (an
+array of two for the two-panel figures). Each atom has one colour in every figure
+(:data:`ATOM_COLORS`, from the Okabe–Ito palette, distinguishable with colour-vision
+deficiencies), and every axis names its units. matplotlib is imported when a function runs.
+
+================================  ==========================================================
+function                          draws
+================================  ==========================================================
+:func:`plot_pid`                  one decomposition: bars per atom or one stacked bar, bits or
+                                  shares, error bars from ``result.uncertainty``
+:func:`plot_compare`              several decompositions side by side (datasets, estimators,
+                                  a dataset and its models), with agreement α if given
+:func:`plot_bounds`               semi-supervised bounds: exact R, U1, U2, the interval of S,
+                                  and the interval of the Bayes accuracy
+:func:`plot_selection`            a model selection: expected accuracies with their spread,
+                                  and the nearest reference datasets with their distances
+================================  ==========================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .exceptions import ParameterError
+from .result import ATOMS, PIDResult
+
+__all__ = ["ATOM_COLORS", "plot_pid", "plot_compare", "plot_bounds", "plot_selection"]
+
+#: One colour per atom in every figure (Okabe–Ito: blue, bluish green, orange, reddish purple).
+ATOM_COLORS = {"R": "#0072B2", "U1": "#009E73", "U2": "#E69F00", "S": "#CC79A7"}
+ATOM_LABELS = {"R": "redundancy R", "U1": "unique U1", "U2": "unique U2", "S": "synergy S"}
+
+
+def _axes(ax: Any, ncols: int = 1, width: float = 5.0, ratios: Sequence[float] | None = None):
+    import matplotlib.pyplot as plt
+
+    if ax is not None:
+        return ax
+    fig, axes = plt.subplots(1, ncols, figsize=(width, 3.6), width_ratios=ratios, layout="constrained")
+    return axes
+
+
+def _check_choice(name: str, value: Any, allowed: Sequence[str]) -> str:
+    if value not in allowed:
+        raise ParameterError(f"{name} must be one of {list(allowed)}; got {value!r}.")
+    return value
+
+
+def _values(res: Any, shares: bool, units: str | None) -> tuple[dict, dict | None, str]:
+    """Atoms (and intervals) of a PIDResult or an atom dict, as bits/nats or shares of their sum."""
+    if isinstance(res, PIDResult):
+        if units is not None:
+            res = res.with_units(units)
+        vals = res.atoms
+        cis = {a: res.uncertainty.intervals[a] for a in ATOMS} if res.uncertainty and res.uncertainty.intervals \
+            else None
+        unit = res.units
+    elif isinstance(res, Mapping) and all(a in res for a in ATOMS):
+        vals, cis, unit = {a: float(res[a]) for a in ATOMS}, None, units or "bits"
+    else:
+        raise ParameterError(f"expected a PIDResult or a dict of atoms {list(ATOMS)}; got {type(res).__name__}.")
+    if shares:
+        total = sum(max(v, 0.0) for v in vals.values())
+        scale = 1.0 / total if total > 0 else 0.0
+        vals = {a: v * scale for a, v in vals.items()}
+        cis = None if cis is None else {a: (lo * scale, hi * scale) for a, (lo, hi) in cis.items()}
+    return vals, cis, unit
+
+
+def _ylabel(shares: bool, unit: str) -> str:
+    return "share of the information" if shares else f"information ({unit})"
+
+
+def plot_pid(
+    result: PIDResult,
+    ax: Any = None,
+    *,
+    kind: str = "bars",
+    shares: bool = False,
+    intervals: bool = True,
+    units: str | None = None,
+    title: str | None = None,
+):
+    """One decomposition: a bar per atom (``kind="bars"``) or one stacked bar (``"stacked"``).
+
+    Heights are in the result's units (or ``units``), or shares of the atoms' sum with
+    ``shares=True``. With ``intervals`` and a result carrying confidence intervals, each bar gets
+    an asymmetric error bar from its interval. The title gives I(X1,X2;Y) and the estimator.
+    """
+    _check_choice("kind", kind, ("bars", "stacked"))
+    ax = _axes(ax, width=4.2 if kind == "bars" else 3.8)
+    vals, cis, unit = _values(result, shares, units)
+    if kind == "bars":
+        x = np.arange(len(ATOMS))
+        heights = [vals[a] for a in ATOMS]
+        err = None
+        if intervals and cis is not None:
+            err = np.array([[max(vals[a] - cis[a][0], 0.0) for a in ATOMS],
+                            [max(cis[a][1] - vals[a], 0.0) for a in ATOMS]])
+        ax.bar(x, heights, color=[ATOM_COLORS[a] for a in ATOMS], yerr=err, capsize=4,
+               error_kw={"elinewidth": 1.2, "ecolor": "#333333"}, label=None)
+        ax.set_xticks(x, [ATOM_LABELS[a] for a in ATOMS], rotation=0, fontsize=8)
+        for xi, a, h in zip(x, ATOMS, heights, strict=True):  # the value above its bar and error bar
+            top = max(h, cis[a][1]) if err is not None else h
+            ax.annotate(f"{h:.3f}", (xi, max(top, 0.0)), xytext=(0, 3), textcoords="offset points", ha="center",
+                        fontsize=7)
+        ax.set_ylim(top=max(max(heights), float(err[1].max() + max(heights)) if err is not None else 0) * 1.12
+                    or 1.0)
+    else:
+        bottom = 0.0
+        for a in ATOMS:
+            v = max(vals[a], 0.0)
+            ax.bar([0], [v], bottom=bottom, color=ATOM_COLORS[a], width=0.6, label=ATOM_LABELS[a])
+            bottom += v
+        ax.set_xticks([0], ["I(X1,X2;Y)"])
+        ax.set_xlim(-0.6, 0.6)
+        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
+    ax.set_ylabel(_ylabel(shares, unit))
+    ax.axhline(0.0, color="#555555", linewidth=0.6)
+    if title is None and isinstance(result, PIDResult):
+        total = result.with_units(unit).total
+        extra = f", {result.uncertainty.level:.0%} CI" if intervals and cis is not None and kind == "bars" else ""
+        title = f"I(X1,X2;Y) = {total:.3f} {unit}" + ("\n" if kind == "stacked" else " ") + \
+            f"({result.estimator}{extra})"
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
+
+
+def plot_compare(
+    results: Mapping[str, Any] | Sequence[Any],
+    ax: Any = None,
+    *,
+    labels: Sequence[str] | None = None,
+    kind: str = "grouped",
+    shares: bool = False,
+    intervals: bool = True,
+    units: str | None = None,
+    agreement: Mapping[str, Any] | None = None,
+    title: str | None = None,
+):
+    """Several decompositions side by side: datasets, estimators, or a dataset and its models.
+
+    ``results`` maps labels to :class:`~pidkit.PIDResult` s (or dicts of atoms), or is a sequence
+    with ``labels``. ``kind="grouped"``: for each result four bars, one per atom (error bars when
+    the result has intervals); ``"stacked"``: one stacked bar per result. ``agreement`` maps labels
+    to :class:`~pidkit.Agreement` s (or numbers) whose total α is written above those results.
+    """
+    _check_choice("kind", kind, ("grouped", "stacked"))
+    if isinstance(results, Mapping):
+        items = list(results.items())
+    else:
+        seq = list(results)
+        names = list(labels) if labels is not None else [f"#{i + 1}" for i in range(len(seq))]
+        if len(names) != len(seq):
+            raise ParameterError(f"labels has {len(names)} entries for {len(seq)} results; pass one label each.")
+        items = list(zip(names, seq, strict=True))
+    if not items:
+        raise ParameterError("results is empty; pass at least one decomposition.")
+    ax = _axes(ax, width=max(4.0, 1.3 * len(items) + 1.5))
+    unit = units
+    tops = []
+    width = 0.8 / len(ATOMS)
+    for i, (_, res) in enumerate(items):
+        vals, cis, unit = _values(res, shares, unit)
+        if kind == "grouped":
+            for j, a in enumerate(ATOMS):
+                err = None
+                if intervals and cis is not None:
+                    err = [[max(vals[a] - cis[a][0], 0.0)], [max(cis[a][1] - vals[a], 0.0)]]
+                ax.bar(i - 0.4 + width * (j + 0.5), vals[a], width=width, color=ATOM_COLORS[a], yerr=err, capsize=2,
+                       error_kw={"elinewidth": 1.0, "ecolor": "#333333"}, label=ATOM_LABELS[a] if i == 0 else None)
+            tops.append(max(max(vals.values()), max((hi for _, hi in cis.values()), default=0) if cis else 0))
+        else:
+            bottom = 0.0
+            for a in ATOMS:
+                v = max(vals[a], 0.0)
+                ax.bar(i, v, bottom=bottom, width=0.6, color=ATOM_COLORS[a], label=ATOM_LABELS[a] if i == 0 else None)
+                bottom += v
+            tops.append(bottom)
+    ax.set_xticks(np.arange(len(items)), [name for name, _ in items], fontsize=8)
+    ax.set_ylabel(_ylabel(shares, unit or "bits"))
+    ax.axhline(0.0, color="#555555", linewidth=0.6)
+    if agreement:
+        for i, (name, _) in enumerate(items):
+            if name in agreement:
+                ag = agreement[name]
+                alpha = getattr(ag, "total", ag)
+                ax.annotate(f"α = {float(alpha):.3f}", (i, tops[i]), xytext=(0, 6), textcoords="offset points",
+                            ha="center", fontsize=8)
+    ax.set_ylim(top=max(tops) * 1.18 if max(tops) > 0 else 1.0)
+    ax.legend(fontsize=7, ncols=4, loc="upper left", frameon=False)
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
+
+
+def plot_bounds(bounds: Any, ax: Any = None, *, title: str | None = None):
+    """Semi-supervised bounds (:class:`~pidkit.bounds.SynergyBounds`) in two panels.
+
+    Left: the exact R, U1, U2 as bars and synergy as its interval [S_lower, S_upper] (a bar
+    spanning it, with S_R and S_U marked). Right: the interval of the Bayes-optimal accuracy, with
+    chance (always the most likely label). Pass ``ax`` as two Axes, or one Axes for the left panel
+    alone (the accuracy interval then goes into its title).
+    """
+    two = ax is None or (isinstance(ax, (Sequence, np.ndarray)) and len(ax) == 2)
+    axes = _axes(ax, ncols=2, width=6.0, ratios=(3, 1)) if two else ax
+    left = axes[0] if two else axes
+    u = bounds.units
+    x = np.arange(len(ATOMS))
+    for i, a in enumerate(("R", "U1", "U2")):
+        left.bar(i, getattr(bounds, a), color=ATOM_COLORS[a], width=0.6)
+        left.annotate(f"{getattr(bounds, a):.3f}", (i, getattr(bounds, a)), xytext=(0, 3), textcoords="offset points",
+                      ha="center", fontsize=7)
+    lo, hi = bounds.S_lower, bounds.S_upper
+    left.bar(3, hi - lo, bottom=lo, color=ATOM_COLORS["S"], alpha=0.45, width=0.6, hatch="//",
+             edgecolor=ATOM_COLORS["S"], label="S in [S_lower, S_upper]")
+    left.hlines([lo, hi], 2.7, 3.3, color=ATOM_COLORS["S"], linewidth=2)
+    for name, val, marker in (("S_R", bounds.S_R, ">"), ("S_U", bounds.S_U, "<")):
+        left.plot([3.42], [val], marker=marker, color="#333333", linestyle="none",
+                  label=f"lower bound {name} = {val:.3f}")
+    left.annotate(f"[{lo:.3f}, {hi:.3f}]", (3, hi), xytext=(0, 3), textcoords="offset points", ha="center",
+                  fontsize=7)
+    left.set_xticks(x, ["redundancy R", "unique U1", "unique U2", "synergy S"], fontsize=8)
+    left.set_xlim(-0.6, 3.75)
+    left.set_ylabel(f"information ({u})")
+    left.axhline(0.0, color="#555555", linewidth=0.6)
+    peak = max(bounds.R, bounds.U1, bounds.U2, hi)
+    left.set_ylim(min(0.0, bounds.S_R, bounds.S_U) * 1.1, peak * 1.45 if peak > 0 else 1.0)
+    left.legend(fontsize=7, frameon=False, loc="upper right")
+    acc = bounds.accuracy
+    if two:
+        right = axes[1]
+        right.bar([0], [acc.upper - acc.lower], bottom=acc.lower, color="#777777", alpha=0.5, width=0.5)
+        right.hlines([acc.lower, acc.upper], -0.25, 0.25, color="#333333", linewidth=2)
+        right.axhline(acc.chance, color="#333333", linestyle=":", linewidth=1)
+        right.annotate("chance", (0.3, acc.chance), fontsize=7, va="bottom")
+        right.set_ylim(0.0, 1.12)
+        right.set_xlim(-0.6, 0.9)
+        right.set_xticks([0], ["Bayes accuracy"], fontsize=8)
+        right.set_ylabel("accuracy (fraction correct)")
+        right.annotate(f"[{acc.lower:.2f}, {acc.upper:.2f}]", (0, acc.upper), xytext=(0, 3),
+                       textcoords="offset points", ha="center", fontsize=7)
+    left.set_title(title or ("synergy bounded from unpaired labels + unlabeled pairs" if two else
+                             f"Bayes accuracy in [{acc.lower:.2f}, {acc.upper:.2f}]"), fontsize=9)
+    return axes
+
+
+def plot_selection(selection: Any, ax: Any = None, *, k: int = 3, title: str | None = None):
+    """A model selection (:class:`~pidkit.ModelSelection`) in two panels.
+
+    Left: every model's expected accuracy relative to the best model, with its spread as an error
+    bar, the recommended top ``k`` darker. Right: the dataset's normalized profile and those of the
+    nearest reference datasets as stacked bars, each labelled with its distance.
+    """
+    two = ax is None or (isinstance(ax, (Sequence, np.ndarray)) and len(ax) == 2)
+    axes = _axes(ax, ncols=2, width=8.0, ratios=(1, 1)) if two else ax
+    left = axes[0] if two else axes
+    ranking = selection.ranking
+    names = [r["model"] for r in ranking][::-1]
+    vals = [r["expected_relative_accuracy"] for r in ranking][::-1]
+    errs = [r["spread"] for r in ranking][::-1]
+    top = set(selection.top(k))
+    colors = ["#0072B2" if n in top else "#A6A6A6" for n in names]
+    y = np.arange(len(names))
+    left.barh(y, vals, xerr=errs, color=colors, capsize=2, error_kw={"elinewidth": 1.0, "ecolor": "#333333"})
+    left.set_yticks(y, names, fontsize=7)
+    lo = max(0.0, min(v - e for v, e in zip(vals, errs, strict=True)) - 0.02)
+    left.set_xlim(lo, 1.0 + max(errs) + 0.01)
+    left.axvline(1.0, color="#555555", linewidth=0.6, linestyle=":")
+    left.set_xlabel("expected accuracy / best model's (fraction)")
+    left.set_title(title or f"recommended: {', '.join(selection.top(k))}", fontsize=9)
+    if two:
+        right = axes[1]
+        rows = [("this dataset", selection.profile, None)] + [
+            (n["name"], n["profile"], n["distance"]) for n in selection.neighbors
+        ]
+        for i, (_, prof, dist) in enumerate(rows[::-1]):
+            left_edge = 0.0
+            for a in ATOMS:
+                right.barh(i, prof[a], left=left_edge, color=ATOM_COLORS[a], height=0.6,
+                           label=ATOM_LABELS[a] if i == 0 else None)
+                left_edge += prof[a]
+            right.annotate("" if dist is None else f"d = {dist:.2f}", (1.01, i), fontsize=7, va="center")
+        right.set_yticks(np.arange(len(rows)), [r[0] for r in rows[::-1]], fontsize=7)
+        right.set_xlim(0.0, 1.18)
+        right.set_xlabel("share of the information (normalized PID)")
+        right.set_title(f"nearest references ({selection.distance} distance)", fontsize=9)
+        right.legend(fontsize=6, ncols=2, loc="lower right", frameon=False, bbox_to_anchor=(1.0, 1.08))
+    return axes

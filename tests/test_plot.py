@@ -1,0 +1,145 @@
+"""pidkit.plot: what each figure draws (bars, heights, colours, error bars, labels), rendered with Agg."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
+
+import pidkit as pid  # noqa: E402
+from pidkit.exceptions import ParameterError  # noqa: E402
+from pidkit.plot import ATOM_COLORS, plot_bounds, plot_compare, plot_pid  # noqa: E402
+from pidkit.synthetic import sample_gate  # noqa: E402
+
+ATOMS = ("R", "U1", "U2", "S")
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def and_result():
+    return pid.estimate(*sample_gate("and", 2000, random_state=0), ci=0.95, random_state=0)
+
+
+def bars(ax):
+    return [p for p in ax.patches if isinstance(p, matplotlib.patches.Rectangle)]
+
+
+def bar_container(ax):
+    return next(c for c in ax.containers if isinstance(c, matplotlib.container.BarContainer))
+
+
+def texts(ax):
+    return [t.get_text() for t in ax.texts]
+
+
+def test_pid_bars_heights_colours_errorbars_labels(and_result):
+    ax = and_result.plot()
+    rects = bars(ax)
+    assert [r.get_height() for r in rects] == pytest.approx([getattr(and_result, a) for a in ATOMS])
+    assert [to_hex(r.get_facecolor()) for r in rects] == [ATOM_COLORS[a].lower() for a in ATOMS]
+    err = bar_container(ax).errorbar
+    assert err is not None
+    segs = err.lines[2][0].get_segments()  # one vertical segment per bar: from the interval's low to high
+    for seg, a in zip(segs, ATOMS, strict=True):
+        lo, hi = and_result.ci(a)
+        v = getattr(and_result, a)
+        assert seg[0][1] == pytest.approx(min(lo, v)) and seg[1][1] == pytest.approx(max(hi, v))
+    assert ax.get_ylabel() == "information (bits)"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["redundancy R", "unique U1", "unique U2", "synergy S"]
+    assert "0.821 bits" in ax.get_title() and "95% CI" in ax.get_title()
+    assert f"{and_result.S:.3f}" in texts(ax)
+
+
+def test_pid_shares_nats_and_stacked(and_result):
+    ax = plot_pid(and_result, shares=True, intervals=False)
+    assert sum(r.get_height() for r in bars(ax)) == pytest.approx(1.0)
+    assert ax.get_ylabel() == "share of the information" and bar_container(ax).errorbar is None
+    ax = plot_pid(and_result, units="nats", intervals=False)
+    assert bars(ax)[3].get_height() == pytest.approx(and_result.S * np.log(2))
+    assert ax.get_ylabel() == "information (nats)"
+    ax = plot_pid(and_result, kind="stacked")
+    rects = bars(ax)
+    assert [r.get_y() for r in rects] == pytest.approx(np.cumsum([0] + [getattr(and_result, a) for a in ATOMS[:3]]))
+    assert [t.get_text() for t in ax.get_legend().get_texts()][3] == "synergy S"
+    with pytest.raises(ParameterError, match="kind must be one of"):
+        plot_pid(and_result, kind="pie")
+
+
+def test_compare_groups_results_and_writes_alpha(and_result):
+    xor = pid.estimate(*sample_gate("xor", 2000, random_state=1))
+    ax = plot_compare({"and": and_result, "xor": xor, "model": {"R": 0.1, "U1": 0.0, "U2": 0.0, "S": 0.3}},
+                      agreement={"model": 0.25})
+    rects = bars(ax)
+    assert len(rects) == 12
+    assert [r.get_height() for r in rects[4:8]] == pytest.approx([getattr(xor, a) for a in ATOMS])
+    assert [to_hex(r.get_facecolor()) for r in rects[8:]] == [ATOM_COLORS[a].lower() for a in ATOMS]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["and", "xor", "model"]
+    assert "α = 0.250" in texts(ax)
+    ax = plot_compare([and_result, xor], labels=["a", "b"], kind="stacked", shares=True)
+    tops = [sum(r.get_height() for r in bars(ax)[i * 4:(i + 1) * 4]) for i in range(2)]
+    assert tops == pytest.approx([1.0, 1.0]) and ax.get_ylabel() == "share of the information"
+    with pytest.raises(ParameterError, match="results is empty"):
+        plot_compare({})
+    with pytest.raises(ParameterError, match="one label each"):
+        plot_compare([xor], labels=["a", "b"])
+    with pytest.raises(ParameterError, match="PIDResult or a dict of atoms"):
+        plot_compare({"x": 3})
+
+
+def test_bounds_two_panels():
+    from pidkit.bounds import synergy_bounds
+
+    p = np.random.default_rng(0).dirichlet(np.ones(18)).reshape(3, 3, 2)
+    b = synergy_bounds(p.sum(1), p.sum(0), p.sum(2))
+    left, right = b.plot()
+    rects = bars(left)
+    assert [r.get_height() for r in rects[:3]] == pytest.approx([b.R, b.U1, b.U2])
+    s_bar = rects[3]
+    assert s_bar.get_y() == pytest.approx(b.S_lower) and s_bar.get_height() == pytest.approx(b.S_upper - b.S_lower)
+    assert left.get_ylabel() == "information (bits)" and right.get_ylabel() == "accuracy (fraction correct)"
+    acc = bars(right)[0]
+    assert acc.get_y() == pytest.approx(b.accuracy.lower)
+    assert acc.get_y() + acc.get_height() == pytest.approx(b.accuracy.upper)
+    legend = [t.get_text() for t in left.get_legend().get_texts()]
+    assert any("S_R" in t for t in legend) and any("S_U" in t for t in legend)
+    fig, single = plt.subplots()
+    assert plot_bounds(b, single) is single and "Bayes accuracy in" in single.get_title()
+
+
+def test_selection_two_panels():
+    from pidkit.selection import load_catalog
+
+    res = pid.PIDResult(0.2, 0.0, 0.0, 0.3, 0.5, 0.2, 0.2, "bits", "cvx", 2000, (4, 4, 2),
+                        pid.Diagnostics(solver="test", status="optimal"))
+    sel = pid.select_models(res, catalog=load_catalog())
+    left, right = sel.plot(k=2)
+    rects = bars(left)
+    assert len(rects) == len(sel.ranking)
+    widths = [r.get_width() for r in rects][::-1]  # drawn bottom-up
+    assert widths == pytest.approx([r["expected_relative_accuracy"] for r in sel.ranking])
+    dark = [to_hex(r.get_facecolor()) for r in rects][::-1]
+    assert dark[:2] == ["#0072b2", "#0072b2"] and set(dark[2:]) == {"#a6a6a6"}
+    assert [t.get_text() for t in left.get_yticklabels()][::-1] == [r["model"] for r in sel.ranking]
+    assert left.get_xlabel().startswith("expected accuracy") and sel.top(2)[0] in left.get_title()
+    assert f"d = {sel.neighbors[0]['distance']:.2f}" in texts(right)
+    stacked = bars(right)
+    assert sum(r.get_width() for r in stacked[:4]) == pytest.approx(1.0)
+
+
+def test_agreement_and_comparison_plots(and_result):
+    model = pid.PIDResult(0.3, 0.0, 0.0, 0.2, 0.5, 0.3, 0.3, "bits", "cvx", 2000, (2, 2, 2),
+                          pid.Diagnostics(solver="test", status="optimal"))
+    ag = pid.agreement(and_result, model)
+    ax = ag.plot()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["dataset", "model"]
+    assert f"α = {ag.total:.3f}" in texts(ax) and "similarity" in ax.get_title()
