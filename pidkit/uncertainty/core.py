@@ -157,8 +157,9 @@ def table_uncertainty(
             if method != "bayes":
                 bias_d[q] = float(np.mean(reps[q]) - est)
         if fell_back["percentile"]:
-            notes.append(f"BCa could not be formed for {', '.join(fell_back['percentile'])} (at 0, the replicates on "
-                         "one side): percentile intervals from 0 to an upper bound are reported")
+            notes.append(f"BCa could not be formed for {', '.join(fell_back['percentile'])} (the replicates on one "
+                         "side of an estimate at an edge of its range: 0, or the most a label can carry): percentile "
+                         "intervals are reported")
         if fell_back["basic"]:
             for q in fell_back["basic"]:
                 if intervals[q][0] < 0:  # atoms and informations are never negative

@@ -50,16 +50,22 @@ def bca_interval(
 
     BCa cannot be formed when every replicate lies on one side of the estimate (``z0`` infinite),
     and is not trusted when ``|z0| > Z0_MAX`` or its adjusted levels leave fewer than
-    ``MIN_TAIL_REPLICATES`` beyond a limit. For a quantity at 0 (``at_zero``) that is the boundary, and the
-    percentile interval — from 0 to an upper bound — is returned (``"percentile"``); otherwise it
-    is a plug-in bias stronger than the spread, and the basic interval, which subtracts the
-    bootstrap's bias estimate, is returned (``"basic"``).
+    ``MIN_TAIL_REPLICATES`` beyond a limit. When the replicates lie above the estimate, that is
+    plug-in bias stronger than the spread, and the basic interval, which subtracts the
+    bootstrap's bias estimate, is returned (``"basic"``). For a quantity at 0 (``at_zero``), or
+    replicates below the estimate (an upper edge of the range, e.g. I = H(Y) for a deterministic
+    label), the percentile interval, stretched to include the estimate, is returned
+    (``"percentile"``).
     """
     below = (np.sum(reps < estimate) + 0.5 * np.sum(reps == estimate)) / reps.size
-    z0 = float(ndtri(below)) if 0.0 < below < 1.0 else math.inf
+    z0 = float(ndtri(below)) if 0.0 < below < 1.0 else (math.inf if below >= 1.0 else -math.inf)
     if abs(z0) > Z0_MAX:
-        if at_zero:
-            return percentile_interval(reps, level), "percentile"
+        if at_zero or z0 > 0:
+            # at 0, or replicates below the estimate: an edge of the range (e.g. a deterministic label at
+            # I = H(Y)), where reflecting them upwards would leave the range — report where they lie,
+            # stretched to the estimate, which sits on that edge and the replicates can only leave
+            lo, hi = percentile_interval(reps, level)
+            return (min(lo, estimate), max(hi, estimate)), "percentile"
         return basic_interval(reps, estimate, level), "basic"
     mean = float(np.sum(weights * jack) / np.sum(weights))
     d = mean - jack
