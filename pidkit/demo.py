@@ -1,4 +1,4 @@
-"""Command line: ``pidkit demo`` (also ``python -m pidkit demo``)."""
+"""``pidkit demo``: the main job on built-in data — gates, samples with intervals, the digits, BATCH, models."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import sys
 import time
 import warnings
 
-__all__ = ["main"]
+__all__ = ["run_demo"]
 
 
-def _demo(args: argparse.Namespace) -> int:
+def run_demo(args: argparse.Namespace) -> int:
     import pidkit as pid
     from pidkit.datasets import load_digits_halves
     from pidkit.synthetic import GATE_ATOMS, gate_pmf
@@ -133,22 +133,3 @@ def _demo_models(out, seed: int, has_torch: bool) -> None:
         + ", ".join(f"{m} ({expected[m]:.3f} of the best)" for m in sel.top(3))
         + f"; additive fusion {expected['additive']:.3f}.\n"
     )
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="pidkit", description="Partial information decomposition toolkit.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="decompose bitwise gates and the digits dataset")
-    demo.add_argument("--seed", type=int, default=0, help="random_state for sampling and clustering")
-    demo.add_argument("--clusters", type=int, default=10, help="k-means clusters per image half")
-    demo.add_argument("--no-batch", dest="batch", action="store_false",
-                      help="skip the BATCH estimator section (needs PyTorch)")
-    demo.add_argument("--no-models", dest="models", action="store_false",
-                      help="skip the model PID section (needs PyTorch)")
-    demo.set_defaults(func=_demo)
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -46,3 +46,142 @@ def test_demo_batch_section(capsys):
     assert main(["demo", "--seed", "1"]) == 0
     out = capsys.readouterr().out
     assert "BATCH estimator on the raw 32 + 32 pixels" in out and "estimator 'batch'" in out
+
+
+# ------------------------------------------------------------------------------ file commands
+@pytest.fixture()
+def and_csv(tmp_path):
+    """3,000 AND samples with two noise columns and a text label, as a CSV."""
+    import csv
+
+    import numpy as np
+
+    from pidkit.synthetic import sample_gate
+
+    x1, x2, y = sample_gate("and", 3000, random_state=0)
+    rng = np.random.default_rng(0)
+    path = tmp_path / "and.csv"
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["a", "b", "noise_0", "noise_1", "label"])
+        for i in range(3000):
+            w.writerow([x1[i], x2[i], f"{rng.normal():.3f}", f"{rng.normal():.3f}", ["no", "yes"][y[i]]])
+    return path
+
+
+def run_cli(args, capsys):
+    status = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_estimate_csv_table_json_and_plot(and_csv, tmp_path, capsys):
+    import pidkit as pid
+
+    status, out, _ = run_cli(["estimate", and_csv, "--x1", "a", "--x2", "b", "--y", "label"], capsys)
+    assert status == 0 and "table 2x2x2, 3000 samples" in out and "synergy" in out
+    png = tmp_path / "pid.png"
+    status, out, err = run_cli(["estimate", and_csv, "--x1", "a", "--x2", "b", "--y", "label", "--ci", "0.9",
+                                "--json", "--plot", png], capsys)
+    assert status == 0 and err == ""
+    res = pid.PIDResult.from_json(out)
+    assert res.S == pytest.approx(0.491, abs=0.01) and res.uncertainty.level == 0.9 and res.ci("S")[0] < res.S
+    assert png.is_file() and png.stat().st_size > 10_000 and png.read_bytes()[:4] == b"\x89PNG"
+    out_json = tmp_path / "res.json"
+    status, out, _ = run_cli(["estimate", and_csv, "--x1", "0:1", "--x2", "b", "--y", "label", "--json", out_json],
+                             capsys)
+    saved = pid.PIDResult.from_json(out_json.read_text())
+    assert status == 0 and "redundancy" in out and saved.S == pytest.approx(res.S)
+
+
+def test_estimate_column_selection_and_options(and_csv, capsys):
+    status, out, _ = run_cli(["estimate", and_csv, "--x1", "noise_*", "--x2", "a:b", "--y", "label", "--clusters", "3",
+                              "--estimator", "cvx", "-o", "solver=native"], capsys)
+    assert status == 0 and "table 3x4x2" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--x1", "c", "--x2", "b", "--y", "label"], "--x1: no column 'c' in"),
+        (["--x1", "a", "--x2", "b", "--y", "label", "--ci", "2"], "ci must be a confidence level"),
+        (["--x1", "a", "--x2", "b", "--y", "noise_*"], "--y selects 2 columns"),
+        (["--x1", "a", "--x2", "b", "--y", "noise_0"], "y looks continuous"),
+        (["--x1", "z*", "--x2", "b", "--y", "label"], "the pattern 'z*' matches no column"),
+        (["--x1", "a", "--x2", "b", "--y", "label", "-o", "solver=nope"], "solver must be one of"),
+        (["--x1", "a", "--x2", "b", "--y", "label", "-o", "oops"], "--option expects KEY=VALUE"),
+    ],
+)
+def test_bad_invocations_name_the_problem(and_csv, capsys, args, message):
+    status, out, err = run_cli(["estimate", and_csv, *args], capsys)
+    assert status == 2 and out == "" and message in err and err.startswith("pidkit estimate: error:")
+
+
+def test_missing_file_and_bad_table(tmp_path, capsys):
+    status, _, err = run_cli(["estimate", tmp_path / "nope.csv", "--x1", "a", "--x2", "b", "--y", "c"], capsys)
+    assert status == 2 and "no file" in err
+    import numpy as np
+
+    np.save(tmp_path / "flat.npy", np.ones(5))
+    status, _, err = run_cli(["decompose", tmp_path / "flat.npy"], capsys)
+    assert status == 2 and "must be a 3-D table" in err
+
+
+def test_decompose_npy_counts_with_intervals(tmp_path, capsys):
+    import numpy as np
+
+    import pidkit as pid
+
+    np.save(tmp_path / "xor.npy", pid.synthetic.gate_pmf("xor"))
+    status, out, _ = run_cli(["decompose", tmp_path / "xor.npy"], capsys)
+    assert status == 0 and "S    synergy              1.000000" in out
+    counts = np.random.default_rng(0).multinomial(2000, pid.synthetic.gate_pmf("and").ravel()).reshape(2, 2, 2)
+    np.save(tmp_path / "and.npy", counts)
+    status, out, _ = run_cli(["decompose", tmp_path / "and.npy", "--ci", "0.95", "--n-boot", "200", "--json"], capsys)
+    res = pid.PIDResult.from_json(out)
+    assert status == 0 and res.n_samples == 2000 and res.uncertainty.n_boot == 200
+
+
+def test_bounds_and_select_from_npz(tmp_path, capsys):
+    import numpy as np
+
+    from pidkit.datasets import load_digits_halves
+
+    x1, x2, y = load_digits_halves()
+    a, b, c = np.array_split(np.random.default_rng(0).permutation(len(y)), 3)
+    np.savez(tmp_path / "d1.npz", top=x1[a], digit=y[a])
+    np.savez(tmp_path / "d2.npz", bottom=x2[b], digit=y[b])
+    np.savez(tmp_path / "pairs.npz", top=x1[c], bottom=x2[c])
+    status, out, _ = run_cli(["bounds", "--d1", tmp_path / "d1.npz", "--d2", tmp_path / "d2.npz", "--paired",
+                              tmp_path / "pairs.npz", "--x1", "top", "--x2", "bottom", "--y", "digit", "--json"],
+                             capsys)
+    import json
+
+    d = json.loads(out)
+    assert status == 0 and d["S_lower"] <= d["S_upper"] and {"R", "U1", "U2", "accuracy"} <= set(d)
+    np.savez(tmp_path / "digits.npz", top=x1, bottom=x2, digit=y)
+    from pidkit.exceptions import OutsideCatalogWarning
+
+    with pytest.warns(OutsideCatalogWarning, match="beyond twice the references' range"):  # 10 digits: ~2.2 bits
+        status, out, err = run_cli(["select", tmp_path / "digits.npz", "--x1", "top", "--x2", "bottom", "--y",
+                                    "digit", "-k", "2", "--plot", tmp_path / "sel.png"], capsys)
+    assert status == 0 and "try first:" in out and (tmp_path / "sel.png").is_file()
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0 and capsys.readouterr().out.startswith("pidkit ")
+
+
+def test_parquet(tmp_path, capsys):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    from pidkit.synthetic import sample_gate
+
+    x1, x2, y = sample_gate("xor", 1000, random_state=0)
+    pq.write_table(pa.table({"left": x1, "right": x2, "target": y}), tmp_path / "xor.parquet")
+    status, out, _ = run_cli(["estimate", tmp_path / "xor.parquet", "--x1", "left", "--x2", "right", "--y", "target"],
+                             capsys)
+    assert status == 0 and "S    synergy" in out

@@ -1,0 +1,197 @@
+"""Reading data files for the command line: CSV, Parquet, ``.npz`` / ``.npy``, and column selection.
+
+A file is read into named 1-D columns (numbers when every value parses as one, else strings)
+plus *blocks*: a 2-D array in an ``.npz`` (or a ``.npy``) is a block whose name selects all its
+columns ``name[0]``, ``name[1]``, ... A selection is a comma-separated list of
+
+* a column or block name (``age``, ``pixels``),
+* a glob over column names (``px_*``, ``feat?``),
+* a range of positions, 0-based and half-open (``0:32``), or of names, inclusive (``px_0:px_31``).
+"""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+from pathlib import Path
+
+import numpy as np
+
+from .exceptions import InputError, MissingDependencyError
+
+__all__ = ["Table", "read_table", "read_count_table"]
+
+
+class Table:
+    """Named 1-D columns in file order, and named blocks of them."""
+
+    def __init__(self, columns: dict[str, np.ndarray], blocks: dict[str, list[str]], source: str):
+        self.columns = columns
+        self.blocks = blocks
+        self.names = list(columns)
+        self.source = source
+        lengths = {len(v) for v in columns.values()}
+        if len(lengths) > 1:
+            raise InputError(f"{source}: columns have different lengths {sorted(lengths)}; expected one row each.")
+        self.n_rows = lengths.pop() if lengths else 0
+
+    def _available(self) -> str:
+        shown = ", ".join(self.names[:12]) + (f", ... ({len(self.names)} in all)" if len(self.names) > 12 else "")
+        blocks = f"; blocks: {', '.join(self.blocks)}" if self.blocks else ""
+        return f"columns: {shown}{blocks}"
+
+    def resolve(self, spec: str, what: str) -> list[str]:
+        """Column names selected by ``spec`` (see the module docstring), in order, without repeats."""
+        out: list[str] = []
+        for item in (s.strip() for s in spec.split(",")):
+            if not item:
+                continue
+            if item in self.blocks:
+                out += self.blocks[item]
+            elif item in self.columns:
+                out.append(item)
+            elif any(c in item for c in "*?["):
+                hits = [c for c in self.names if fnmatch.fnmatchcase(c, item)]
+                if not hits:
+                    raise InputError(
+                        f"{what}: the pattern {item!r} matches no column of {self.source} ({self._available()})."
+                    )
+                out += hits
+            elif ":" in item:
+                out += self._range(item, what)
+            else:
+                raise InputError(f"{what}: no column {item!r} in {self.source} ({self._available()}).")
+        if not out:
+            raise InputError(f"{what}: the selection {spec!r} is empty; name at least one column.")
+        return list(dict.fromkeys(out))
+
+    def _range(self, item: str, what: str) -> list[str]:
+        a, b = item.split(":", 1)
+        if a in self.columns and b in self.columns:  # names, inclusive
+            i, j = self.names.index(a), self.names.index(b)
+            if j < i:
+                raise InputError(f"{what}: the range {item!r} runs backwards ({b!r} comes before {a!r}).")
+            return self.names[i : j + 1]
+        try:
+            i, j = int(a) if a else 0, int(b) if b else len(self.names)
+        except ValueError:
+            raise InputError(
+                f"{what}: {item!r} is neither a column name nor a range; ranges are 0-based positions 'start:stop' "
+                f"or inclusive names 'first:last' ({self._available()})."
+            ) from None
+        if not 0 <= i < j <= len(self.names):
+            raise InputError(f"{what}: the range {item!r} is outside the {len(self.names)} columns of {self.source}.")
+        return self.names[i:j]
+
+    def array(self, spec: str, what: str) -> np.ndarray:
+        """The selected columns as an (n,) array (one column) or (n, d) array (numeric columns)."""
+        names = self.resolve(spec, what)
+        cols = [self.columns[c] for c in names]
+        if len(cols) == 1:
+            return cols[0]
+        if any(c.dtype.kind not in "biuf" for c in cols):
+            text = [c for c, arr in zip(names, cols, strict=True) if arr.dtype.kind not in "biuf"]
+            raise InputError(
+                f"{what}: column(s) {text[:5]} are not numeric; several columns form one numeric feature matrix. "
+                "Select a single text column (a categorical modality), or numeric ones."
+            )
+        return np.column_stack(cols)
+
+
+def _parse_column(values: list[str]) -> np.ndarray:
+    try:
+        arr = np.array([float(v) for v in values])
+    except ValueError:
+        return np.array(values)
+    if np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)) and np.abs(arr).max(initial=0) < 2**53:
+        return arr.astype(np.int64)
+    return arr
+
+
+def _read_csv(path: Path) -> Table:
+    with path.open(newline="") as fh:
+        sample = fh.read(4096)
+        fh.seek(0)
+        try:
+            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        rows = list(csv.reader(fh, dialect))
+    if not rows:
+        raise InputError(f"{path} is empty; expected a header line of column names and one row per sample.")
+    header, body = rows[0], [r for r in rows[1:] if r]
+    if len(set(header)) != len(header):
+        raise InputError(f"{path}: the header repeats column names; expected unique names.")
+    bad = [i + 2 for i, r in enumerate(body) if len(r) != len(header)]
+    if bad:
+        raise InputError(f"{path}: line {bad[0]} has a different number of fields than the header ({len(header)}).")
+    cols = {name: _parse_column([r[j] for r in body]) for j, name in enumerate(header)}
+    return Table(cols, {}, str(path))
+
+
+def _read_parquet(path: Path) -> Table:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"reading {path} needs pyarrow, which is not installed: pip install pyarrow (or convert the file to CSV)."
+        ) from exc
+    data = pq.read_table(path).to_pydict()
+    cols = {}
+    for k, v in data.items():
+        arr = np.asarray(v)
+        cols[k] = arr if arr.dtype.kind in "biufUS" else np.asarray([str(x) for x in v])
+    return Table(cols, {}, str(path))
+
+
+def _blocks_from_arrays(arrays: dict[str, np.ndarray], source: str) -> Table:
+    cols, blocks = {}, {}
+    for key, arr in arrays.items():
+        arr = np.asarray(arr)
+        if arr.ndim == 1:
+            cols[key] = arr
+        elif arr.ndim == 2:
+            names = [f"{key}[{j}]" for j in range(arr.shape[1])]
+            cols.update({n: arr[:, j] for j, n in enumerate(names)})
+            blocks[key] = names
+        else:
+            raise InputError(f"{source}: array {key!r} has {arr.ndim} dimensions; expected 1-D columns or 2-D blocks.")
+    return Table(cols, blocks, source)
+
+
+def read_table(path: str | Path) -> Table:
+    """Read a CSV (header line; comma, semicolon or tab separated), Parquet, ``.npz`` or ``.npy`` file."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"no file {p}; expected a .csv, .parquet, .npz or .npy file.")
+    suffix = p.suffix.lower()
+    if suffix in (".csv", ".tsv", ".txt"):
+        return _read_csv(p)
+    if suffix in (".parquet", ".pq"):
+        return _read_parquet(p)
+    if suffix == ".npz":
+        with np.load(p, allow_pickle=False) as z:
+            return _blocks_from_arrays({k: z[k] for k in z.files}, str(p))
+    if suffix == ".npy":
+        arr = np.load(p, allow_pickle=False)
+        if arr.ndim == 1:
+            return Table({"0": arr}, {}, str(p))
+        if arr.ndim == 2:  # columns named by position
+            return Table({str(j): arr[:, j] for j in range(arr.shape[1])}, {}, str(p))
+        raise InputError(f"{p}: a .npy of data must be 1-D or 2-D (one row per sample); got shape {arr.shape}.")
+    raise InputError(f"{p}: unknown file type {suffix!r}; expected .csv, .parquet, .npz or .npy.")
+
+
+def read_count_table(path: str | Path) -> np.ndarray:
+    """A joint table (|X1|, |X2|, |Y|) of probabilities or counts from ``.npy`` (or the one array of an ``.npz``)."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"no file {p}; expected a .npy holding a 3-D table.")
+    if p.suffix.lower() == ".npz":
+        with np.load(p, allow_pickle=False) as z:
+            if len(z.files) != 1:
+                raise InputError(f"{p} holds {len(z.files)} arrays ({z.files}); expected exactly one 3-D table.")
+            return z[z.files[0]]
+    if p.suffix.lower() != ".npy":
+        raise InputError(f"{p}: expected a .npy (or single-array .npz) holding a table of shape (|X1|, |X2|, |Y|).")
+    return np.load(p, allow_pickle=False)

@@ -1,0 +1,281 @@
+"""The ``pidkit`` command line (also ``python -m pidkit``).
+
+::
+
+    pidkit estimate data.csv --x1 'px_*' --x2 age,height --y label [--ci 0.95] [--json] [--plot pid.png]
+    pidkit decompose table.npy [--ci 0.95] [--json] [--plot pid.png]
+    pidkit bounds --d1 a.csv --d2 b.csv --paired c.csv --x1 COLS --x2 COLS --y COL [--json] [--plot b.png]
+    pidkit select data.csv --x1 COLS --x2 COLS --y COL [--json] [--plot s.png]
+    pidkit demo
+    pidkit --version
+
+Files: CSV (header line), Parquet (with pyarrow), ``.npz`` (arrays by name; a 2-D array is a block
+of columns), ``.npy``. Column selections (see :mod:`pidkit._io`): names, globs (``px_*``),
+position ranges (``0:32``) or inclusive name ranges (``px_0:px_31``), comma-separated. ``--json``
+prints the result as JSON (the schema of ``PIDResult.to_json``; ``--json PATH`` writes a file
+instead). Errors print one line naming what was wrong and exit with 2 (bad input or option) or 1
+(a failed computation). Long steps show a progress bar on a terminal; ``--quiet`` or a pipe keeps
+them silent (``--quiet`` also hides warnings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from typing import Any
+
+__all__ = ["main"]
+
+
+class _Fail(Exception):
+    """A command-line error with its exit status."""
+
+    def __init__(self, message: str, status: int = 2):
+        super().__init__(message)
+        self.status = status
+
+
+def _options(pairs: list[str] | None) -> dict[str, Any]:
+    out = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise _Fail(f"--option expects KEY=VALUE (e.g. -o batch_size=256); got {pair!r}.")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+        if isinstance(out[key], list):
+            out[key] = tuple(out[key])
+    return out
+
+
+def _discretizer(args: argparse.Namespace):
+    """A Discretizer with the ``--bins`` / ``--clusters`` asked for, or None (the default front end)."""
+    import pidkit as pid
+
+    kw = {}
+    if args.bins is not None:
+        kw["n_bins"] = args.bins
+    if args.clusters is not None:
+        kw["n_clusters"] = args.clusters
+    if args.y_bins is not None:
+        kw["y_bins"] = args.y_bins
+    return pid.Discretizer(random_state=args.random_state, **kw) if kw else None
+
+
+def _progress(args: argparse.Namespace) -> bool:
+    return not args.quiet and sys.stderr.isatty()
+
+
+def _emit(args: argparse.Namespace, text: str, payload: dict[str, Any]) -> None:
+    """The table on stdout, or JSON (stdout with ``--json``, a file with ``--json PATH``)."""
+    if args.json == "-":
+        sys.stdout.write(json.dumps(payload, indent=1) + "\n")
+        return
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(payload, fh, indent=1)
+    if not (args.quiet and args.json):
+        sys.stdout.write(text + "\n")
+
+
+def _save_plot(args: argparse.Namespace, draw) -> None:
+    if not args.plot:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    axes = draw()
+    fig = (axes[0] if hasattr(axes, "__len__") else axes).figure
+    fig.savefig(args.plot, dpi=130, bbox_inches="tight")
+    if not args.quiet and args.json != "-":
+        sys.stderr.write(f"pidkit: figure written to {args.plot}\n")
+
+
+# ----------------------------------------------------------------------------------- commands
+def _estimate(args: argparse.Namespace) -> int:
+    import pidkit as pid
+    from pidkit._io import read_table
+
+    table = read_table(args.file)
+    x1, x2, y = table.array(args.x1, "--x1"), table.array(args.x2, "--x2"), table.array(args.y, "--y")
+    if y.ndim != 1:
+        raise _Fail(f"--y selects {y.shape[1]} columns; the label must be one column.")
+    from pidkit._validation import as_samples
+    from pidkit.api import _choose_estimator
+
+    options = _options(args.option)
+    disc = _discretizer(args)
+    name, _ = _choose_estimator(args.estimator, as_samples(x1, "x1"), as_samples(x2, "x2"), disc)
+    if name == "batch" and "progress" not in options and _progress(args):
+        options["progress"] = True  # tqdm bars for the networks' training, on a terminal only
+    res = pid.estimate(
+        x1, x2, y, estimator=args.estimator, discretizer=disc, units=args.units, random_state=args.random_state,
+        ci=args.ci, n_boot=args.n_boot, ci_method=args.ci_method, n_perm=args.n_perm, **options,
+    )
+    _emit(args, str(res), res.to_dict())
+    _save_plot(args, lambda: res.plot())
+    return 0
+
+
+def _decompose(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    import pidkit as pid
+    from pidkit._io import read_count_table
+
+    table = read_count_table(args.table)
+    if args.ci is not None or args.n_perm:
+        res = pid.bootstrap(table, ci=args.ci if args.ci is not None else 0.95, n_boot=args.n_boot,
+                            ci_method=args.ci_method, n_perm=args.n_perm, units=args.units,
+                            random_state=args.random_state)
+    else:
+        res = pid.decompose(table, units=args.units, normalize=not np.isclose(np.sum(table), 1.0))
+    _emit(args, str(res), res.to_dict())
+    _save_plot(args, lambda: res.plot())
+    return 0
+
+
+def _bounds(args: argparse.Namespace) -> int:
+    from pidkit._io import read_table
+    from pidkit.bounds import estimate_synergy_bounds
+
+    d1, d2, dm = read_table(args.d1), read_table(args.d2), read_table(args.paired)
+    res = estimate_synergy_bounds(
+        d1.array(args.x1, "--x1 (in --d1)"), d1.array(args.y, "--y (in --d1)"),
+        d2.array(args.x2, "--x2 (in --d2)"), d2.array(args.y, "--y (in --d2)"),
+        dm.array(args.x1, "--x1 (in --paired)"), dm.array(args.x2, "--x2 (in --paired)"),
+        random_state=args.random_state, units=args.units,
+    )
+    _emit(args, str(res), res.to_dict())
+    _save_plot(args, lambda: res.plot())
+    return 0
+
+
+def _select(args: argparse.Namespace) -> int:
+    import pidkit as pid
+    from pidkit._io import read_table
+
+    table = read_table(args.file)
+    x1, x2, y = table.array(args.x1, "--x1"), table.array(args.x2, "--x2"), table.array(args.y, "--y")
+    sel = pid.select_models(x1, x2, y, discretizer=_discretizer(args), random_state=args.random_state,
+                            units=args.units)
+    text = str(sel) + f"\ntry first: {', '.join(sel.top(args.k))}"
+    _emit(args, text, sel.to_dict())
+    _save_plot(args, lambda: sel.plot(k=args.k))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(args)
+
+
+# ------------------------------------------------------------------------------------ parser
+def _parser() -> argparse.ArgumentParser:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        ver = version("pidkit")
+    except PackageNotFoundError:  # pragma: no cover - source tree
+        ver = "0+unknown"
+    parser = argparse.ArgumentParser(
+        prog="pidkit", description="Partial information decomposition of what two modalities say about a label.",
+        epilog="Column selections: names, globs ('px_*'), positions '0:32' or inclusive names 'px_0:px_31', "
+               "comma-separated. See 'pidkit COMMAND --help'.",
+    )
+    parser.add_argument("--version", action="version", version=f"pidkit {ver}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def outputs(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--units", choices=("bits", "nats"), default="bits")
+        p.add_argument("--json", nargs="?", const="-", metavar="PATH",
+                       help="print JSON instead of the table (or write it to PATH)")
+        p.add_argument("--plot", metavar="PNG", help="save a figure of the result")
+        p.add_argument("--random-state", type=int, default=0, help="seed of every random step (default 0)")
+        p.add_argument("--quiet", action="store_true", help="no progress bars, warnings or messages on stderr")
+
+    def columns(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--x1", required=True, metavar="COLS", help="columns of modality 1")
+        p.add_argument("--x2", required=True, metavar="COLS", help="columns of modality 2")
+        p.add_argument("--y", required=True, metavar="COL", help="the label column")
+
+    def coding(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--bins", type=int, help="bins per 1-D continuous modality (default: the sample-size rule)")
+        p.add_argument("--clusters", type=int, help="k-means clusters per multi-column modality (default: auto)")
+        p.add_argument("--y-bins", type=int, help="bin a continuous label into this many bins (never done silently)")
+
+    def uncertainty(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--ci", type=float, metavar="LEVEL", help="confidence intervals at this level, e.g. 0.95")
+        p.add_argument("--ci-method", help="bca (default), percentile, bayes; BATCH: readout, retrain")
+        p.add_argument("--n-boot", type=int, help="replicates behind the intervals")
+        p.add_argument("--n-perm", type=int, default=0, help="permutations per significance test (0: none)")
+
+    est = sub.add_parser("estimate", help="PID of the columns of a data file")
+    est.add_argument("file", help=".csv, .parquet, .npz or .npy")
+    columns(est)
+    est.add_argument("--estimator", choices=("auto", "cvx", "batch"), default="auto")
+    coding(est)
+    uncertainty(est)
+    est.add_argument("-o", "--option", action="append", metavar="KEY=VALUE",
+                     help="an estimator option, e.g. -o solver=clarabel or -o batch_size=256 (repeatable)")
+    outputs(est)
+    est.set_defaults(func=_estimate)
+
+    dec = sub.add_parser("decompose", help="exact PID of a joint table (probabilities or counts) in a .npy")
+    dec.add_argument("table", help=".npy (or one-array .npz) of shape (|X1|, |X2|, |Y|)")
+    uncertainty(dec)
+    outputs(dec)
+    dec.set_defaults(func=_decompose)
+
+    bnd = sub.add_parser("bounds", help="synergy and accuracy bounds from unpaired labels and unlabeled pairs")
+    bnd.add_argument("--d1", required=True, metavar="FILE", help="labeled modality 1: the --x1 and --y columns")
+    bnd.add_argument("--d2", required=True, metavar="FILE", help="labeled modality 2: the --x2 and --y columns")
+    bnd.add_argument("--paired", required=True, metavar="FILE", help="unlabeled pairs: the --x1 and --x2 columns")
+    columns(bnd)
+    outputs(bnd)
+    bnd.set_defaults(func=_bounds)
+
+    sel = sub.add_parser("select", help="which fusion models to try first, from the data's PID")
+    sel.add_argument("file", help=".csv, .parquet, .npz or .npy")
+    columns(sel)
+    sel.add_argument("-k", type=int, default=3, help="models to recommend (default 3)")
+    coding(sel)
+    outputs(sel)
+    sel.set_defaults(func=_select)
+
+    demo = sub.add_parser("demo", help="decompose bitwise gates, samples, the digits dataset and two models")
+    demo.add_argument("--seed", type=int, default=0, help="random_state for sampling and clustering")
+    demo.add_argument("--clusters", type=int, default=10, help="k-means clusters per image half")
+    demo.add_argument("--no-batch", dest="batch", action="store_false",
+                      help="skip the BATCH estimator section (needs PyTorch)")
+    demo.add_argument("--no-models", dest="models", action="store_false",
+                      help="skip the model PID section (needs PyTorch)")
+    demo.set_defaults(func=_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .exceptions import PIDKitError
+
+    args = _parser().parse_args(argv)
+    with warnings.catch_warnings():
+        if getattr(args, "quiet", False):
+            warnings.simplefilter("ignore")
+        try:
+            return args.func(args)
+        except _Fail as exc:
+            sys.stderr.write(f"pidkit {args.command}: error: {exc}\n")
+            return exc.status
+        except PIDKitError as exc:
+            status = 2 if isinstance(exc, (ValueError, ImportError)) else 1
+            sys.stderr.write(f"pidkit {args.command}: error: {exc}\n")
+            return status
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
