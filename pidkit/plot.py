@@ -34,6 +34,8 @@ __all__ = ["ATOM_COLORS", "plot_pid", "plot_compare", "plot_bounds", "plot_selec
 #: One colour per atom in every figure (Okabe–Ito: blue, bluish green, orange, reddish purple).
 ATOM_COLORS = {"R": "#0072B2", "U1": "#009E73", "U2": "#E69F00", "S": "#CC79A7"}
 ATOM_LABELS = {"R": "redundancy R", "U1": "unique U1", "U2": "unique U2", "S": "synergy S"}
+#: Two-line tick labels for a bar per atom (narrow panels stay legible).
+TICK_LABELS = {"R": "R\nredundancy", "U1": "U1\nonly X1", "U2": "U2\nonly X2", "S": "S\nsynergy"}
 
 
 def _axes(ax: Any, ncols: int = 1, width: float = 5.0, ratios: Sequence[float] | None = None):
@@ -104,7 +106,7 @@ def plot_pid(
                             [max(cis[a][1] - vals[a], 0.0) for a in ATOMS]])
         ax.bar(x, heights, color=[ATOM_COLORS[a] for a in ATOMS], yerr=err, capsize=4,
                error_kw={"elinewidth": 1.2, "ecolor": "#333333"}, label=None)
-        ax.set_xticks(x, [ATOM_LABELS[a] for a in ATOMS], rotation=0, fontsize=8)
+        ax.set_xticks(x, [TICK_LABELS[a] for a in ATOMS], rotation=0, fontsize=8)
         for xi, a, h in zip(x, ATOMS, heights, strict=True):  # the value above its bar and error bar
             top = max(h, cis[a][1]) if err is not None else h
             ax.annotate(f"{h:.3f}", (xi, max(top, 0.0)), xytext=(0, 3), textcoords="offset points", ha="center",
@@ -226,7 +228,7 @@ def plot_bounds(bounds: Any, ax: Any = None, *, title: str | None = None):
                   label=f"lower bound {name} = {val:.3f}")
     left.annotate(f"[{lo:.3f}, {hi:.3f}]", (3, hi), xytext=(0, 3), textcoords="offset points", ha="center",
                   fontsize=7)
-    left.set_xticks(x, ["redundancy R", "unique U1", "unique U2", "synergy S"], fontsize=8)
+    left.set_xticks(x, [TICK_LABELS[a] for a in ATOMS], fontsize=8)
     left.set_xlim(-0.6, 3.75)
     left.set_ylabel(f"information ({u})")
     left.axhline(0.0, color="#555555", linewidth=0.6)

@@ -55,7 +55,8 @@ def test_pid_bars_heights_colours_errorbars_labels(and_result):
         v = getattr(and_result, a)
         assert seg[0][1] == pytest.approx(min(lo, v)) and seg[1][1] == pytest.approx(max(hi, v))
     assert ax.get_ylabel() == "information (bits)"
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["redundancy R", "unique U1", "unique U2", "synergy S"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "R\nredundancy", "U1\nonly X1", "U2\nonly X2", "S\nsynergy"]
     assert "0.821 bits" in ax.get_title() and "95% CI" in ax.get_title()
     assert f"{and_result.S:.3f}" in texts(ax)
 
