@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.pidkit-installed
 
-.PHONY: demo test test-all bench lint clean
+.PHONY: demo test test-all bench lint figures notebooks clean
 
 demo: $(STAMP)
 	$(BIN)/pidkit demo
@@ -20,7 +20,13 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_exact.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check pidkit tests benchmarks
+	$(BIN)/ruff check pidkit tests benchmarks notebooks docs
+
+figures: $(STAMP)
+	$(BIN)/python docs/make_figures.py
+
+notebooks: $(STAMP)
+	$(BIN)/python notebooks/sync.py
 
 $(STAMP): pyproject.toml requirements-dev.txt CMakeLists.txt $(wildcard pidkit/kernels/*.cpp pidkit/kernels/*.hpp)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

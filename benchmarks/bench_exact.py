@@ -132,11 +132,13 @@ def main(argv=None) -> int:
     ap.add_argument("--solvers", nargs="+", default=["native", "clarabel", "ecos"], help="first one is the reference")
     ap.add_argument("--max-seconds", type=float, default=300.0, help="cap per solve (default 300)")
     ap.add_argument(
-        "--max-seconds-large", type=float, default=900.0, help="cap per solve of the native-only large tables (default 900)"
+        "--max-seconds-large", type=float, default=900.0,
+        help="cap per solve of the native-only large tables (default 900)",
     )
     ap.add_argument(
         "--repeats", type=int, default=5,
-        help="fresh-process solves of the reference solver per table (default 5; the median is its time, the min is shown)",
+        help="fresh-process solves of the reference solver per table "
+        "(default 5; the median is its time, the min is shown)",
     )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", help="also write the results to this file")
@@ -184,7 +186,8 @@ def main(argv=None) -> int:
                 r["ratio_vs_ref"] = r["time_s"] / ref["time_s"]
             extra = f"  (min of {len(ok)}: {r['time_min_s']:.3f} s)" if "time_min_s" in r else ""
             if ok and len(ok) < len(runs):  # never hide a failed repeat behind the successful ones
-                extra += f"  {len(runs) - len(ok)} of {len(runs)} solves failed: {next(x for x in runs if 'error' in x)['error']}"
+                first = next(x for x in runs if "error" in x)["error"]
+                extra += f"  {len(runs) - len(ok)} of {len(runs)} solves failed: {first}"
             if r.get("status") not in (None, "optimal"):
                 extra += f"  status {r['status']}"
             print(
