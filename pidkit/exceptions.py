@@ -1,8 +1,10 @@
 """Exception and warning classes raised by pidkit.
 
 Every error pidkit raises is an instance of :class:`PIDKitError` and of the builtin class that
-fits (``ValueError`` for bad input, ``RuntimeError`` for a failed computation), so callers can
-catch either. Messages follow one pattern: what was expected, what was received, what to do.
+fits (``ValueError`` for bad input, ``RuntimeError`` for a failed computation or a missing
+dependency), so callers can catch either. :class:`NotFittedError` is also an ``AttributeError``
+and :class:`MissingDependencyError` also an ``ImportError``. Messages follow one pattern: what
+was expected, what was received, what to do.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ __all__ = [
     "CatalogError",
     "OutsideCatalogWarning",
     "MissingDependencyError",
+    "ResultFormatError",
 ]
 
 
@@ -68,8 +71,16 @@ class UnknownCategoryError(InputError):
     """``transform`` met a category that ``fit`` never saw."""
 
 
-class NotFittedError(PIDKitError, AttributeError):
-    """A fitted attribute was used before ``fit``."""
+class NotFittedError(PIDKitError, ValueError, AttributeError):
+    """A fitted attribute was used before ``fit``.
+
+    A ``ValueError`` (the object passed is not usable yet) and, like scikit-learn's, an
+    ``AttributeError`` (the fitted attribute does not exist yet, so ``hasattr`` is False).
+    """
+
+
+class ResultFormatError(InputError):
+    """A serialized result (``PIDResult.from_dict`` / ``from_json``) is not JSON, lacks fields or holds bad values."""
 
 
 class TableTooLargeError(InputError):
@@ -84,8 +95,11 @@ class SolverError(PIDKitError, RuntimeError):
     """A numerical solver failed or returned a non-optimal status."""
 
 
-class MissingDependencyError(PIDKitError, ImportError):
-    """An optional dependency a feature needs is not installed (e.g. torch for ``"batch"``)."""
+class MissingDependencyError(PIDKitError, ImportError, RuntimeError):
+    """An optional dependency a feature needs is not installed (e.g. torch for ``"batch"``).
+
+    A ``RuntimeError`` (the environment, not the input, is at fault) and an ``ImportError``.
+    """
 
 
 class PIDKitWarning(UserWarning):
