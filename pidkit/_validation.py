@@ -52,18 +52,25 @@ def check_positive_int(name: str, value: Any, *, minimum: int = 1) -> int:
 def check_bool(name: str, value: Any) -> bool:
     """Return ``value`` if it is True or False (not a truthy string or number)."""
     if not isinstance(value, (bool, np.bool_)):
-        raise ParameterError(f"{name} must be True or False; got {value!r}.")
+        raise ParameterError(
+            f"{name} must be True or False; got {value!r} ({type(value).__name__}). Pass {name}=True or {name}=False."
+        )
     return bool(value)
 
 
+def is_real_number(value: Any) -> bool:
+    """True for ints and floats (Python or NumPy), False for bools, strings and everything else."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
 def check_positive_float(name: str, value: Any) -> float:
-    """Return ``value`` as a float, raising unless it is finite and > 0."""
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        out = float("nan")
+    """Return ``value`` as a float, raising unless it is a real number (not a bool or string), finite and > 0."""
+    out = float(value) if is_real_number(value) else float("nan")
     if not (math.isfinite(out) and out > 0):
-        raise ParameterError(f"{name} must be a finite number > 0; got {value!r}.")
+        raise ParameterError(
+            f"{name} must be a finite number > 0 (a real number, not a bool or string); got {value!r} "
+            f"({type(value).__name__}). Pass a number such as {name}=0.05."
+        )
     return out
 
 
@@ -119,7 +126,10 @@ def as_samples(x: Any, name: str) -> np.ndarray:
     elif type(x).__module__.startswith("torch"):
         arr = x.detach().cpu().numpy()
     else:
-        arr = np.asarray(x)
+        try:
+            arr = np.asarray(x)
+        except ValueError as err:  # NumPy refuses sequences of rows of different lengths
+            raise ShapeError(_ragged_message(x, name)) from err
     if arr.ndim == 0:
         raise ShapeError(
             f"{name} must be an array of shape (n,) or (n, d); got a scalar ({arr!r}). "
@@ -163,6 +173,19 @@ def as_samples(x: Any, name: str) -> np.ndarray:
                 "Drop or impute these samples before estimating."
             )
     return arr
+
+
+def _ragged_message(x: Any, name: str) -> str:
+    try:
+        lengths = sorted({len(row) if hasattr(row, "__len__") and not isinstance(row, (str, bytes)) else 1
+                          for row in x})
+    except TypeError:
+        lengths = []
+    seen = f" (row lengths {lengths})" if lengths else ""
+    return (
+        f"{name} is a ragged sequence{seen}; expected an array-like of shape (n,) or (n, d), the same number "
+        "of features in every row. Pad or trim the rows to one length, or pass one label per sample."
+    )
 
 
 def _is_scalar_label(v: Any) -> bool:
@@ -212,6 +235,7 @@ def check_prob_table(
     non-negative integers summing to more than 1 are counts; a floating table must sum to 1 within
     ``sum_tol`` unless ``normalize``. ``ndim_message`` is appended to the error for a wrong rank.
     """
+    normalize = check_bool("normalize", normalize)
     arr = np.asarray(p)
     if arr.dtype.kind not in "biuf":
         raise InvalidPMFError(f"{name} must be a numeric table of probabilities or counts; got dtype {arr.dtype}.")

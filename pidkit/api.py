@@ -147,6 +147,11 @@ def estimate(
 
     check_units(units)
     _choose_estimator(estimator)  # a bad name fails before the data are looked at
+    if discretizer is not None and not isinstance(discretizer, Discretizer):
+        raise ParameterError(
+            f"discretizer must be None or a pidkit.Discretizer (fitted or not); got {type(discretizer).__name__} "
+            f"{discretizer!r}. Pass discretizer=pid.Discretizer(...) or leave it out to use the default."
+        )
     a1 = as_samples(x1, "x1")
     a2 = as_samples(x2, "x2")
     ay = as_samples(y, "y")
