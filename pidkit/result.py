@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
+
+import numpy as np
 
 __all__ = ["PIDResult", "Diagnostics", "Uncertainty", "ATOMS", "QUANTITIES"]
 
@@ -18,6 +21,75 @@ _ATOM_NAMES = {
     "U2": "uniqueness of X2",
     "S": "synergy",
 }
+
+
+#: How :meth:`PIDResult.to_json` spells non-finite floats (strict JSON has no NaN or Infinity).
+_NONFINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+#: Run-dependent fields that :meth:`PIDResult.__eq__` ignores (wall times, at any depth).
+_TIMING_KEYS = frozenset({"time_s"})
+
+
+def _encode_nonfinite(obj: Any) -> Any:
+    """``obj`` with every NaN / ±inf float replaced by ``"NaN"`` / ``"Infinity"`` / ``"-Infinity"``."""
+    if isinstance(obj, (float, np.floating)) and not math.isfinite(obj):
+        return "NaN" if math.isnan(obj) else ("Infinity" if obj > 0 else "-Infinity")
+    if isinstance(obj, Mapping):
+        return {k: _encode_nonfinite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_encode_nonfinite(v) for v in obj]
+    return obj
+
+
+def _decode_nonfinite(obj: Any) -> Any:
+    """Inverse of :func:`_encode_nonfinite` (notes, which are free text, are left alone)."""
+    if isinstance(obj, str):
+        return _NONFINITE.get(obj, obj)
+    if isinstance(obj, Mapping):
+        return {k: v if k == "notes" else _decode_nonfinite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_decode_nonfinite(v) for v in obj)
+    return obj
+
+
+def _without_timing(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return {k: _without_timing(v) for k, v in obj.items() if k not in _TIMING_KEYS}
+    if isinstance(obj, (list, tuple)):
+        return [_without_timing(v) for v in obj]
+    return obj
+
+
+def _format_error(message: str) -> Exception:
+    from .exceptions import ResultFormatError
+
+    return ResultFormatError(message)
+
+
+_FIX = "Pass the unmodified output of PIDResult.to_dict() / to_json()."
+
+
+def _check_fields(what: str, d: Mapping, names: list[str], required: list[str]) -> None:
+    missing = [n for n in required if n not in d]
+    unknown = sorted(str(k) for k in set(d) - set(names))
+    if missing or unknown:
+        parts = ([f"lacks field(s) {missing}"] if missing else []) + (
+            [f"has unknown field(s) {unknown}"] if unknown else [])
+        raise _format_error(
+            f"{what} {' and '.join(parts)}; expected the fields {names} (optional: "
+            f"{[n for n in names if n not in required]}). {_FIX}"
+        )
+
+
+def _real(name: str, value: Any, *, optional: bool = False) -> float | None:
+    """A real number (null reads as NaN unless ``optional``, where it stays None)."""
+    if value is None:
+        return None if optional else math.nan
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+        return float(value)
+    raise _format_error(
+        f"field {name!r} must be a real number{' or null' if optional else ''}; got {value!r} "
+        f"({type(value).__name__}). {_FIX}"
+    )
 
 
 @dataclass(frozen=True)
@@ -233,7 +305,7 @@ class PIDResult:
 
     # ------------------------------------------------------------ conversions
     def to_dict(self) -> dict[str, Any]:
-        """Plain-Python dict (JSON-serializable), diagnostics included."""
+        """Plain-Python dict, diagnostics included (non-finite floats stay floats; see :meth:`to_json`)."""
         d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("diagnostics", "uncertainty")}
         d["shape"] = list(self.shape)
         d["diagnostics"] = self.diagnostics.to_dict()
@@ -241,22 +313,75 @@ class PIDResult:
         return d
 
     def to_json(self, **kwargs: Any) -> str:
-        """Serialize to a JSON string; :meth:`from_json` restores an equal result."""
-        return json.dumps(self.to_dict(), **kwargs)
+        """Serialize to a strict JSON string; :meth:`from_json` restores an equal result.
+
+        Strict JSON has no NaN or Infinity (a BATCH result's spread over a single read-out batch is
+        NaN), so non-finite floats are written as the strings ``"NaN"``, ``"Infinity"`` and
+        ``"-Infinity"`` and read back as floats. ``kwargs`` go to :func:`json.dumps` (e.g. ``indent=2``).
+        """
+        return json.dumps(_encode_nonfinite(self.to_dict()), **{"allow_nan": False, **kwargs})
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> PIDResult:
-        d = dict(d)
-        diag = dict(d.pop("diagnostics"))
+    def from_dict(cls, d: Mapping[str, Any]) -> PIDResult:
+        """The result :meth:`to_dict` described (also accepts the parsed output of :meth:`to_json`).
+
+        Raises :class:`~pidkit.exceptions.ResultFormatError`, naming the field, when a field is
+        missing, unknown or of the wrong type. A null atom reads as NaN.
+        """
+        if not isinstance(d, Mapping):
+            raise _format_error(
+                f"PIDResult.from_dict expects a dict as written by PIDResult.to_dict(); got {type(d).__name__}. "
+                f"{_FIX}"
+            )
+        d = _decode_nonfinite(dict(d))
+        names = [f.name for f in fields(cls)]
+        _check_fields("the serialized result", d, names, [n for n in names if n != "uncertainty"])
+        for q in QUANTITIES:
+            d[q] = _real(q, d[q])
+        if d["units"] not in ("bits", "nats"):
+            raise _format_error(f"field 'units' must be 'bits' or 'nats'; got {d['units']!r}. {_FIX}")
+        if not isinstance(d["estimator"], str):
+            raise _format_error(f"field 'estimator' must be a string (e.g. 'cvx'); got {d['estimator']!r}. {_FIX}")
+        n = d["n_samples"]
+        if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0):
+            raise _format_error(f"field 'n_samples' must be None or an integer >= 0; got {n!r}. {_FIX}")
+        shape = d["shape"]
+        if not (isinstance(shape, (list, tuple)) and len(shape) == 3
+                and all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k > 0 for k in shape)):
+            raise _format_error(f"field 'shape' must be 3 positive integers (|X1|, |X2|, |Y|); got {shape!r}. {_FIX}")
+        d["shape"] = tuple(int(k) for k in shape)
+        diag = d["diagnostics"]
+        if not isinstance(diag, Mapping):
+            raise _format_error(f"field 'diagnostics' must be a dict; got {type(diag).__name__}. {_FIX}")
+        diag = dict(diag)
+        diag_names = [f.name for f in fields(Diagnostics)]
+        _check_fields("field 'diagnostics'", diag, diag_names, ["solver", "status"])
+        for key in ("max_marginal_violation", "time_s"):
+            if key in diag:
+                diag[key] = _real(f"diagnostics.{key}", diag[key])
+        if "duality_gap" in diag:
+            diag["duality_gap"] = _real("diagnostics.duality_gap", diag["duality_gap"], optional=True)
         diag["notes"] = tuple(diag.get("notes", ()))
-        unc = d.pop("uncertainty", None)
-        d["shape"] = tuple(d["shape"])
-        return cls(**d, diagnostics=Diagnostics(**diag),
-                   uncertainty=None if unc is None else Uncertainty.from_dict(unc))
+        d["diagnostics"] = Diagnostics(**diag)
+        unc = d.get("uncertainty")
+        if unc is not None:
+            try:
+                d["uncertainty"] = Uncertainty.from_dict(unc)
+            except (TypeError, ValueError, KeyError, IndexError) as err:
+                raise _format_error(f"field 'uncertainty' is not a valid Uncertainty ({err}). {_FIX}") from None
+        return cls(**d)
 
     @classmethod
     def from_json(cls, s: str) -> PIDResult:
-        return cls.from_dict(json.loads(s))
+        """The result :meth:`to_json` wrote (see :meth:`from_dict` for the checks)."""
+        try:
+            d = json.loads(s)
+        except (TypeError, ValueError) as err:
+            raise _format_error(
+                f"PIDResult.from_json expects a JSON string written by PIDResult.to_json(); could not parse "
+                f"{str(s)[:40]!r} ({err}). {_FIX}"
+            ) from None
+        return cls.from_dict(d)
 
     def to_pandas(self):  # pragma: no cover - optional dependency
         """The atoms as a one-row ``pandas.DataFrame`` (requires pandas)."""
@@ -370,9 +495,24 @@ class PIDResult:
         printer.text(str(self))
 
     def __eq__(self, other: object) -> bool:
+        """Equal when everything but the wall times is equal.
+
+        Compares the atoms, mutual informations, units, estimator, samples, shape, every
+        diagnostic (solver, status, iterations, duality gap, marginal error, discretization,
+        notes, spreads, details) and the uncertainty, exactly; ignores ``time_s`` at every depth
+        (``diagnostics.time_s``, BATCH's ``details["time_s"]``), which differs between two runs of
+        the same computation, so ``decompose(p) == decompose(p)``. NaN equals NaN here, so a
+        result equals its :meth:`to_json` round trip. Use :meth:`isclose` to compare atoms within a
+        tolerance.
+        """
         if not isinstance(other, PIDResult):
             return NotImplemented
-        return self.to_dict() == other.to_dict()
+        mine, theirs = (_encode_nonfinite(_without_timing(r.to_dict())) for r in (self, other))
+        return mine == theirs
+
+    def __hash__(self) -> int:
+        """Consistent with ``==``: hashes the quantities (NaN spelled as a string), units and estimator."""
+        return hash((*_encode_nonfinite([getattr(self, q) for q in QUANTITIES]), self.units, self.estimator))
 
     def isclose(self, other: PIDResult, *, atol: float = 1e-9) -> bool:
         """True when all atoms agree within ``atol`` (after converting ``other`` to our units)."""
