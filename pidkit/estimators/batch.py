@@ -65,6 +65,25 @@ _CLASSIFIER_KEYS = ("x1", "x2", "joint")
 NEGATIVE_ATOM_TOL = 1e-3
 
 
+def _split_sizes(n_c: int, val_frac: float, test_frac: float) -> tuple[int, int, int]:
+    """(train, validation, test) sizes of a class of ``n_c`` samples, as :func:`stratified_split` cuts it."""
+    n_te, n_va = int(round(n_c * test_frac)), int(round(n_c * val_frac))
+    while n_te + n_va >= n_c and (n_te or n_va):
+        if n_te >= n_va:
+            n_te -= 1
+        else:
+            n_va -= 1
+    return n_c - n_te - n_va, n_va, n_te
+
+
+def min_class_size(validation_size: float, test_size: float) -> int:
+    """Fewest samples a class needs for the stratified split to put one in each of its three parts."""
+    n = 3
+    while min(_split_sizes(n, validation_size, test_size)) < 1:
+        n += 1
+    return n
+
+
 def _batches(idx: np.ndarray, size: int) -> list[np.ndarray]:
     """``idx`` cut into ceil(len/size) nearly equal minibatches (none smaller than size/2)."""
     k = max(1, math.ceil(idx.size / size))
@@ -271,7 +290,32 @@ class BatchEstimator:
     # -------------------------------------------------------------------------- estimate
     def estimate(self, x1, x2, y, *, discretizer, units: str, random_state=None) -> PIDResult:
         codes, categories = discretizer.encode_labels(y)
+        self._check_class_sizes(codes, categories)
         return self._estimate(x1, x2, codes, int(categories.size), None, units, random_state)
+
+    def _check_class_sizes(self, codes: np.ndarray, categories: np.ndarray) -> None:
+        """Every class present must reach the training, validation and test splits (before any training).
+
+        A class with fewer samples never reaches the validation split that calibrates and stops the
+        classifiers, nor the held-out batches the atoms are read from. A constant label is fine (all
+        atoms 0), and so are categories of a fitted Discretizer that these samples do not contain.
+        """
+        counts = np.bincount(codes, minlength=categories.size)
+        if np.count_nonzero(counts) < 2:
+            return
+        need = min_class_size(self.validation_size, self.test_size)
+        rare = [(str(categories[c]), int(counts[c])) for c in np.flatnonzero((counts > 0) & (counts < need))]
+        if not rare:
+            return
+        rare.sort()
+        listed = ", ".join(f"{name!r} ({n} sample{'s' if n != 1 else ''})" for name, n in rare[:10])
+        more = f" and {len(rare) - 10} more" if len(rare) > 10 else ""
+        raise InputError(
+            f"the 'batch' estimator splits the samples by label into training, validation "
+            f"({self.validation_size:g}) and test ({self.test_size:g}) parts, so every class needs at least "
+            f"{need} samples; got class(es) {listed}{more}. Drop or merge the rare classes (e.g. into an "
+            "'other' class), or use estimator='cvx', which needs no split."
+        )
 
     def estimate_proba(self, x1, x2, proba, *, units: str, random_state=None) -> PIDResult:
         """PID of ``(X1, X2, Ŷ)`` with ``Ŷ ~ proba``: a model's predictive distribution (model PID).
