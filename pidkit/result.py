@@ -383,7 +383,7 @@ class PIDResult:
             ) from None
         return cls.from_dict(d)
 
-    def to_pandas(self):  # pragma: no cover - optional dependency
+    def to_pandas(self):
         """The atoms as a one-row ``pandas.DataFrame`` (requires pandas)."""
         import pandas as pd
 

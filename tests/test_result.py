@@ -74,3 +74,42 @@ def test_describe():
     assert "synergistic" in pid.decompose(gate_pmf("xor")).describe()
     assert "redundant" in pid.decompose(gate_pmf("rdn")).describe()
     assert "Neither modality" in pid.decompose(np.full((2, 2, 2), 1 / 8)).describe()
+
+
+def test_from_dict_restores_uncertainty_and_diagnostics():
+    x1, x2, y = pid.synthetic.sample_gate("and", 400, random_state=0)
+    res = pid.estimate(x1, x2, y, ci=0.9, n_boot=50, random_state=0)
+    back = PIDResult.from_dict(res.to_dict())
+    assert back == res
+    assert back.uncertainty.intervals == res.uncertainty.intervals
+    assert isinstance(back.uncertainty.intervals["S"], tuple)
+    assert back.ci("S") == res.ci("S")
+    assert back.diagnostics.discretization == res.diagnostics.discretization
+    assert back.n_samples == 400
+
+
+def test_to_pandas(res):
+    pd = pytest.importorskip("pandas")
+    df = res.to_pandas()
+    assert isinstance(df, pd.DataFrame)
+    assert list(df.columns) == ["R", "U1", "U2", "S", "total", "units"]
+    assert len(df) == 1
+    assert df.loc[0, "S"] == res.S and df.loc[0, "units"] == "bits"
+
+
+def test_batch_result_to_dict_and_to_pandas():
+    tables = np.stack([gate_pmf(g) for g in ("xor", "and", "rdn")])
+    batch = pid.decompose_many(tables)
+    d = batch.to_dict()
+    json.dumps(d)  # plain Python
+    assert d["units"] == "bits" and isinstance(d["solver"], str) and d["time_s"] >= 0
+    for k in ("R", "U1", "U2", "S", "total"):
+        assert d[k] == pytest.approx(getattr(batch, k).tolist())
+        assert len(d[k]) == 3
+    assert d["S"][0] == pytest.approx(1.0, abs=1e-6) and d["R"][2] == pytest.approx(1.0, abs=1e-6)
+    assert d["converged"] == [True, True, True]
+    pd = pytest.importorskip("pandas")
+    df = batch.to_pandas()
+    assert isinstance(df, pd.DataFrame) and len(df) == 3
+    assert df["S"].tolist() == pytest.approx(d["S"])
+    assert {"R", "U1", "U2", "S", "total"} <= set(df.columns)
