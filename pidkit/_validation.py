@@ -69,7 +69,7 @@ def check_positive_float(name: str, value: Any) -> float:
     if not (math.isfinite(out) and out > 0):
         raise ParameterError(
             f"{name} must be a finite number > 0 (a real number, not a bool or string); got {value!r} "
-            f"({type(value).__name__}). Pass a number such as {name}=0.05."
+            f"({type(value).__name__}). Pass a positive int or float."
         )
     return out
 
