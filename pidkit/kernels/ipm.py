@@ -33,130 +33,13 @@ constraint tight, plus a 4e-15 safety margin) and the primal point is rounded to
 feasibility (Altschuler–Weed–Rigollet, per label). Their objective difference bounds the error of
 every PID atom.
 
-Findings that shaped this design (measured while building it): at the optimum only a few
-(x1, x2) pairs carry mass (about 880 of 10^4 at 100x100x10), so nearly every table has a
-boundary optimum and the classic alternating I-projection is sublinear; matrix-free conjugate
-gradients on ``H`` (block-Jacobi, two-level and incomplete-LU preconditioners) stall once the
-barrier parameter is small, because ``H`` gets ill-conditioned like ``1/mu``, hence the direct
-solves; dropping weakly coupled pairs from ``H`` stalls the method. On 1000x1000x10 one direct
-iteration costs ~17 s (a 10^4 x 10^4 Schur complement), the open performance problem.
-
-Second round (issue 3; single-thread timings, minimum of 5 solves, benchmarks/bench_exact.py tables):
-
-* Where the time goes (100x100x10, 12 iterations, after this round): the Schur update X^T X
-  (dsyrk/ssyrk) ~35%, building X = L_A^{-1} H_AB ~13%, the Cholesky of S ~15%, the solves (PCG
-  included) ~15%, certificates ~3%, the rest (line search, Python) ~10%. Building X from
-  ``B_k = diag(q_k) + coef_k p_k p_k^T`` (column j of ``L^{-1} B_k`` is
-  ``q_j L^{-1} e_j + coef_k p_j L^{-1} p_k``, with the small factor inverted once per node) is about
-  a quarter cheaper than triangular solves on the rows of X; storing X in single precision for
-  the single-precision update saves a little more.
-* Mixed precision (above): 7 of 12 factorizations at 100x100x10 and 10 of 16 at 300x300x10 run in
-  single precision, with 1-4 PCG steps each; 300x300x10 23.2 s -> 20-22 s. A PCG tolerance of
-  1e-8 instead of 1e-10 saves a third of the PCG steps with identical iterations and gaps.
-* Certificates only when the gap predicted from m mu (gap ~ m mu, the ratio measured at the last
-  certificate) is within 2 tol, or mu stalls: one certificate (half an iteration) less per solve.
-* Together: 100x100x10 1.00 s -> 0.74-0.81 s, sparse empirical 100x100x10 1.01-1.06 s -> 0.78-0.82 s,
-  300x300x10 28.9 s -> 23.8 s (same compiler flags as the package build). Compiling without nanobind's default ``-Os``
-  (``NOMINSIZE`` in ``nanobind_add_module``) brings both to 0.66-0.72 s (the old code: 0.76-0.89
-  s); the kernel's loops are not vectorized at ``-Os``.
-* Tried and dropped: Gondzio's multiple centrality correctors (up to 3) save 1-2 of 11-16
-  iterations, but each costs a (PCG-refined) solve, a wash up to 300x300x10 (19.9 vs 20.0 s); they
-  may pay where one factorization costs a hundred solves (1000x1000x10). A second-order correction
-  for the curvature of the log-sum-exp constraints (``Var_{p_k}(M_k d)/2`` in the corrector's
-  slack equation): no fewer iterations. A floor on the centering parameter (0.01-0.3, always or in
-  the first iteration only): 1-5 more iterations on dense tables. Separate step lengths for the
-  multipliers ``s`` and for ``(lambda, z)``: no gain. Steps that keep every constraint feasible
-  (no slack reset needed): 2-3x more iterations (24-36 instead of 9-13), so the infeasible steps
-  with slack reset are essential. The middle iterations stay short because the affine step is cut
-  by slacks of pairs whose mass has to grow several-fold (``ds_k / s_k ~ 5``): the method is
-  still identifying which ~9% of the pairs carry mass.
-* OpenBLAS with 2 threads on cores that other processes load can be 10x slower than 1 thread
-  (each of the ~15 BLAS calls of a factorization waits for a descheduled worker).
-
-Third round (2026-12-02, weak-pair preconditioner; single thread, debug runs where marked):
-
-* Tried and NOT kept: factoring a preconditioner P instead of H. Pairs whose coupling is small at
-  both their nodes keep their diagonal blocks but lose their off-diagonal ones (P stays SPD), the
-  Schur complement of P is built from the strong pairs only (per-node updates), and the Newton
-  systems are solved by PCG on the full H (kPcgTol 1e-8, at most 40 steps; a failure retries the
-  step with every pair and tightens the threshold tenfold). It does not pay on any table measured
-  (below), so the kernel does not carry it.
-* The reference of "small" matters more than the threshold. Against the full node diagonal (which
-  the huge ``coef_k p_k p_k^T`` terms of the active pairs dominate) almost every inactive pair is
-  "weak" already from iteration 7 of 100x100x10, but PCG then needs 30-40 steps or fails (3 of 5
-  tries). Against the ``diag(q)`` part alone (``sum_k s_k p_k(y)`` at the node) 4-6 PCG steps
-  suffice, but pairs become weak only in the last 1-3 iterations (eps = 0.1-1: row sums of the
-  dropped couplings at most eps times that reference). Larger eps trades iterations for PCG steps:
-  eps 10/100 use it in 4/12 of the 12 iterations at 100x100x10 with 97/513 PCG steps, 1.09/2.25 s
-  (debug runs; 0.96 s without it). Iterations and gaps never changed.
-* Where it is used it does not save much at these sizes: at 100x100x10 a PCG step (triangular
-  solves with the dense S, two passes over the cells) costs ~2 ms against ~45 ms for a whole dense
-  factorization, the sparse per-node Schur update is memory-bound (scattered writes into S) and
-  with 20-25% of the pairs kept it is slower than the dense syrk (0.07 vs 0.035 s at 100x100x10,
-  1.38 vs 0.9 s at 300x300x10), and the Cholesky of S (dense, double precision) is unchanged.
-  300x300x10 (eps 1): weak pairs in the last 2 of 16 iterations (25% and 3.8% of the pairs kept,
-  6 and 5 PCG steps), 23.4 s against 22.1 s.
-* A coarse space (deflated PCG over the connected components of the strong pairs, per label) was
-  tried against the directions where P is stiffer than H; the strong pairs form a single component
-  per label on these tables, so it changed nothing (84 vs 85 PCG steps) and was dropped.
-* 1000x1000x10 (eps 1, PIDKIT_NATIVE_DEBUG=2, first 11 iterations, ~10 minutes): every
-  factorization is the dense single-precision one, f32 syrk 16-28 s + spotrf 5-9 s (the spread is
-  load from other processes); the weak pairs would keep 67.7% of the pairs at iteration 0 (the
-  starting point) and 99.8-99.96% at iterations 1-10 (mu m from 1.8e-2 down to 8e-5), so the
-  weak-pair preconditioner can only help the last few iterations there too; a full solve was not
-  finished within the session.
-* Early iterations: with eps 10 the empirical 100x100x10 table drops *every* pair in iterations
-  0-2 (P block diagonal, i.e. block-Jacobi) and PCG still converges in 22-35 steps. On
-  1000x1000x10, where a dense factorization costs ~21 s (f32 syrk 16 s + spotrf 5 s) and a PCG step
-  ~0.1-0.2 s, block-Jacobi PCG for the first iterations is the promising lead; it needs S factored
-  per node block (or per strong component), not as one dense matrix.
-
-Fourth round (2026-12-02, third session; timings on 2 threads):
-
-* 1000x1000x10 ran to the end for the first time: 20 iterations, 366-387 s, gap 9e-10 bits. Iterations
-  0-11 factor in single precision (~12 s each: ssyrk 8.7 s, i.e. ~115 GFlop/s, about the machine's
-  peak, plus spotrf 2.8 s), iterations 12-19 in double (~22 s: dsyrk 16-17 s, dpotrf 5.3 s). The
-  BLAS already runs at peak, so 60 s would need at most ~4 dense factorizations: beyond an
-  interior-point method that factors H. The middle iterations crawl (mu_aff / mu 0.7-0.93 in
-  iterations 2-11: the predictor is blocked by pairs whose mass must change several-fold).
-* Peak memory of that solve 2480 -> 2091 MiB by giving S back during the line search and the
-  certificate's scratch vectors back after it (``large()``), -> 1900 MiB on the Python side
-  (32-bit cell coordinates in ``BROJAProblem``, no copy of an unpruned table); the benchmark's
-  figure, which includes its parent process's ~210 MiB.
-* OpenMP next to OpenBLAS does not pay at mid sizes: running the node loops of the Newton matrix
-  and of the solves on two threads (OpenMP) at 100x100x10 made the solve twice as slow (1.2 vs
-  0.56 s; OMP_WAIT_POLICY=passive restores 0.55-0.64 s, no gain), and a two-thread sparse Schur
-  update slowed the OpenBLAS Cholesky right after it from 8 to 20 ms (S of 990 unknowns): that
-  update now uses threads only from ~2e8 flops (``kSparseParWork``).
-* The single-precision Schur complement fails late because it is built with cancellation
-  (H_BB - X^T X, both ~1/mu, their difference much smaller): a relative diagonal boost of 1e-6 or
-  1e-5 still leaves it indefinite (Cholesky fails at pivot 983 of 990); 1e-4 factors but needs 8
-  PCG steps, more than the double-precision factorization costs. Not kept.
-* Dropping inactive pairs from the method (s_k = 0, a full-problem certificate) was analysed on
-  recorded iterates of the twin (100x100x10, Dirichlet and empirical): the rule s_k / z_k < 1e-4
-  never drops a finally active pair, but it drops many only in the last three iterations
-  (Dirichlet: 13, 427, 4027, 8105 of 10^4 pairs at iterations 8-11 of 12), when the dense
-  update is cheaper than the sparse one anyway; s_k / z_k < 1e-2 drops earlier (2451-6738 pairs from
-  iteration 4 on the Dirichlet table) but on the empirical table it drops pairs that end up
-  carrying mass (790 of 902 at iteration 3). Re-solving from scratch on the final support (1050
-  pairs) needs 22 iterations and takes longer than the full solve (1.04 vs 0.72 s). Not built.
-* Sparse direct factorization does not escape the dense cost either: restricted to the 5,184 pairs
-  (5.8%) that carry mass at the optimum of a 300x300x10 Dirichlet table, the Newton matrix (5,990
-  unknowns) still fills in to 69% (COLAMD) or 81% (MMD on A+A^T) of a dense factor in SciPy's
-  SuperLU, which then takes 8-14 s against 1.5 s for a dense Cholesky; 3,060 pairs (s > 1e-7):
-  62-75%, 8-11 s. The pairs that carry mass form an expander-like bipartite graph, so a column
-  generation scheme (solve on a working set of pairs, price the rest) would still factor dense
-  matrices of the full node count.
-* Gondzio's correctors again, now only where a factorization costs many solves (>= 2000 unknowns
-  in S, two correctors): 300x300x10 goes from 16 to 15 iterations but from 12.5 to 13.2-14.8 s
-  (the single-precision solves need PCG steps); not kept.
-* Clarabel's disagreement at 100x100x10 (atoms 2e-6 bits apart) is Clarabel's: it stops with
-  AlmostSolved after 44 iterations, its primal residual stalled at 1e-8, and its (exactly
-  feasible, rounded) q is 1.95e-6 bits worse than ours; its own certified gap is 2.1e-6 bits.
-  With a static regularization of 1e-10 instead of 1e-8 it gets within 7.2e-7 bits (87
-  iterations, 1.5x slower; no equilibration or the QDLDL solver: 2e-6 / 8.6e-7), hence the cvxpy
-  backend's setting. On the benchmark's empirical table it stays 1.6e-6 bits off either way, while
-  ECOS agrees with the native solver to 4.5e-9 bits there.
+Why this design (the measurements and what was tried: ``docs/dev-notes.md#ipm``): at the
+optimum only a few pairs carry mass, so most tables have a boundary optimum and the alternating
+I-projection is sublinear; ``H`` gets ill-conditioned like ``1/mu``, which stalls matrix-free
+conjugate gradients with every preconditioner tried, hence direct solves of the Schur
+complement; every pair stays in ``H`` (dropping weakly coupled or inactive pairs stalls the
+method or does not pay). The dense factorization per iteration is the cost that remains: minutes
+at 1000x1000x10, with the BLAS near the machine's peak.
 
 Both kernels take the problem in *pair-major* form: ``pair_x1``, ``pair_x2`` (pairs sorted by
 (x1, x2)) and ``cell_ptr``, ``cell_y`` (the labels of pair ``k`` are
