@@ -1,23 +1,24 @@
 // pidkit.kernels._sinkhorn — fused scaling iterations of the BATCH estimator's Sinkhorn projection.
 //
-// Twin of pidkit.kernels.sinkhorn._torch_iterate (same contract, same statuses). For every label y
-// and the kernel K_y = exp(L_y + alpha_y 1^T + 1 beta_y^T) (formed by the Python side), iterate
+// Twin of pidkit.kernels._sinkhorn_torch.torch_iterate (same contract, same statuses). For every
+// label y and the kernel K_y = exp(L_y + alpha_y 1^T + 1 beta_y^T) (formed by the Python side),
+// iterate
 //     a = r / (K b),   t = K^T a,   err = sum |t * b - c|,   b = c / t
 // in ONE pass over K per iteration: each row of K is read once from memory to compute its
 // scaling a_i = r_i / (K_i. b) and, while it is still in L1 cache, to accumulate a_i K_i. into
 // the column sums t (thread-local accumulators, reduced after the pass). torch needs two
 // matrix-vector products, i.e. two passes over K. The pass is compiled twice (baseline x86-64
 // and AVX2+FMA, picked at run time). OpenMP over the Y*m rows, `threads` threads (the Python side
-// passes torch.get_num_threads()); denormals are
-// flushed (FTZ/DAZ) while the kernel runs: the Python side absorbs scalings before products
-// could get near the denormal range.
+// passes torch.get_num_threads()); denormals are flushed (FTZ/DAZ) while the kernel runs: the
+// Python side absorbs scalings before products could get near the denormal range.
 //
-// Also the other full passes of the projection (2026-12-02; each replaces two to four torch passes
-// and a temporary, see sinkhorn.py): `shifted` forms L + alpha 1^T + 1 beta^T (float64 sums) and,
-// optionally, its exp (float32: an AVX2 polynomial exp, <= 2 ulp; float64: std::exp); `quad_pass`
-// computes h = w * (K v) and t = K^T h in one pass (the backward's conjugate-gradient product);
-// `row_col_sums` both sums of G in one pass; `assemble_grad` G - K o (x b^T + a z^T) in one pass.
-// All split rows evenly among threads and are deterministic for a given thread count.
+// Also the other full passes of the projection (each replaces two to four torch passes and a
+// temporary; measurements in docs/dev-notes.md#sinkhorn): `shifted` forms L + alpha 1^T + 1 beta^T
+// (float64 sums) and, optionally, its exp (float32: an AVX2 polynomial exp, <= 2 ulp; float64:
+// std::exp); `quad_pass` computes h = w * (K v) and t = K^T h in one pass (the backward's
+// conjugate-gradient product); `row_col_sums` both sums of G in one pass; `assemble_grad`
+// G - K o (x b^T + a z^T) in one pass. All split rows evenly among threads and are deterministic
+// for a given thread count.
 //
 // Statuses: 0 converged (err <= tol right after a row update; b not updated), 1 absorb (a scaling
 // left [e^-tau, e^tau]), 2 nonfinite (a, b restored to the last good iterate; returns its
@@ -145,6 +146,7 @@ void fused_pass(const T* K, const T* coef, T* h, const T* v, T* t, std::vector<T
 }
 
 // Entries of K per thread below which a pass runs single-threaded (see pass_threads).
+// tuned on benchmarks/bench_batch.py, see docs/dev-notes.md#sinkhorn
 constexpr long kPassMinPerThread = 1L << 20;
 
 using Result = std::tuple<long, int, double>;  // iterations, status, last L1 column error
@@ -153,10 +155,7 @@ template <typename T>
 Result scaling_iterations(const T* K, const T* r, const T* c, T* a, T* b, long ny, long m, long n,
                                         double tol, long max_iter, double tau, int threads) {
     const long rows = ny * m, cols = ny * n;
-    // One pass is memory-bound: ~5.6 ms per 10M float32 entries on one core of the benchmark
-    // machine, 3.3 ms on two when they are idle (2026-12-02; on cores loaded by other processes a
-    // parallel region cost 5-8 ms, so this once required 8M entries per thread). Threads from 1M
-    // entries per thread.
+    // One pass is memory-bound: a second thread pays only on large passes (kPassMinPerThread).
     const long min_per_thread = kPassMinPerThread;
     const int nthreads = static_cast<int>(std::max(1L, std::min<long>(threads, rows * n / min_per_thread)));
     std::vector<T> acc;

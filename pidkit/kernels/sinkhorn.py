@@ -199,8 +199,8 @@ def sinkhorn_projection(
     backend : {"auto", "torch", "native"}, default "auto"
         ``"native"``: the compiled CPU kernel for the iterations (error if it is missing or the
         tensors are on CUDA). ``"torch"``: pure torch ops, any device. ``"auto"``: native on CPU
-        when it is built (it measured 1.4-4x faster per iteration than torch,
-        ``benchmarks/bench_batch.py``) unless ``PIDKIT_KERNEL=python``; torch otherwise. The
+        when it is built (faster per iteration than torch: ``benchmarks/bench_batch.py``,
+        ``docs/dev-notes.md#sinkhorn``) unless ``PIDKIT_KERNEL=python``; torch otherwise. The
         native kernel uses up to ``torch.get_num_threads()`` threads.
 
     Returns
