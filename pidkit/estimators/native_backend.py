@@ -12,11 +12,26 @@ import os
 
 import numpy as np
 
+from ..exceptions import TableTooLargeError
 from ..kernels import get_kernel, kernel_name
 from ._problem import BROJAProblem
 from .cvxpy_backend import BackendSolution
 
-__all__ = ["solve_native", "pair_major", "n_threads"]
+__all__ = ["solve_native", "pair_major", "n_threads", "plan_native", "default_solver_bytes", "ELIMINATIONS"]
+
+#: ``elimination`` choices of the native kernel: ``"auto"`` picks the cheaper one by estimated cost.
+#: ``"pairs"``: Schur complement onto one modality's (node, label) unknowns, for tables with many
+#: states per modality; ``"labels"``: block elimination per label plus a pairs x pairs capacitance
+#: matrix (Woodbury), for tables with few (x1, x2) pairs and many labels.
+ELIMINATIONS = {"auto": 0, "pairs": 1, "labels": 2}
+
+
+def default_solver_bytes() -> int:
+    """Working-memory budget of one solve: three quarters of the machine's physical memory."""
+    try:
+        return int(0.75 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
+        return 8 * 1024**3
 
 
 def n_threads() -> int:
@@ -52,12 +67,84 @@ def pair_major(prob: BROJAProblem):
     return args, order
 
 
-def solve_native(prob: BROJAProblem, *, tol: float, max_iter: int = 200, kernel: str | None = None) -> BackendSolution:
-    """Solve with the interior-point kernel to a certified gap ``tol`` (nats)."""
+def _pairs_plan(prob: BROJAProblem) -> dict:
+    """Memory of the Schur elimination (what the NumPy twin does), estimated from the support alone."""
+    n1, n2, ny = prob.shape
+    n_a, n_b = (n1, n2) if n1 >= n2 else (n2, n1)
+    n_s = n_b * ny
+    factor = 8.0 * ((n_a + n_b) * ny * ny + n_s * n_s)
+    base = 8.0 * (12 * (n1 + n2) * ny + 8 * prob.n_cells + 12 * prob.n_pairs)
+    return {"elimination": "pairs", "bytes": factor + base, "bytes_pairs": factor + base, "bytes_labels": np.inf}
+
+
+def plan_native(prob: BROJAProblem, *, elimination: str = "auto", max_bytes: int | None = None,
+                kernel: str | None = None) -> tuple[str, dict]:
+    """Choose the elimination of a solve and check its estimated memory before anything is allocated.
+
+    Returns ``(elimination, plan)``; ``plan`` holds the kernel's estimates (``bytes_pairs``,
+    ``bytes_labels``, ``flops_*`` for the C++ kernel). With ``"auto"``, the cheaper elimination is
+    taken unless it needs more than ``max_bytes`` and the other does not. Raises
+    :class:`TableTooLargeError` when the chosen elimination would exceed ``max_bytes``.
+    """
+    if elimination not in ELIMINATIONS:
+        from ..exceptions import ParameterError
+
+        raise ParameterError(f"elimination must be one of {list(ELIMINATIONS)}; got {elimination!r}.")
+    budget = default_solver_bytes() if max_bytes is None else int(max_bytes)
+    name = kernel_name(kernel)
+    if name == "native":
+        args, _ = pair_major(prob)
+        plan = dict(get_kernel(name).ipm_plan(*args))
+    else:
+        if elimination == "labels":
+            from ..exceptions import ParameterError
+
+            raise ParameterError("elimination='labels' needs the compiled kernel; the NumPy twin eliminates by pairs.")
+        plan = _pairs_plan(prob)
+    choice = plan["elimination"] if elimination == "auto" else elimination
+    if elimination == "auto" and plan[f"bytes_{choice}"] > budget:
+        other = "labels" if choice == "pairs" else "pairs"
+        if plan[f"bytes_{other}"] <= budget:
+            choice = other
+    need = plan[f"bytes_{choice}"]
+    if need > budget:
+        n1, n2, ny = prob.shape
+        raise TableTooLargeError(
+            f"solving this {n1} x {n2} x {ny} table ({prob.n_cells:,} support cells, {prob.n_pairs:,} (x1, x2) "
+            f"pairs) needs about {need / 1024**3:.1f} GiB of working memory (elimination {choice!r}), above the "
+            f"budget of {budget / 1024**3:.1f} GiB (max_solver_bytes). Use fewer states per modality or label "
+            "(smaller n_bins / n_clusters, merge rare labels), or raise max_solver_bytes if the machine has the memory."
+        )
+    return choice, plan
+
+
+def solve_native(
+    prob: BROJAProblem,
+    *,
+    tol: float,
+    max_iter: int = 200,
+    kernel: str | None = None,
+    elimination: str = "auto",
+    max_bytes: int | None = None,
+) -> BackendSolution:
+    """Solve with the interior-point kernel to a certified gap ``tol`` (nats).
+
+    The elimination and its memory are decided first (:func:`plan_native`): a table whose solve
+    would not fit ``max_bytes`` raises :class:`TableTooLargeError` before the kernel allocates.
+    """
     name = kernel_name(kernel)
     mod = get_kernel(name)
+    choice, _ = plan_native(prob, elimination=elimination, max_bytes=max_bytes, kernel=name)
     args, order = pair_major(prob)
-    r = mod.ipm_solve(*args, float(tol), int(max_iter), n_threads())
+    extra = {"elimination": ELIMINATIONS[choice]} if name == "native" else {}
+    try:
+        r = mod.ipm_solve(*args, float(tol), int(max_iter), n_threads(), **extra)
+    except MemoryError as exc:  # the estimate missed (other processes took the memory): still a pidkit error
+        n1, n2, ny = prob.shape
+        raise TableTooLargeError(
+            f"the solver ran out of memory on this {n1} x {n2} x {ny} table ({prob.n_cells:,} support cells) "
+            f"with elimination {choice!r}. Free memory, or use fewer states per modality or label."
+        ) from exc
     q = np.empty(prob.n_cells)
     q[order] = np.asarray(r["q"], dtype=np.float64)
     lam1 = np.asarray(r["lam1"], dtype=np.float64).reshape(prob.a.shape)

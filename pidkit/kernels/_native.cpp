@@ -78,21 +78,25 @@ constexpr double kProxLadder[4] = {0.0, 1e-10, 1e-8, 1e-6};
 constexpr double kGoodStep = 0.1;
 // Mixed precision (Schur complements of at least kF32MinNS unknowns, dense update): the early Newton
 // systems are solved by PCG on the full system, preconditioned with a single-precision Schur
-// factorization, to a relative residual kPcgTol (1e-8 needs a third fewer PCG steps than 1e-10 and
-// leaves iteration counts and gaps unchanged on benchmarks/bench_exact.py's 100x100x10 tables). More
-// than kPcgSwitch PCG steps (conditioning grows like 1/mu), a failed single-precision Cholesky, or
-// no convergence in kPcgMaxIter steps: double precision from then on. Below kPcgSwitchNS unknowns
-// the switch comes after more than kPcgSwitchSmall steps: there the PCG steps cost more than the
-// double-precision factorization saves them (100x100x10: 5-10% faster, and the doomed
-// single-precision factorization before the switch is skipped; 300x300x10: 14.0-14.4 -> 13.5-13.7 s),
-// while at 10^4 unknowns a double-precision factorization costs ~10 s more, i.e. ~30 PCG steps.
+// factorization, to a relative residual kPcgTol. More than kPcgSwitch PCG steps (conditioning grows
+// like 1/mu), a failed single-precision Cholesky, or no convergence in kPcgMaxIter steps: double
+// precision from then on; below kPcgSwitchNS unknowns already after kPcgSwitchSmall steps, where a
+// double-precision factorization is cheap next to the PCG steps it saves.
+// Tuned on benchmarks/bench_exact.py, see docs/dev-notes.md#_nativecpp.
 constexpr int kF32MinNS = 500;
+// push_coordinates sums a pair's other cells exactly up to this many cells, and from a running sum
+// beyond (pairs with thousands of labels)
+constexpr int64_t kExactRestCells = 64;
+// the label elimination runs plain loops, the pair elimination BLAS-3: it is chosen when its flop
+// estimate is this many times smaller (docs/dev-notes.md#elimination-by-label-issue-16)
+constexpr double kLabelFlopPenalty = 4.0;
 constexpr double kPcgTol = 1e-8;
 constexpr int kPcgMaxIter = 12;
 constexpr int kPcgSwitch = 6;
 constexpr int kPcgSwitchSmall = 2;
 constexpr int kPcgSwitchNS = 5000;
-constexpr double kSparseParWork = 2e8;  // flops of a sparse Schur update from which it uses threads
+// flops of a sparse Schur update from which it uses threads (bench_exact.py, docs/dev-notes.md#_nativecpp)
+constexpr double kSparseParWork = 2e8;
 constexpr double kSafetyTop = -1e-14;  // the polished dual keeps every computed g_k below this
 constexpr double kSafetyShift = 2e-14;
 
@@ -355,10 +359,74 @@ struct Solver {
     const double* Pc_ = nullptr;
     double mean_diag = 0;
 
-    Solver(const Problem& p, int n_threads, bool blas)
+    // Elimination by label (Woodbury): H + delta I = D + A C A^T with D block diagonal by label (one
+    // block of the kept lam1[., y], lam2[., y] per y: the s_k diag(p_k) part), A the m pair columns
+    // M_k^T p_k and C = diag(coef). Tables with few pairs and many labels factor the small blocks and
+    // an m x m capacitance matrix instead of ny x ny node blocks and an (nB ny)^2 Schur complement.
+    bool bylabel = false;
+    std::vector<int64_t> lb_ptr, lb_off;  // per label: first kept unknown (ny+1); offset of its block
+    std::vector<int> vloc;                // nv: index of a kept unknown inside its label's block, else -1
+    std::vector<int> cl1, cl2;            // nc: block indices of a cell's lam1 / lam2 unknowns (-1: pinned)
+    std::vector<double> LD;               // label blocks' Cholesky factors (row-major lower)
+    std::vector<double> LU;               // m x m capacitance I + G C, LU-factored (row-major)
+    std::vector<int> piv;                 // its row pivots
+    std::vector<double> wu, wb, wlab;     // solve scratch
+
+    Solver(const Problem& p, int n_threads, bool blas, int elimination = 0)
         : P(p), nt(std::max(1, n_threads)), use_blas(blas), ny(p.ny), nv(p.nv()), m(p.m), nc(p.nc) {
         par = nt > 1 && nc >= 2000000;
         if (!(g_potrf && g_syrk && g_trsm)) use_blas = false;
+        const Plan pl = plan(p);
+        bylabel = elimination == 2 || (elimination == 0 && pl.bylabel);
+        if (bylabel) setup_bylabel();
+    }
+
+    // ---- which elimination: estimated flops and bytes of both -------------------------------
+    struct Plan {
+        bool bylabel = false;
+        double flops_pairs = 0, flops_labels = 0, bytes_pairs = 0, bytes_labels = 0;
+    };
+    static Plan plan(const Problem& p) {
+        Plan pl;
+        const double ny = p.ny, nA = p.nA, nB = p.nB, NS = p.NS, m = (double)p.m;
+        // node blocks (Cholesky and Schur update ~ NS^2 nA ny / 2 dense) and the Schur Cholesky
+        pl.flops_pairs = nA * ny * ny * ny / 3.0 + 0.5 * NS * NS * nA * ny + NS * NS * NS / 3.0;
+        pl.bytes_pairs = 8.0 * ((nA + nB) * ny * ny + NS * NS);
+        // per label: block Cholesky, m_y triangular solves, the G update; then an m x m LU
+        std::vector<double> ky(p.ny, 0.0), my(p.ny, 0.0);
+        for (size_t i = 0; i < p.kept.size(); ++i) ky[i % p.ny] += p.kept[i];
+        for (int64_t j = 0; j < p.nc; ++j) my[p.cy[j]] += 1.0;
+        double blocks = 0, widest = 0;
+        for (int y = 0; y < p.ny; ++y) {
+            pl.flops_labels += ky[y] * ky[y] * ky[y] / 3.0 + ky[y] * ky[y] * my[y] + 0.5 * ky[y] * my[y] * my[y];
+            blocks += ky[y] * ky[y];
+            widest = std::max(widest, ky[y] * my[y]);
+        }
+        pl.flops_labels += 2.0 * m * m * m / 3.0;
+        pl.bytes_labels = 8.0 * (blocks + widest + 2.0 * m * m);
+        pl.bylabel = kLabelFlopPenalty * pl.flops_labels < pl.flops_pairs;
+        return pl;
+    }
+
+    void setup_bylabel() {
+        const int off2 = P.n1 * ny;
+        vloc.assign(nv, -1);
+        lb_ptr.assign(ny + 1, 0);
+        std::vector<int> cnt(ny, 0);
+        for (int i = 0; i < nv; ++i)
+            if (P.kept[i]) vloc[i] = cnt[i % ny]++;  // lam1[x1, y] and lam2[x2, y] both sit at i % ny == y
+        lb_off.assign(ny + 1, 0);
+        for (int y = 0; y < ny; ++y) {
+            lb_ptr[y + 1] = lb_ptr[y] + cnt[y];
+            lb_off[y + 1] = lb_off[y] + (int64_t)cnt[y] * cnt[y];
+        }
+        cl1.resize(nc);
+        cl2.resize(nc);
+        for (int64_t k = 0; k < m; ++k)
+            for (int64_t j = P.ptr[k]; j < P.ptr[k + 1]; ++j) {
+                cl1[j] = vloc[(size_t)P.px1[k] * ny + P.cy[j]];
+                cl2[j] = vloc[off2 + (size_t)P.px2[k] * ny + P.cy[j]];
+            }
     }
 
     // ---- cell passes ------------------------------------------------------------------
@@ -529,6 +597,7 @@ struct Solver {
         Pc_ = Pc;
         coef.resize(m);
         for (int64_t k = 0; k < m; ++k) coef[k] = s[k] / z[k] - s[k];
+        if (bylabel) return factor_bylabel(prox);
         const int nA = P.nA, nB = P.nB, NS = P.NS;
         const size_t bs = (size_t)ny * ny;
         LA.resize((size_t)nA * bs);
@@ -725,9 +794,8 @@ struct Solver {
     void schur_sparse(const std::vector<int>& ncolu, double flops) {
         const int NS = P.NS, nA = P.nA;
         const size_t bs = (size_t)ny * ny;
-        // split the columns of S among threads by (triangle) work, only when the work is large: an
-        // OpenMP region right before the (OpenBLAS-threaded) Cholesky slows that down (8 -> 20 ms for
-        // S of 990 unknowns), by more than a second thread saves on a sparse update of ~10^7 flops
+        // split the columns of S among threads by (triangle) work, only when the work is large: a
+        // parallel region right before the threaded Cholesky slows it (docs/dev-notes.md#_nativecpp)
         const int T = (nt > 1 && NS >= 512 && flops >= kSparseParWork) ? nt : 1;
         std::vector<int> bounds(T + 1, NS);
         bounds[0] = 0;
@@ -799,8 +867,174 @@ struct Solver {
         }
     }
 
+    // ---- elimination by label ------------------------------------------------------------------
+    bool factor_bylabel(double prox) {
+        f32 = false;
+        // diagonal of H on the kept unknowns (for the regularization's scale, like the Schur path)
+        double tr = 0;
+        for (int64_t k = 0; k < m; ++k)
+            for (int64_t j = P.ptr[k]; j < P.ptr[k + 1]; ++j) {
+                const double h = s_[k] * Pc_[j] + coef[k] * Pc_[j] * Pc_[j];
+                tr += h * ((cl1[j] >= 0) + (cl2[j] >= 0));
+            }
+        const int nkeep = (int)lb_ptr[ny];
+        mean_diag = tr / std::max(nkeep, 1);
+        delta_ = prox * mean_diag;
+        LD.assign((size_t)lb_off[ny], 0.0);
+        std::vector<char> ok(ny, 1);
+        pfor(par, nt, 0, ny, [&](int64_t y_) {
+            const int y = (int)y_;
+            const int ky = (int)(lb_ptr[y + 1] - lb_ptr[y]);
+            if (ky == 0) return;
+            double* L = LD.data() + lb_off[y];
+            for (int64_t t = P.ycptr[y]; t < P.ycptr[y + 1]; ++t) {
+                const int64_t j = P.ycell[t];
+                const double a = s_[P.cpair[j]] * Pc_[j];
+                const int i1 = cl1[j], i2 = cl2[j];
+                if (i1 >= 0) L[(size_t)i1 * ky + i1] += a;
+                if (i2 >= 0) L[(size_t)i2 * ky + i2] += a;
+                if (i1 >= 0 && i2 >= 0) L[(size_t)std::max(i1, i2) * ky + std::min(i1, i2)] += a;
+            }
+            for (int i = 0; i < ky; ++i) L[(size_t)i * ky + i] += delta_;
+            ok[y] = small_chol(ky, L);
+        });
+        for (int y = 0; y < ny; ++y)
+            if (!ok[y]) {
+                if (g_debug) std::fprintf(stderr, "  label block chol failed (label %d, prox %.0e)\n", y, prox);
+                return false;
+            }
+        // G = A^T D^{-1} A = sum over labels of X_y^T X_y, X_y = L_y^{-1} A_y (one column per cell)
+        std::vector<double> G((size_t)m * m, 0.0), X;
+        for (int y = 0; y < ny; ++y) {
+            const int ky = (int)(lb_ptr[y + 1] - lb_ptr[y]);
+            const int64_t c0 = P.ycptr[y], my = P.ycptr[y + 1] - c0;
+            if (ky == 0 || my == 0) continue;
+            const double* L = LD.data() + lb_off[y];
+            X.assign((size_t)my * ky, 0.0);
+            for (int64_t t = 0; t < my; ++t) {
+                const int64_t j = P.ycell[c0 + t];
+                double* col = X.data() + (size_t)t * ky;
+                if (cl1[j] >= 0) col[cl1[j]] += Pc_[j];
+                if (cl2[j] >= 0) col[cl2[j]] += Pc_[j];
+                small_fwd(ky, L, col);
+            }
+            for (int64_t a = 0; a < my; ++a) {
+                const double* xa = X.data() + (size_t)a * ky;
+                const int64_t ka = P.cpair[P.ycell[c0 + a]];
+                for (int64_t b = 0; b <= a; ++b) {
+                    const double* xb = X.data() + (size_t)b * ky;
+                    double d = 0;
+                    for (int i = 0; i < ky; ++i) d += xa[i] * xb[i];
+                    const int64_t kb = P.cpair[P.ycell[c0 + b]];
+                    G[(size_t)ka * m + kb] += d;
+                    if (ka != kb) G[(size_t)kb * m + ka] += d;
+                }
+            }
+        }
+        // capacitance K = I + G C, LU with partial pivoting (C = diag(coef) may have entries of
+        // either sign, so K is not symmetric positive definite in general)
+        LU.resize((size_t)m * m);
+        for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = 0; j < m; ++j) LU[(size_t)i * m + j] = (i == j) + G[(size_t)i * m + j] * coef[j];
+        piv.resize(m);
+        for (int64_t c = 0; c < m; ++c) {
+            int64_t best = c;
+            double bv = std::fabs(LU[(size_t)c * m + c]);
+            for (int64_t r = c + 1; r < m; ++r)
+                if (std::fabs(LU[(size_t)r * m + c]) > bv) { bv = std::fabs(LU[(size_t)r * m + c]); best = r; }
+            if (!(bv > 0) || !std::isfinite(bv)) {
+                if (g_debug) std::fprintf(stderr, "  capacitance LU failed (column %lld)\n", (long long)c);
+                return false;
+            }
+            piv[c] = (int)best;
+            if (best != c)
+                for (int64_t j = 0; j < m; ++j) std::swap(LU[(size_t)c * m + j], LU[(size_t)best * m + j]);
+            const double inv = 1.0 / LU[(size_t)c * m + c];
+            for (int64_t r = c + 1; r < m; ++r) {
+                const double f = LU[(size_t)r * m + c] * inv;
+                LU[(size_t)r * m + c] = f;
+                if (f != 0.0)
+                    for (int64_t j = c + 1; j < m; ++j) LU[(size_t)r * m + j] -= f * LU[(size_t)c * m + j];
+            }
+        }
+        return true;
+    }
+
+    // x <- D^{-1} x on the kept unknowns (x is global; other entries are set to 0)
+    void label_solve(double* x) {
+        std::vector<double>& loc = wlab;
+        const int off2 = P.n1 * ny;
+        int widest = 0;
+        for (int y = 0; y < ny; ++y) widest = std::max(widest, (int)(lb_ptr[y + 1] - lb_ptr[y]));
+        loc.resize(widest);
+        for (int i = 0; i < nv; ++i)
+            if (!P.kept[i]) x[i] = 0.0;
+        // the kept unknowns of label y: lam1[x1, y] then lam2[x2, y], in vloc order
+        for (int y = 0; y < ny; ++y) {
+            const int ky = (int)(lb_ptr[y + 1] - lb_ptr[y]);
+            if (ky == 0) continue;
+            int t = 0;
+            for (int v = 0; v < P.n1 + P.n2; ++v) {
+                const size_t i = v < P.n1 ? (size_t)v * ny + y : off2 + (size_t)(v - P.n1) * ny + y;
+                if (P.kept[i]) loc[t++] = x[i];
+            }
+            const double* L = LD.data() + lb_off[y];
+            small_fwd(ky, L, loc.data());
+            small_bwd(ky, L, loc.data());
+            t = 0;
+            for (int v = 0; v < P.n1 + P.n2; ++v) {
+                const size_t i = v < P.n1 ? (size_t)v * ny + y : off2 + (size_t)(v - P.n1) * ny + y;
+                if (P.kept[i]) x[i] = loc[t++];
+            }
+        }
+    }
+
+    // (D + A C A^T)^{-1} r = u - D^{-1} A C t,  u = D^{-1} r,  (I + G C) t = A^T u
+    void solve_bylabel_once(const double* rhs, double* dx) {
+        std::vector<double>& u = wu;
+        std::vector<double>& b = wb;
+        u.assign(rhs, rhs + nv);
+        label_solve(u.data());
+        std::vector<double> t(m);
+        jgather(u.data(), Pc_, t.data());
+        for (int64_t c = 0; c < m; ++c) std::swap(t[c], t[piv[c]]);
+        for (int64_t r = 0; r < m; ++r)
+            for (int64_t j = 0; j < r; ++j) t[r] -= LU[(size_t)r * m + j] * t[j];
+        for (int64_t r = m - 1; r >= 0; --r) {
+            for (int64_t j = r + 1; j < m; ++j) t[r] -= LU[(size_t)r * m + j] * t[j];
+            t[r] /= LU[(size_t)r * m + r];
+        }
+        std::vector<double>& W = wHW;
+        W.resize(nc);
+        for (int64_t k = 0; k < m; ++k) {
+            const double ct = coef[k] * t[k];
+            for (int64_t j = P.ptr[k]; j < P.ptr[k + 1]; ++j) W[j] = Pc_[j] * ct;
+        }
+        b.resize(nv);
+        scatter(W.data(), b.data());
+        label_solve(b.data());
+        for (int i = 0; i < nv; ++i) dx[i] = P.kept[i] ? u[i] - b[i] : 0.0;
+    }
+
+    // the Woodbury solve loses digits when C is far from I; two steps of iterative refinement on
+    // the matrix-free product restore them (each costs a pass over the cells)
+    void solve_bylabel(const double* rhs, double* dx) {
+        solve_bylabel_once(rhs, dx);
+        std::vector<double> r(nv), Hx(nv), corr(nv);
+        for (int step = 0; step < 2; ++step) {
+            hmul(dx, Hx.data());
+            for (int i = 0; i < nv; ++i) r[i] = P.kept[i] ? rhs[i] - Hx[i] : 0.0;
+            solve_bylabel_once(r.data(), corr.data());
+            for (int i = 0; i < nv; ++i) dx[i] += corr[i];
+        }
+    }
+
     // Solve (H + delta I) dx = rhs with the current factorization. rhs is not modified.
-    void solve(const double* rhs, double* dx) const {
+    void solve(const double* rhs, double* dx) {
+        if (bylabel) {
+            solve_bylabel(rhs, dx);
+            return;
+        }
         const int nA = P.nA, nB = P.nB, NS = P.NS;
         const size_t bs = (size_t)ny * ny;
         std::vector<double>& h = wh;
@@ -963,6 +1197,11 @@ struct Solver {
                 L[j] = x[(size_t)P.px1[k] * ny + y] + x[off2 + (size_t)P.px2[k] * ny + y];
                 E[j] = std::exp(L[j]);
             }
+        // each pair's sum of E, kept current as E changes: a pair with many labels would otherwise
+        // cost (its cells)^2 per pass (3x3x100000 tables: 10^10 terms)
+        std::vector<double> sumE(m, 0.0);
+        for (int64_t k = 0; k < m; ++k)
+            for (int64_t j = P.ptr[k]; j < P.ptr[k + 1]; ++j) sumE[k] += E[j];
         std::vector<double>& bound = wbound;
         for (int pass = 0; pass < 2; ++pass) {
             const bool side1 = pass == 1;  // lam2 first, then lam1 (as the twin)
@@ -976,8 +1215,12 @@ struct Solver {
                     const int64_t j = P.ycell[t];
                     const int64_t k = P.cpair[j];
                     double rest = 0;
-                    for (int64_t l = P.ptr[k]; l < P.ptr[k + 1]; ++l)
-                        if (l != j) rest += E[l];
+                    if (P.ptr[k + 1] - P.ptr[k] <= kExactRestCells) {  // exact sum (bit-identical to the twin)
+                        for (int64_t l = P.ptr[k]; l < P.ptr[k + 1]; ++l)
+                            if (l != j) rest += E[l];
+                    } else {  // the rounding is covered by the safety shift of polish_dual
+                        rest = std::max(sumE[k] - E[j], 0.0);
+                    }
                     const double room = rest < 1.0 ? std::log1p(-rest) - L[j] : -std::numeric_limits<double>::infinity();
                     const int node = side1 ? P.px1[k] : P.px2[k];
                     if (!(room >= bound[node])) bound[node] = std::isnan(room) ? -std::numeric_limits<double>::infinity() : room;
@@ -990,7 +1233,9 @@ struct Solver {
                     const int node = side1 ? P.px1[k] : P.px2[k];
                     if (std::isfinite(bound[node]) && bound[node] > 0) {
                         L[j] = x[(size_t)P.px1[k] * ny + y] + x[off2 + (size_t)P.px2[k] * ny + y];
-                        E[j] = std::exp(L[j]);
+                        const double e = std::exp(L[j]);
+                        sumE[k] += e - E[j];
+                        E[j] = e;
                     }
                 }
             }
@@ -1518,6 +1763,42 @@ using arr_p4 = nb::ndarray<const double, nb::ndim<4>, nb::c_contig, nb::device::
 
 }  // namespace
 
+Problem problem_from_arrays(int n1, int n2, int ny, arr_d a, arr_d b, arr_i pair_x1, arr_i pair_x2, arr_i cell_ptr,
+                            arr_i cell_y) {
+    if (n1 < 0 || n2 < 0 || ny < 0) throw nb::value_error("ipm_solve: negative dimension");
+    if (a.shape(0) != (size_t)n1 * ny || b.shape(0) != (size_t)n2 * ny)
+        throw nb::value_error("ipm_solve: a must have n1*ny and b n2*ny entries");
+    const size_t m = pair_x1.shape(0);
+    if (pair_x2.shape(0) != m || cell_ptr.shape(0) != m + 1)
+        throw nb::value_error("ipm_solve: pair_x1, pair_x2 need m entries and cell_ptr m+1");
+    Problem pr;
+    pr.n1 = n1;
+    pr.n2 = n2;
+    pr.ny = ny;
+    pr.m = (int64_t)m;
+    pr.nc = (int64_t)cell_y.shape(0);
+    pr.c.resize((size_t)(n1 + n2) * ny);
+    std::memcpy(pr.c.data(), a.data(), sizeof(double) * (size_t)n1 * ny);
+    std::memcpy(pr.c.data() + (size_t)n1 * ny, b.data(), sizeof(double) * (size_t)n2 * ny);
+    pr.px1.resize(m);
+    pr.px2.resize(m);
+    pr.ptr.assign(cell_ptr.data(), cell_ptr.data() + m + 1);
+    for (size_t k = 0; k < m; ++k) {
+        pr.px1[k] = (int)pair_x1.data()[k];
+        pr.px2[k] = (int)pair_x2.data()[k];
+        if (pr.px1[k] < 0 || pr.px1[k] >= n1 || pr.px2[k] < 0 || pr.px2[k] >= n2)
+            throw nb::value_error("ipm_solve: pair index out of range");
+        if (pr.ptr[k + 1] < pr.ptr[k]) throw nb::value_error("ipm_solve: cell_ptr not monotone");
+    }
+    if (pr.ptr[0] != 0 || pr.ptr[m] != pr.nc) throw nb::value_error("ipm_solve: cell_ptr inconsistent");
+    pr.cy.resize(pr.nc);
+    for (int64_t j = 0; j < pr.nc; ++j) {
+        pr.cy[j] = (int)cell_y.data()[j];
+        if (pr.cy[j] < 0 || pr.cy[j] >= ny) throw nb::value_error("ipm_solve: label out of range");
+    }
+    return pr;
+}
+
 NB_MODULE(_native, mod) {
     mod.doc() = "Compiled interior-point kernel of pidkit's exact BROJA solver (see pidkit/kernels/ipm.py).";
     mod.def("version", []() { return 2; });
@@ -1552,44 +1833,17 @@ NB_MODULE(_native, mod) {
     mod.def(
         "ipm_solve",
         [](int n1, int n2, int ny, arr_d a, arr_d b, arr_i pair_x1, arr_i pair_x2, arr_i cell_ptr, arr_i cell_y,
-           double tol, int max_iter, int n_threads) {
+           double tol, int max_iter, int n_threads, int elimination) {
             const double t0 = now_s();
-            if (n1 < 0 || n2 < 0 || ny < 0) throw nb::value_error("ipm_solve: negative dimension");
-            if (a.shape(0) != (size_t)n1 * ny || b.shape(0) != (size_t)n2 * ny)
-                throw nb::value_error("ipm_solve: a must have n1*ny and b n2*ny entries");
-            const size_t m = pair_x1.shape(0);
-            if (pair_x2.shape(0) != m || cell_ptr.shape(0) != m + 1)
-                throw nb::value_error("ipm_solve: pair_x1, pair_x2 need m entries and cell_ptr m+1");
-            Problem pr;
-            pr.n1 = n1;
-            pr.n2 = n2;
-            pr.ny = ny;
-            pr.m = (int64_t)m;
-            pr.nc = (int64_t)cell_y.shape(0);
-            pr.c.resize((size_t)(n1 + n2) * ny);
-            std::memcpy(pr.c.data(), a.data(), sizeof(double) * (size_t)n1 * ny);
-            std::memcpy(pr.c.data() + (size_t)n1 * ny, b.data(), sizeof(double) * (size_t)n2 * ny);
-            pr.px1.resize(m);
-            pr.px2.resize(m);
-            pr.ptr.assign(cell_ptr.data(), cell_ptr.data() + m + 1);
-            for (size_t k = 0; k < m; ++k) {
-                pr.px1[k] = (int)pair_x1.data()[k];
-                pr.px2[k] = (int)pair_x2.data()[k];
-                if (pr.px1[k] < 0 || pr.px1[k] >= n1 || pr.px2[k] < 0 || pr.px2[k] >= n2)
-                    throw nb::value_error("ipm_solve: pair index out of range");
-                if (pr.ptr[k + 1] < pr.ptr[k]) throw nb::value_error("ipm_solve: cell_ptr not monotone");
-            }
-            if (pr.ptr[0] != 0 || pr.ptr[m] != pr.nc) throw nb::value_error("ipm_solve: cell_ptr inconsistent");
-            pr.cy.resize(pr.nc);
-            for (int64_t j = 0; j < pr.nc; ++j) {
-                pr.cy[j] = (int)cell_y.data()[j];
-                if (pr.cy[j] < 0 || pr.cy[j] >= ny) throw nb::value_error("ipm_solve: label out of range");
-            }
+            if (elimination < 0 || elimination > 2) throw nb::value_error("ipm_solve: elimination must be 0, 1 or 2");
+            Problem pr = problem_from_arrays(n1, n2, ny, a, b, pair_x1, pair_x2, cell_ptr, cell_y);
             Result res;
+            bool by_label = false;
             {
                 nb::gil_scoped_release release;
                 pr.finish();
-                Solver sv(pr, n_threads, true);
+                Solver sv(pr, n_threads, true, elimination);
+                by_label = sv.bylabel;
                 res = sv.run(tol, max_iter);
             }
             std::vector<double> lam1(res.lam.begin(), res.lam.begin() + (size_t)n1 * ny);
@@ -1607,12 +1861,36 @@ NB_MODULE(_native, mod) {
             d["status"] = res.status;
             d["mu"] = res.mu;
             d["max_marginal_violation"] = res.viol;
+            d["elimination"] = by_label ? "labels" : "pairs";
             d["seconds"] = now_s() - t0;
             return d;
         },
         nb::arg("n1"), nb::arg("n2"), nb::arg("ny"), nb::arg("a"), nb::arg("b"), nb::arg("pair_x1"),
         nb::arg("pair_x2"), nb::arg("cell_ptr"), nb::arg("cell_y"), nb::arg("tol"), nb::arg("max_iter"),
-        nb::arg("n_threads") = 1, "Interior-point solve of one table in pair-major form (see pidkit.kernels.ipm).");
+        nb::arg("n_threads") = 1, nb::arg("elimination") = 0,
+        "Interior-point solve of one table in pair-major form (see pidkit.kernels.ipm). elimination: 0 chooses "
+        "by estimated cost, 1 forces the Schur complement over pairs' nodes, 2 the elimination by label.");
+
+    mod.def(
+        "ipm_plan",
+        [](int n1, int n2, int ny, arr_d a, arr_d b, arr_i pair_x1, arr_i pair_x2, arr_i cell_ptr, arr_i cell_y) {
+            Problem pr = problem_from_arrays(n1, n2, ny, a, b, pair_x1, pair_x2, cell_ptr, cell_y);
+            pr.finish();
+            const Solver::Plan pl = Solver::plan(pr);
+            // per-table working memory besides the factorization: a few vectors per unknown and per cell
+            const double base = 8.0 * (12.0 * pr.nv() + 8.0 * (double)pr.nc + 12.0 * (double)pr.m);
+            nb::dict d;
+            d["elimination"] = pl.bylabel ? "labels" : "pairs";
+            d["flops_pairs"] = pl.flops_pairs;
+            d["flops_labels"] = pl.flops_labels;
+            d["bytes_pairs"] = pl.bytes_pairs + base;
+            d["bytes_labels"] = pl.bytes_labels + base;
+            d["bytes"] = (pl.bylabel ? pl.bytes_labels : pl.bytes_pairs) + base;
+            return d;
+        },
+        nb::arg("n1"), nb::arg("n2"), nb::arg("ny"), nb::arg("a"), nb::arg("b"), nb::arg("pair_x1"),
+        nb::arg("pair_x2"), nb::arg("cell_ptr"), nb::arg("cell_y"),
+        "Estimated flops and bytes of ipm_solve's two eliminations, and the one it would choose.");
 
     mod.def(
         "ipm_solve_many",
