@@ -16,8 +16,16 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_samples, check_positive_float, check_same_length, check_units, seed_from
+from .._validation import (
+    as_samples,
+    check_positive_float,
+    check_positive_int,
+    check_same_length,
+    check_units,
+    seed_from,
+)
 from ..discretize import Discretizer, joint_counts
+from ..estimators.exact import DEFAULT_MAX_TABLE_BYTES, check_table_size
 from ..exceptions import InputError, NotFittedError, ParameterError
 from .maxent import DEFAULT_IPF_MAX_ITER
 from .result import SynergyBounds
@@ -184,6 +192,7 @@ def estimate_synergy_bounds(
     min_samples_per_cell: float = 5.0,
     ipf_tol: float = SAMPLES_IPF_TOL,
     ipf_max_iter: int = DEFAULT_IPF_MAX_ITER,
+    max_table_bytes: int = DEFAULT_MAX_TABLE_BYTES,
 ) -> SynergyBounds:
     """Synergy and accuracy bounds from labeled unimodal data and unlabeled paired data.
 
@@ -227,6 +236,9 @@ def estimate_synergy_bounds(
         iterations. S_R is certified valid at any tolerance.
     ipf_max_iter : int
         See :func:`~pidkit.bounds.synergy_bounds`.
+    max_table_bytes : int
+        Refuse codings whose joint (|X1|, |X2|, |Y|) float64 table would exceed this many bytes
+        (default 2 GiB); checked once the Discretizers are fitted, before any table is built.
 
     Returns
     -------
@@ -268,6 +280,7 @@ def estimate_synergy_bounds(
     c2, c2p = _code(discs["x2"], "x2", x2), _code(discs["x2"], "x2", x2p)
     cy1, cy2 = _code(discs["y"], "y", y1), _code(discs["y"], "y", y2)
     s1, s2, sy = discs["x1"].n_states_["x1"], discs["x2"].n_states_["x2"], discs["y"].n_states_["y"]
+    check_table_size((s1, s2, sy), check_positive_int("max_table_bytes", max_table_bytes))
     t1 = joint_counts(c1, np.zeros_like(c1), cy1, (s1, 1, sy))[:, 0, :]
     t2 = joint_counts(np.zeros_like(c2), c2, cy2, (1, s2, sy))[0]
     t12 = joint_counts(c1p, c2p, np.zeros_like(c1p), (s1, s2, 1))[:, :, 0]

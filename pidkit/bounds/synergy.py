@@ -77,6 +77,7 @@ import numpy as np
 
 from .._validation import check_positive_float, check_positive_int, check_units
 from ..estimators import decompose, decompose_many
+from ..estimators.exact import DEFAULT_MAX_TABLE_BYTES, check_table_size
 from ..exceptions import ConvergenceWarning, InvalidPMFError, ShapeError
 from .accuracy import AccuracyBounds, _accuracy_arrays
 from .coupling import meet_entropy
@@ -216,6 +217,7 @@ def synergy_bounds(
     ipf_tol: float = DEFAULT_IPF_TOL,
     ipf_max_iter: int = DEFAULT_IPF_MAX_ITER,
     pid_tol: float | None = None,
+    max_table_bytes: int = DEFAULT_MAX_TABLE_BYTES,
 ) -> SynergyBounds:
     r"""Bounds on synergy (and on the Bayes accuracy) from the three pairwise tables.
 
@@ -253,6 +255,10 @@ def synergy_bounds(
         but S_R stays valid (certified).
     pid_tol : float, optional
         Duality-gap target of :func:`pidkit.decompose` for R, U1, U2 (in ``units``).
+    max_table_bytes : int
+        Refuse inputs whose joint (|X1|, |X2|, |Y|) float64 table — what IPF and the PID work on —
+        would exceed this many bytes (default 2 GiB), before anything is allocated
+        (:class:`~pidkit.exceptions.TableTooLargeError`).
 
     Returns
     -------
@@ -280,8 +286,20 @@ def synergy_bounds(
     """
     return _bounds_from_tables(
         p_x1y, p_x2y, p_x1x2, units=units, max_inconsistency=max_inconsistency, ipf_tol=ipf_tol,
-        ipf_max_iter=ipf_max_iter, pid_tol=pid_tol, stacklevel=4,
+        ipf_max_iter=ipf_max_iter, pid_tol=pid_tol, stacklevel=4, max_table_bytes=max_table_bytes,
     )
+
+
+def check_joint_size(p_x1y: Any, p_x2y: Any, max_table_bytes: int, *, batch: bool = False) -> None:
+    """Refuse inputs whose joint (B,) |X1| x |X2| x |Y| float64 table would exceed ``max_table_bytes``."""
+    max_table_bytes = check_positive_int("max_table_bytes", max_table_bytes)
+    try:
+        s1, s2 = np.shape(p_x1y), np.shape(p_x2y)
+    except ValueError:  # ragged: the table checks say what is wrong
+        return
+    if len(s1) == len(s2) == 2 + batch:
+        shape = ((s1[0],) if batch else ()) + (s1[-2], s2[-2], s1[-1])
+        check_table_size(shape, max_table_bytes, what="the joint table of these inputs")
 
 
 def _bounds_from_tables(
@@ -297,12 +315,14 @@ def _bounds_from_tables(
     disagreement_in: tuple[float, float, float] | None = None,
     disagreement_source: str = "empirical conditionals",
     stacklevel: int = 3,
+    max_table_bytes: int = DEFAULT_MAX_TABLE_BYTES,
 ) -> SynergyBounds:
     """Implementation of :func:`synergy_bounds`.
 
     ``disagreement_in`` (nats: mean D_B, mean TV^2, mean TV) replaces the empirical disagreement.
     """
     t0 = time.perf_counter()
+    check_joint_size(p_x1y, p_x2y, max_table_bytes)
     scale = check_units(units)
     max_inc = check_positive_float("max_inconsistency", max_inconsistency)
     ipf_tol, ipf_max_iter = _check_ipf_opts(ipf_tol, ipf_max_iter)
@@ -448,6 +468,7 @@ def synergy_bounds_many(
     ipf_tol: float = DEFAULT_IPF_TOL,
     ipf_max_iter: int = DEFAULT_IPF_MAX_ITER,
     atoms: Any = None,
+    max_table_bytes: int = DEFAULT_MAX_TABLE_BYTES,
 ) -> SynergyBoundsBatch:
     """:func:`synergy_bounds` for B consistent triples at once (vectorized; R, U via decompose_many).
 
@@ -464,6 +485,9 @@ def synergy_bounds_many(
         R, U1, U2 already computed (by :func:`pidkit.decompose_many`) for B pmfs with these
         p(x1, y) and p(x2, y) — e.g. the full pmfs of a simulation, whose R, U1, U2 are the same
         since they depend on those two marginals only. Skips the PID solve.
+    max_table_bytes : int
+        Refuse a batch whose B joint (|X1|, |X2|, |Y|) float64 tables would exceed this many bytes
+        (default 2 GiB), before anything is allocated.
 
     Returns
     -------
@@ -472,6 +496,7 @@ def synergy_bounds_many(
     t0 = time.perf_counter()
     scale = check_units(units)
     ipf_tol, ipf_max_iter = _check_ipf_opts(ipf_tol, ipf_max_iter)
+    check_joint_size(p_x1y, p_x2y, max_table_bytes, batch=True)
     p1 = _check_batch(p_x1y, "p_x1y", "|X1|, |Y|")
     p2 = _check_batch(p_x2y, "p_x2y", "|X2|, |Y|")
     p12 = _check_batch(p_x1x2, "p_x1x2", "|X1|, |X2|")

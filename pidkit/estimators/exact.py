@@ -17,7 +17,7 @@ from ..exceptions import ConvergenceWarning, PIDKitError, TableTooLargeError
 from ..result import Diagnostics, PIDResult
 from ._problem import BROJAProblem, check_pmf
 from .cvxpy_backend import CVXPY_SOLVERS, solve_cvxpy
-from .native_backend import solve_native
+from .native_backend import ELIMINATIONS, solve_native
 from .registry import register_estimator
 
 __all__ = ["decompose", "ExactEstimator", "SOLVERS", "DEFAULT_TOL", "DEFAULT_MAX_ITER"]
@@ -27,6 +27,8 @@ SOLVERS = ("auto", "native", *CVXPY_SOLVERS)
 #: certificate itself; the cvxpy solvers stop on their own relative criteria, which on
 #: 50x50x10 tables certify about 1e-8 bits (benchmarks/bench_exact.py).
 DEFAULT_TOL = {"native": 1e-8, "clarabel": 1e-6, "ecos": 1e-6, "scs": 1e-5}
+#: largest float64 joint table accepted by default (bytes).
+DEFAULT_MAX_TABLE_BYTES = 2 * 1024**3
 #: iteration budget of the native interior-point solver (typical solves need 5-30).
 DEFAULT_MAX_ITER = 200
 #: tolerance (nats) handed to each cvxpy solver; tighter makes SCS impractically slow.
@@ -64,6 +66,9 @@ def decompose(
     max_iter: int | None = None,
     normalize: bool = False,
     verbose: bool = False,
+    max_table_bytes: int = DEFAULT_MAX_TABLE_BYTES,
+    max_solver_bytes: int | None = None,
+    elimination: str = "auto",
 ) -> PIDResult:
     r"""Exact BROJA partial information decomposition of a joint table.
 
@@ -95,6 +100,18 @@ def decompose(
         Rescale a floating table that does not sum to 1 instead of raising.
     verbose : bool
         Let the solver print its progress.
+    max_table_bytes : int
+        Refuse a table whose float64 form exceeds this many bytes (default 2 GiB), checked before
+        any copy is made (validation briefly holds about three such copies).
+    max_solver_bytes : int, optional
+        Working-memory budget of the native solver (default: 3/4 of the physical memory). Its
+        need is estimated from the support before the solver allocates; above the budget,
+        :class:`TableTooLargeError`.
+    elimination : {"auto", "pairs", "labels"}
+        How the native solver's Newton systems are eliminated. ``"auto"`` picks the cheaper by
+        estimated cost: ``"pairs"`` (a Schur complement onto one modality's unknowns) for tables
+        with many states per modality, ``"labels"`` (one small block per label plus a
+        pairs x pairs capacitance matrix) for few (x1, x2) pairs and many labels, e.g. 3 x 3 x 100,000.
 
     Returns
     -------
@@ -106,6 +123,8 @@ def decompose(
     ------
     InvalidPMFError
         ``p`` is not a 3-D non-negative finite table summing to 1 (or counts).
+    TableTooLargeError
+        The table or the solver's working memory exceeds its budget (estimated before allocating).
     SolverError
         The solver failed or did not report an optimal status.
 
@@ -120,9 +139,19 @@ def decompose(
     1.0
     """
     backend, target, iters = _solver_settings(solver, tol, max_iter, units)
+    check_option("elimination", elimination, ELIMINATIONS)
+    if max_solver_bytes is not None:
+        check_positive_int("max_solver_bytes", max_solver_bytes)
+    try:
+        shape = np.shape(p)  # no copy of an array
+    except ValueError:  # ragged nested lists: check_pmf says what is wrong
+        shape = ()
+    if len(shape) == 3:
+        check_table_size(shape, check_positive_int("max_table_bytes", max_table_bytes), what="the table p")
     pmf = check_pmf(p, normalize=normalize)
     return _solve_table(
-        pmf, units=units, backend=backend, tol_bits=target, max_iter=iters, auto=solver == "auto", verbose=verbose
+        pmf, units=units, backend=backend, tol_bits=target, max_iter=iters, auto=solver == "auto", verbose=verbose,
+        max_solver_bytes=max_solver_bytes, elimination=elimination,
     )
 
 
@@ -138,6 +167,8 @@ def _solve_table(
     n_samples: int | None = None,
     discretization: dict | None = None,
     estimator: str = "cvx",
+    max_solver_bytes: int | None = None,
+    elimination: str = "auto",
 ) -> PIDResult:
     scale = check_units(units)
     prob = BROJAProblem.from_pmf(pmf)
@@ -156,7 +187,8 @@ def _solve_table(
         elapsed = time.perf_counter() - t0
     else:
         if backend == "native":
-            sol = solve_native(prob, tol=tol_bits * np.log(2.0), max_iter=max_iter)
+            sol = solve_native(prob, tol=tol_bits * np.log(2.0), max_iter=max_iter, elimination=elimination,
+                               max_bytes=max_solver_bytes)
             if auto and sol.primal_value - sol.dual_value > tol_bits * np.log(2.0):
                 sol = _second_opinion(prob, sol, notes)
         else:
@@ -255,6 +287,10 @@ class ExactEstimator:
         Iteration budget of the native solver.
     max_table_bytes : int
         Refuse joint tables whose dense float64 form would exceed this many bytes (default 2 GiB).
+    max_solver_bytes : int, optional
+        Working-memory budget of the native solver (see :func:`decompose`).
+    elimination : {"auto", "pairs", "labels"}
+        Elimination of the native solver's Newton systems (see :func:`decompose`).
     """
 
     name = "cvx"
@@ -265,12 +301,16 @@ class ExactEstimator:
         solver: str = "auto",
         tol: float | None = None,
         max_iter: int | None = None,
-        max_table_bytes: int = 2 * 1024**3,
+        max_table_bytes: int = DEFAULT_MAX_TABLE_BYTES,
+        max_solver_bytes: int | None = None,
+        elimination: str = "auto",
     ):
         self.solver = solver
         self.tol = tol
         self.max_iter = max_iter
         self.max_table_bytes = max_table_bytes
+        self.max_solver_bytes = max_solver_bytes
+        self.elimination = elimination
 
     def estimate(self, x1, x2, y, *, discretizer, units: str, random_state=None) -> PIDResult:
         from ..discretize import joint_counts
@@ -278,6 +318,9 @@ class ExactEstimator:
         # bad options fail before the data are coded
         _solver_settings(self.solver, self.tol, self.max_iter, units)
         check_positive_int("max_table_bytes", self.max_table_bytes)
+        check_option("elimination", self.elimination, ELIMINATIONS)
+        if self.max_solver_bytes is not None:
+            check_positive_int("max_solver_bytes", self.max_solver_bytes)
         if getattr(discretizer, "n_states_", None) is None:
             c1, c2, cy = discretizer.fit_transform(x1, x2, y)
             summary = discretizer.summary_
@@ -310,17 +353,25 @@ class ExactEstimator:
             n_samples=n_samples,
             discretization=discretization,
             estimator=self.name,
+            max_solver_bytes=self.max_solver_bytes,
+            elimination=self.elimination,
         )
 
 
-def check_table_size(shape: tuple[int, int, int], max_bytes: int) -> None:
-    """Raise :class:`TableTooLargeError` before allocating a joint table that is too large."""
-    cells = int(np.prod(shape, dtype=np.float64))
+def check_table_size(shape: tuple[int, ...], max_bytes: int, *, what: str = "the discretized joint table") -> None:
+    """Raise :class:`TableTooLargeError` before allocating a float64 table of ``shape`` above ``max_bytes``."""
+    cells = int(np.prod([int(s) for s in shape], dtype=np.float64))
     need = cells * 8
     if need > max_bytes:
+        dims = " x ".join(str(int(s)) for s in shape)
+        fix = (
+            "Use fewer states per modality: a Discretizer with smaller n_bins / n_clusters, or kind='binned' / "
+            "'clustered' for a modality that was encoded as categorical."
+            if what == "the discretized joint table"
+            else "Merge or drop states (rows, columns, labels) first, or raise max_table_bytes if the machine has "
+            "the memory (validation briefly holds about three float64 copies)."
+        )
         raise TableTooLargeError(
-            f"the discretized joint table would have {shape[0]} x {shape[1]} x {shape[2]} = {cells:,} cells "
-            f"({need / 1024**3:.1f} GiB), above max_table_bytes={max_bytes:,}. Use fewer states per modality: "
-            "a Discretizer with smaller n_bins / n_clusters, or kind='binned' / 'clustered' for a "
-            "modality that was encoded as categorical."
+            f"{what} has {dims} = {cells:,} cells ({need / 1024**3:.1f} GiB as float64), above "
+            f"max_table_bytes={max_bytes:,}. {fix}"
         )

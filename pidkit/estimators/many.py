@@ -9,11 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_positive_float, check_positive_int, check_units
+from .._validation import check_bool, check_positive_float, check_positive_int, check_units
 from ..exceptions import ConvergenceWarning, InvalidPMFError
 from ..info import conditional_entropy, entropy, mutual_information
 from ..kernels import get_kernel, kernel_name
 from ._problem import PMF_SUM_TOL
+from .exact import DEFAULT_MAX_TABLE_BYTES, check_table_size
 from .native_backend import n_threads
 
 __all__ = ["decompose_many", "PIDBatchResult"]
@@ -80,8 +81,10 @@ class PIDBatchResult:
         )
 
 
-def _check_batch(p: Any, normalize: bool) -> np.ndarray:
+def _check_batch(p: Any, normalize: bool, max_table_bytes: int) -> np.ndarray:
     arr = np.asarray(p)
+    if arr.ndim == 4:  # before the float64 copy below
+        check_table_size(arr.shape, max_table_bytes, what="the batch p")
     if arr.dtype.kind not in "biuf":
         raise InvalidPMFError(f"p must be a numeric array of probabilities or counts; got dtype {arr.dtype}.")
     if arr.ndim != 4:
@@ -119,6 +122,7 @@ def decompose_many(
     tol: float = 1e-8,
     max_iter: int = 200,
     normalize: bool = False,
+    max_table_bytes: int = DEFAULT_MAX_TABLE_BYTES,
 ) -> PIDBatchResult:
     """Exact BROJA PID of a batch of tables of shape (B, |X1|, |X2|, |Y|).
 
@@ -127,10 +131,25 @@ def decompose_many(
     ``tol`` (in ``units``). Meant for many small tables — bootstrap replicates, parameter sweeps;
     for one large table use :func:`pidkit.decompose`.
 
+    The batch is validated as a whole before anything is solved: one invalid table (NaN, negative
+    entries, a float table not summing to 1 without ``normalize``) refuses the whole batch with
+    :class:`~pidkit.exceptions.InvalidPMFError` naming the first offending tables, and a batch whose
+    float64 form exceeds ``max_table_bytes`` (default 2 GiB) is refused with
+    :class:`~pidkit.exceptions.TableTooLargeError` before it is copied.
+
     Returns
     -------
     PIDBatchResult
         Arrays ``R, U1, U2, S, total, I1, I2, duality_gap, iterations, converged``.
+
+    Raises
+    ------
+    InvalidPMFError
+        Any one table invalid: the whole call is refused and no table is decomposed; the message
+        names the offending table indices (up to five). Fix or drop those tables, or decompose
+        them one by one with :func:`pidkit.decompose` to see each one's error.
+    TableTooLargeError
+        The batch's float64 form exceeds ``max_table_bytes``.
 
     Examples
     --------
@@ -141,9 +160,10 @@ def decompose_many(
     (1000,)
     """
     scale = check_units(units)
+    normalize = check_bool("normalize", normalize)
     tol_nats = check_positive_float("tol", tol) * scale
     max_iter = check_positive_int("max_iter", max_iter)
-    pmfs = _check_batch(p, normalize)
+    pmfs = _check_batch(p, normalize, check_positive_int("max_table_bytes", max_table_bytes))
     name = kernel_name()
     t0 = time.perf_counter()
     out = get_kernel(name).ipm_solve_many(pmfs, tol_nats, max_iter, n_threads())
