@@ -7,11 +7,14 @@ can be read. The native solver is timed over ``--repeats`` fresh processes per t
 is its time and the basis of the ratios; the minimum is printed too), each baseline once. The large
 tables (300x300x10, 1000x1000x10 dense, 500x500x20 sparse empirical) run with the native solver
 only, once, capped at ``--max-seconds-large`` (default 900 s). Finally ``decompose_many`` on 100,000
-random 2x2x2 pmfs, and the per-call time of the gates. A baseline whose status is not "optimal"
+random 2x2x2 pmfs, and the per-call time of the gates. The many-label tables (3x3x2000, 10x10x1000,
+3x3x100000: few (x1, x2) pairs, many labels) run with the default elimination and, for comparison,
+the Schur elimination over pairs that was the only one before. A baseline whose status is not "optimal"
 (e.g. cvxpy's "optimal_inaccurate": Clarabel stopped with AlmostSolved) says so after its row.
 
     python benchmarks/bench_exact.py                 # everything (~30 min: the cvxpy baselines, 1000x1000x10)
     python benchmarks/bench_exact.py --quick         # sizes up to 20x20x10, no large tables
+    python benchmarks/bench_exact.py --labels-only   # 100x100x10 and the many-label tables (~3 min)
     python benchmarks/bench_exact.py --solvers native clarabel --json out.json
 
 Columns: wall time of the solve (s), ratio = baseline time / native time on the same table,
@@ -58,7 +61,7 @@ def make_tables(sizes, seed: int, large: bool) -> list[tuple[str, np.ndarray, bo
     return tables
 
 
-def _worker(p, solver, queue):
+def _worker(p, solver, queue, options=None):
     import warnings
 
     import pidkit as pid
@@ -67,7 +70,7 @@ def _worker(p, solver, queue):
         warnings.simplefilter("ignore")
         t0 = time.perf_counter()
         try:
-            res = pid.decompose(p, solver=solver)
+            res = pid.decompose(p, solver=solver, **(options or {}))
         except Exception as exc:  # reported, not hidden
             queue.put({"error": f"{type(exc).__name__}: {exc}"})
             return
@@ -86,10 +89,10 @@ def _worker(p, solver, queue):
     )
 
 
-def run_one(p, solver, max_seconds):
+def run_one(p, solver, max_seconds, options=None):
     ctx = mp.get_context("fork")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_worker, args=(p, solver, queue))
+    proc = ctx.Process(target=_worker, args=(p, solver, queue, options))
     proc.start()
     proc.join(max_seconds)
     if proc.is_alive():
@@ -97,6 +100,49 @@ def run_one(p, solver, max_seconds):
         proc.join()
         return {"error": f"timeout after {max_seconds:.0f} s"}
     return queue.get() if not queue.empty() else {"error": f"process exited with code {proc.exitcode}"}
+
+
+def label_table(shape, n_samples, seed):
+    """Counts of a label that x1 and x2 each see through a noisy modular map (few pairs, many labels)."""
+    n1, n2, ny = shape
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, ny, n_samples)
+    x1 = (y + rng.integers(0, 2, n_samples)) % n1
+    x2 = (7 * y + rng.integers(0, 3, n_samples)) % n2
+    return np.bincount((x1 * n2 + x2) * ny + y, minlength=n1 * n2 * ny).reshape(shape)
+
+
+LABEL_TABLES = [((3, 3, 2000), 20_000), ((10, 10, 1000), 30_000), ((3, 3, 100_000), 300_000)]
+
+
+def many_labels(rows, seed: int, max_seconds: float, repeats: int, pairs: bool) -> None:
+    """Tables with few (x1, x2) pairs and many labels: the default (elimination by label) and, with
+    ``pairs``, the Schur elimination over pairs' nodes that was the only one before (issue 16)."""
+    print()
+    for shape, n in LABEL_TABLES:
+        name = f"labels {'x'.join(map(str, shape))} ({n // 1000}k samples)"
+        p = label_table(shape, n, seed)
+        runs = [run_one(p, "native", max_seconds) for _ in range(repeats)]
+        ok = [x for x in runs if "error" not in x]
+        r = dict(ok[0] if ok else runs[0], table=name, solver="native")
+        if ok:
+            r["time_s"] = float(np.median([x["time_s"] for x in ok]))
+        rows.append(r)
+        line = f"{name:<36}{'native':<10}"
+        line += (f"{r['time_s']:10.3f}{'':>9}{r['gap_bits']:11.1e}{r['marginal_violation']:11.1e}{r['peak_mib']:10.0f}"
+                 if ok else f"  {r['error']}")
+        print(line, flush=True)
+        if pairs:
+            q = run_one(p, "native", max_seconds, {"elimination": "pairs"})
+            q.update(table=name, solver="native, elimination='pairs'")
+            rows.append(q)
+            if "error" in q:
+                print(f"{'':<36}{'pairs':<10}  {q['error']}", flush=True)
+            else:
+                ratio = f"{q['time_s'] / r['time_s']:.0f}x" if ok else "-"
+                delta = f"{max(abs(q['atoms'][a] - r['atoms'][a]) for a in r['atoms']):.1e}" if ok else "-"
+                print(f"{'':<36}{'pairs':<10}{q['time_s']:10.3f}{ratio:>9}{q['gap_bits']:11.1e}"
+                      f"{q['marginal_violation']:11.1e}{q['peak_mib']:10.0f}{delta:>12}", flush=True)
 
 
 def gates_and_batches(rows) -> None:
@@ -142,7 +188,13 @@ def main(argv=None) -> int:
     )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", help="also write the results to this file")
+    ap.add_argument(
+        "--labels-only", action="store_true",
+        help="only the 100x100x10 tables (native) and the many-label tables, with the pair elimination for comparison",
+    )
     args = ap.parse_args(argv)
+    if args.labels_only:
+        args.solvers = args.solvers[:1]
 
     # import and warm up in the parent: forked solves then time the solve, not the imports
     import pidkit as pid
@@ -151,6 +203,8 @@ def main(argv=None) -> int:
     for solver in args.solvers:
         pid.decompose(gate_pmf("and"), solver=solver)
     tables = make_tables(QUICK_SIZES if args.quick else SIZES, args.seed, large=not args.quick)
+    if args.labels_only:  # the 100x100x10 solves whose time the many-label path must not worsen
+        tables = [t for t in tables if "100x100x10" in t[0]]
     rows = []
     head = (
         f"{'table':<36}{'solver':<10}{'time s':>10}{'ratio':>9}{'gap bits':>11}{'marg err':>11}"
@@ -186,8 +240,8 @@ def main(argv=None) -> int:
                 r["ratio_vs_ref"] = r["time_s"] / ref["time_s"]
             extra = f"  (min of {len(ok)}: {r['time_min_s']:.3f} s)" if "time_min_s" in r else ""
             if ok and len(ok) < len(runs):  # never hide a failed repeat behind the successful ones
-                first = next(x for x in runs if "error" in x)["error"]
-                extra += f"  {len(runs) - len(ok)} of {len(runs)} solves failed: {first}"
+                err = next(x for x in runs if "error" in x)["error"]
+                extra += f"  {len(runs) - len(ok)} of {len(runs)} solves failed: {err}"
             if r.get("status") not in (None, "optimal"):
                 extra += f"  status {r['status']}"
             print(
@@ -195,7 +249,10 @@ def main(argv=None) -> int:
                 f"{r['marginal_violation']:11.1e}{r['peak_mib']:10.0f}{delta:>12}{extra}",
                 flush=True,
             )
-    gates_and_batches(rows)
+    if not args.quick:
+        many_labels(rows, args.seed, args.max_seconds, max(1, args.repeats), pairs=True)
+    if not args.labels_only:
+        gates_and_batches(rows)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(rows, fh, indent=1)
