@@ -35,18 +35,34 @@ __all__ = [
     "conditional_mutual_information",
     "co_information",
     "xlogx",
+    "entropy_nats",
+    "total_variation",
 ]
 
 Axes = int | Sequence[int]
 
 
 def xlogx(p: np.ndarray) -> np.ndarray:
-    """Elementwise ``p * log(p)`` in nats with ``0 log 0 = 0``."""
+    """Elementwise ``p * log(p)`` in nats with ``0 log 0 = 0``: the one place pidkit writes ``p log p``."""
     p = np.asarray(p, dtype=np.float64)
     out = np.zeros_like(p)
     pos = p > 0
     out[pos] = p[pos] * np.log(p[pos])
     return out
+
+
+def entropy_nats(p: np.ndarray, axis: int | tuple[int, ...] | None = None) -> np.ndarray:
+    """:math:`-\\sum p \\log p` (nats) of the entries of ``p`` over ``axis`` (default: all), ``0 log 0 = 0``.
+
+    No marginalisation and no checks: ``p`` holds the probabilities of one variable (or joint
+    variable) along ``axis``, e.g. ``entropy_nats(p_xy.reshape(B, -1), axis=1)`` for B tables.
+    """
+    return -xlogx(p).sum(axis=axis)
+
+
+def total_variation(a: np.ndarray, b: np.ndarray, axis: int | tuple[int, ...] | None = None) -> np.ndarray:
+    """Total-variation distance :math:`\\tfrac12 \\sum |a - b|` over ``axis`` (default: all entries)."""
+    return 0.5 * np.abs(np.asarray(a) - np.asarray(b)).sum(axis=axis)
 
 
 def _axes(a: Axes | None) -> tuple[int, ...]:
@@ -65,8 +81,7 @@ def _marginal_entropy_nats(p: np.ndarray, keep: tuple[int, ...], batch_ndim: int
         return np.zeros(p.shape[:batch_ndim])
     drop = tuple(batch_ndim + i for i in range(ndim) if i not in keep)
     m = p.sum(axis=drop) if drop else p
-    table_axes = tuple(range(batch_ndim, m.ndim))
-    return -xlogx(m).sum(axis=table_axes)
+    return entropy_nats(m, axis=tuple(range(batch_ndim, m.ndim)))
 
 
 def _prepare(p: np.ndarray, batch_ndim: int) -> np.ndarray:

@@ -47,6 +47,7 @@ import numpy as np
 
 from .._validation import check_units
 from ..exceptions import InputError, InvalidPMFError
+from ..info import entropy_nats
 
 __all__ = ["AccuracyBounds", "accuracy_bounds", "INFO_TOL"]
 
@@ -103,11 +104,8 @@ def _fano_phi(e: np.ndarray, m: np.ndarray) -> np.ndarray:
 def _accuracy_arrays(i_low: np.ndarray, i_high: np.ndarray, p_y: np.ndarray):
     """Vectorized bounds; informations in nats, p_y of shape (B, ny). Returns (lower, upper, chance)."""
     p_y = np.asarray(p_y, dtype=np.float64)
-    t = np.zeros_like(p_y)
-    pos = p_y > 0
-    t[pos] = p_y[pos] * np.log(p_y[pos])
-    h_y = -t.sum(axis=1)
-    m = pos.sum(axis=1).astype(np.float64)
+    h_y = entropy_nats(p_y, axis=1)
+    m = (p_y > 0).sum(axis=1).astype(np.float64)
     chance = p_y.max(axis=1)
     h_cond_high = np.maximum(h_y - i_low, 0.0)
     lower = np.maximum(np.exp(-h_cond_high), chance)
@@ -180,8 +178,7 @@ def accuracy_bounds(info_low: float, info_high: float, p_y: Any, *, units: str =
     """
     scale = check_units(units)
     py = _check_py(p_y)
-    t = py[py > 0]
-    h_y = float(-(t * np.log(t)).sum())
+    h_y = float(entropy_nats(py))
     vals = {}
     for name, v in (("info_low", info_low), ("info_high", info_high)):
         try:

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..info import entropy_nats
+
 __all__ = ["majorization_meet", "meet_entropy", "greedy_coupling"]
 
 
@@ -72,10 +74,7 @@ def meet_entropy(a: np.ndarray, b: np.ndarray, *, batch: bool = False) -> np.nda
     m = majorization_meet(a, b, batch=batch)
     if not batch:
         m = m[None]
-    t = np.zeros_like(m)
-    pos = m > 0
-    t[pos] = m[pos] * np.log(m[pos])
-    h = -t.sum(axis=1)
+    h = entropy_nats(m, axis=1)
     return h if batch else float(h[0])
 
 

@@ -39,6 +39,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..info import entropy_nats
+
 __all__ = ["MaxEntResult", "maxent_pairwise", "DEFAULT_IPF_TOL", "DEFAULT_IPF_MAX_ITER"]
 
 #: stopping tolerance on the largest L1 marginal error sum |r(.) - p(.)| over the three marginals.
@@ -84,13 +86,6 @@ class MaxEntResult:
     def entropy_gap(self) -> np.ndarray:
         """``entropy_upper - entropy``: slack of the certified bound at the last iterate."""
         return self.entropy_upper - self.entropy
-
-
-def _h(p: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
-    out = np.zeros_like(p)
-    pos = p > 0
-    out[pos] = p[pos] * np.log(p[pos])
-    return -out.sum(axis=axes)
 
 
 def _ratio(target: np.ndarray, current: np.ndarray) -> np.ndarray:
@@ -194,14 +189,14 @@ def maxent_pairwise(
         term = np.zeros_like(target)
         term[pos] = target[pos] * lf[pos]
         h_upper = h_upper - term.sum(axis=(1, 2))
-    h_floor = np.maximum(np.maximum(_h(p12, (1, 2)), _h(p1, (1, 2))), _h(p2, (1, 2)))
+    h_floor = np.maximum(np.maximum(entropy_nats(p12, (1, 2)), entropy_nats(p1, (1, 2))), entropy_nats(p2, (1, 2)))
     infeasible = support_clash | (h_upper < h_floor - 1e-9) | (size == 0)
     h_upper = np.where(infeasible, -np.inf, h_upper)
     converged = (err <= tol) & ~infeasible
     return MaxEntResult(
         r=r,
         entropy_upper=h_upper,
-        entropy=_h(r, (1, 2, 3)),
+        entropy=entropy_nats(r, (1, 2, 3)),
         marginal_error=err,
         iterations=iterations,
         converged=converged,

@@ -79,6 +79,7 @@ from .._validation import check_positive_float, check_positive_int, check_units
 from ..estimators import decompose, decompose_many
 from ..estimators.exact import DEFAULT_MAX_TABLE_BYTES, check_table_size
 from ..exceptions import ConvergenceWarning, InvalidPMFError, ShapeError
+from ..info import entropy_nats, total_variation
 from .accuracy import AccuracyBounds, _accuracy_arrays
 from .coupling import meet_entropy
 from .maxent import DEFAULT_IPF_MAX_ITER, DEFAULT_IPF_TOL, maxent_pairwise
@@ -99,10 +100,7 @@ _PAIRINGS = ("(x1,x2)|y", "(x1,y)|x2", "(x2,y)|x1")
 
 def _ent(p: np.ndarray) -> np.ndarray:
     """Entropy (nats) over all but the first (batch) axis."""
-    t = np.zeros_like(p)
-    pos = p > 0
-    t[pos] = p[pos] * np.log(p[pos])
-    return -t.reshape(p.shape[0], -1).sum(axis=1)
+    return entropy_nats(p.reshape(p.shape[0], -1), axis=1)
 
 
 def _conditional(p_xy: np.ndarray) -> np.ndarray:
@@ -129,7 +127,7 @@ def empirical_disagreement(p1: np.ndarray, p2: np.ndarray, p12: np.ndarray) -> t
     """
     a, b = _conditional(p1), _conditional(p2)
     bc = np.einsum("bik,bjk->bij", np.sqrt(a), np.sqrt(b))
-    tv = 0.5 * np.abs(a[:, :, None, :] - b[:, None, :, :]).sum(axis=3)
+    tv = total_variation(a[:, :, None, :], b[:, None, :, :], axis=3)
     return _disagreement_from(p12, bc, tv)
 
 
@@ -507,9 +505,9 @@ def synergy_bounds_many(
             "(B, n1, ny), (B, n2, ny), (B, n1, n2)."
         )
     tv = np.maximum.reduce([
-        0.5 * np.abs(p1.sum(axis=2) - p12.sum(axis=2)).sum(axis=1),
-        0.5 * np.abs(p2.sum(axis=2) - p12.sum(axis=1)).sum(axis=1),
-        0.5 * np.abs(p1.sum(axis=1) - p2.sum(axis=1)).sum(axis=1),
+        total_variation(p1.sum(axis=2), p12.sum(axis=2), axis=1),
+        total_variation(p2.sum(axis=2), p12.sum(axis=1), axis=1),
+        total_variation(p1.sum(axis=1), p2.sum(axis=1), axis=1),
     ])
     if (tv > CONSISTENCY_TOL).any():
         i = int(np.argmax(tv))

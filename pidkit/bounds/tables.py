@@ -28,6 +28,7 @@ import numpy as np
 
 from .._validation import check_prob_table
 from ..exceptions import InputError, ShapeError
+from ..info import total_variation
 
 __all__ = [
     "InconsistentMarginalsError",
@@ -128,7 +129,7 @@ def check_tables(p_x1y: Any, p_x2y: Any, p_x1x2: Any) -> tuple[np.ndarray, np.nd
 
 
 def _tv(a: np.ndarray, b: np.ndarray) -> float:
-    return 0.5 * float(np.abs(a - b).sum())
+    return float(total_variation(a, b))
 
 
 def measure_inconsistency(p1: np.ndarray, p2: np.ndarray, p12: np.ndarray) -> Inconsistency:

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import check_prob_table
+from ..info import entropy_nats
 
 __all__ = ["BROJAProblem", "check_pmf"]
 
@@ -66,8 +67,7 @@ def check_pmf(p, *, normalize: bool = False, name: str = "p") -> np.ndarray:
 
 def _h(v: np.ndarray) -> float:
     """Shannon entropy (nats) of the entries of ``v`` (any shape), 0 log 0 = 0."""
-    v = v[v > 0]
-    return float(-np.dot(v, np.log(v)))
+    return float(entropy_nats(v))
 
 
 @dataclass
