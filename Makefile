@@ -28,7 +28,7 @@ figures: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python notebooks/sync.py
 
-$(STAMP): pyproject.toml requirements-dev.txt CMakeLists.txt $(wildcard pidkit/kernels/*.cpp pidkit/kernels/*.hpp)
+$(STAMP): pyproject.toml requirements-dev.txt CMakeLists.txt $(wildcard pidkit/kernels/*.cpp pidkit/kernels/*.hpp pidkit/kernels/native/*.hpp)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
