@@ -290,12 +290,3 @@ def _resolve_backend(backend: str, device: str) -> str:
         return "torch"
     return "native"
 
-
-def __getattr__(name: str) -> Any:
-    """``_torch_iterate`` / ``_native_iterate``: the iteration loops with their former signature
-    (``torch`` first), which benchmarks/bench_batch.py times directly. Drop this once it calls
-    ``pidkit.kernels._sinkhorn_torch.torch_iterate`` / ``native_iterate``."""
-    if name in ("_torch_iterate", "_native_iterate"):
-        loop = getattr(_implementation(), name.removeprefix("_"))
-        return lambda _torch, *args: loop(*args)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
