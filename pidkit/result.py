@@ -232,7 +232,11 @@ class PIDResult:
     n_samples : int or None
         Number of samples behind the table (``None`` when a pmf was decomposed).
     shape : tuple of int
-        Shape ``(|X1|, |X2|, |Y|)`` of the joint table.
+        Size of the two inputs and the number of label classes as the estimator saw them: the
+        joint table's ``(|X1|, |X2|, |Y|)`` for the table estimators (``"cvx"``,
+        :func:`pidkit.decompose`), the feature dimensions ``(d1, d2, |Y|)`` for ``"batch"``,
+        which decomposes no table. Read :attr:`table_shape` or :attr:`feature_dims` for one
+        meaning only.
     diagnostics : Diagnostics
         Solver, status, iterations, marginal violation, duality gap, time, discretization.
     uncertainty : Uncertainty or None
@@ -255,6 +259,16 @@ class PIDResult:
     uncertainty: Uncertainty | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ views
+    @property
+    def table_shape(self) -> tuple[int, int, int] | None:
+        """``(|X1|, |X2|, |Y|)`` of the decomposed joint table; ``None`` for BATCH (no table)."""
+        return None if self.estimator == "batch" else tuple(self.shape)
+
+    @property
+    def feature_dims(self) -> tuple[int, int] | None:
+        """``(d1, d2)``, the feature dimensions BATCH's encoders read; ``None`` for table estimators."""
+        return tuple(self.shape[:2]) if self.estimator == "batch" else None
+
     @property
     def atoms(self) -> dict[str, float]:
         """The four atoms as a dict ``{"R": ..., "U1": ..., "U2": ..., "S": ...}``."""

@@ -160,3 +160,22 @@ def test_bounds_refuse_a_huge_joint_table_before_allocating():
     x, y = rng.integers(0, 4, 400), rng.integers(0, 3, 400)
     with pytest.raises(TableTooLargeError, match="max_table_bytes=100"):
         estimate_synergy_bounds(x, y, x, y, x, x, max_table_bytes=100)
+
+
+def test_table_shape_and_feature_dims_say_one_thing_each():
+    r = pid.decompose(np.random.default_rng(0).dirichlet(np.ones(12)).reshape(2, 3, 2))
+    assert r.table_shape == (2, 3, 2) and r.feature_dims is None
+    b = pid.PIDResult.from_dict({**r.to_dict(), "estimator": "batch", "shape": [32, 16, 4]})
+    assert b.table_shape is None and b.feature_dims == (32, 16)
+
+
+def test_batch_estimator_only_stores_options_when_created():
+    from pidkit.estimators.batch import BatchEstimator
+
+    est = BatchEstimator(lr=-1.0)  # like every pidkit estimator: validated at estimate time
+    assert est.lr == -1.0
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 2))
+    y = rng.integers(0, 2, 200)
+    with pytest.raises(pid.exceptions.ParameterError, match="lr must be"):
+        pid.estimate(x, x, y, estimator="batch", lr=-1.0)

@@ -234,10 +234,10 @@ class BatchEstimator:
         self.sinkhorn_max_iter = sinkhorn_max_iter
         self.progress = progress
         self.stack_unimodal = stack_unimodal
-        self._check_params()
 
     # ------------------------------------------------------------------------ validation
     def _check_params(self) -> None:
+        """Validate the options (at estimate time, like every pidkit estimator: ``__init__`` only stores)."""
         check_option("dtype", self.dtype, ("float32", "float64"))
         self.batch_size = check_positive_int("batch_size", self.batch_size, minimum=2)
         for name in ("epochs", "patience", "classifier_epochs", "classifier_patience", "embed_dim",
@@ -289,6 +289,7 @@ class BatchEstimator:
 
     # -------------------------------------------------------------------------- estimate
     def estimate(self, x1, x2, y, *, discretizer, units: str, random_state=None) -> PIDResult:
+        self._check_params()
         codes, categories = discretizer.encode_labels(y)
         self._check_class_sizes(codes, categories)
         return self._estimate(x1, x2, codes, int(categories.size), None, units, random_state)
@@ -327,6 +328,7 @@ class BatchEstimator:
         stratified by the argmax, and every minibatch table is moved to the model's mean
         prediction as label marginal.
         """
+        self._check_params()
         p = np.asarray(proba, dtype=np.float64)
         return self._estimate(x1, x2, p.argmax(1), p.shape[1], p, units, random_state)
 
