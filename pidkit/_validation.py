@@ -218,49 +218,123 @@ def check_same_length(**arrays: np.ndarray) -> int:
     return next(iter(lengths.values()))
 
 
+#: default tolerance on the total of a floating probability table (pidkit.decompose, decompose_many)
+PMF_SUM_TOL = 1e-9
+#: a table of integers is read as counts only when its total exceeds 1 by more than this
+_COUNTS_MIN_EXCESS = 1e-9
+
+
 def check_prob_table(
     p: Any,
     *,
     name: str,
     ndim: int,
-    ndim_message: str,
+    batch: bool = False,
+    axes: str | None = None,
+    ndim_message: str = "",
     ndim_error: type[Exception] = InvalidPMFError,
-    sum_tol: float = 1e-9,
-    sum_fix: str = "Pass normalize=True to rescale it.",
+    empty_error: type[Exception] = InvalidPMFError,
+    sum_tol: float = PMF_SUM_TOL,
+    counts: bool = True,
     normalize: bool = False,
-) -> tuple[np.ndarray, float, bool]:
-    """Validate a table of probabilities or counts; return ``(pmf, total, is_counts)``.
+    sum_fix: str = "Pass normalize=True to rescale it.",
+) -> tuple[np.ndarray, Any, Any]:
+    """Validate a probability or count table, or a batch of them; return ``(pmf, total, is_counts)``.
 
-    ``pmf`` is a float64 copy divided by its total (the input is never modified). Tables of
-    non-negative integers summing to more than 1 are counts; a floating table must sum to 1 within
-    ``sum_tol`` unless ``normalize``. ``ndim_message`` is appended to the error for a wrong rank.
+    The one validator of probability tables: every public entry point that takes a pmf calls it.
+
+    Parameters
+    ----------
+    p : array-like
+        One table with ``ndim`` axes, or (``batch=True``) B tables stacked on a leading axis.
+    name : str
+        How the error messages call the argument.
+    ndim : int
+        Rank of one table (the batch axis excluded).
+    batch : bool
+        ``p`` holds B tables; checks report the offending table indices (up to five) and the
+        returned ``total`` and ``is_counts`` are arrays of shape (B,).
+    axes : str, optional
+        The table axes for messages, e.g. ``"|X1|, |X2|, |Y|"`` (batch rank errors say
+        ``shape (B, axes)``).
+    ndim_message : str
+        Appended to the error for a wrong rank (what to pass instead).
+    ndim_error, empty_error : exception classes
+        Raised for a wrong rank and for an empty array; every other problem raises
+        :class:`InvalidPMFError`.
+    sum_tol : float
+        A floating table must sum to 1 within this (unless ``normalize`` or it holds counts).
+    counts : bool
+        Whether tables of non-negative integers summing to more than 1 are accepted as counts.
+    normalize : bool
+        Accept any positive total (the table is rescaled).
+    sum_fix : str
+        Appended to the error for a total off 1 (what to do).
+
+    Returns
+    -------
+    pmf : ndarray
+        A C-ordered float64 copy divided by its total(s); the input is never modified.
+    total : float or ndarray (B,)
+    is_counts : bool or ndarray of bool (B,)
     """
     normalize = check_bool("normalize", normalize)
     arr = np.asarray(p)
+    what = "batch of tables" if batch else "table"
+    kinds = "probabilities or counts" if counts else "probabilities"
     if arr.dtype.kind not in "biuf":
-        raise InvalidPMFError(f"{name} must be a numeric table of probabilities or counts; got dtype {arr.dtype}.")
-    if arr.ndim != ndim:
+        raise InvalidPMFError(f"{name} must be a numeric {what} of {kinds}; got dtype {arr.dtype}.")
+    if arr.ndim != ndim + batch:
+        if batch:
+            raise ndim_error(
+                f"{name} must have shape (B, {axes}) for a batch of tables; got {arr.ndim}-D shape {arr.shape}. "
+                f"{ndim_message}"
+            )
         raise ndim_error(f"{name} must be a {ndim}-D table; got {arr.ndim}-D shape {arr.shape}. {ndim_message}")
     if arr.size == 0:
-        raise InvalidPMFError(f"{name} is empty (shape {arr.shape}); every axis needs at least one state.")
-    arr = arr.astype(np.float64, copy=True)
-    if not np.isfinite(arr).all():
-        raise InvalidPMFError(
-            f"{name} contains {int((~np.isfinite(arr)).sum())} NaN or infinite entries; expected finite "
-            "probabilities or counts. Remove or impute them first."
+        raise empty_error(
+            f"{name} is empty (shape {arr.shape}); "
+            + ("expected at least one table with non-empty axes." if batch else "every axis needs at least one state.")
         )
-    if (arr < 0).any():
+    arr = np.array(arr, dtype=np.float64, order="C")
+    table_axes = tuple(range(batch, arr.ndim))
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        if batch:
+            rows = np.flatnonzero(bad.any(axis=table_axes))
+            where = f"{name}: tables {rows[:5].tolist()} contain"
+        else:
+            where = f"{name} contains {int(bad.sum())}"
+        raise InvalidPMFError(f"{where} NaN or infinite entries; expected finite {kinds}. Remove or impute them first.")
+    neg = arr < 0
+    if neg.any():
+        if batch:
+            rows = np.flatnonzero(neg.any(axis=table_axes))
+            where = f"{name}: tables {rows[:5].tolist()} have"
+        else:
+            where = f"{name} has {int(neg.sum())}"
+        raise InvalidPMFError(f"{where} negative entries (min {arr.min():.3g}); {kinds} must be non-negative (>= 0).")
+    del bad, neg
+    total = arr.sum(axis=table_axes)
+    if (total <= 0).any():
+        where = f"{name}: tables {np.flatnonzero(total <= 0)[:5].tolist()} sum" if batch else f"{name} sums"
         raise InvalidPMFError(
-            f"{name} has {int((arr < 0).sum())} negative entries (min {arr.min():.3g}); probabilities and "
-            "counts must be >= 0."
+            f"{where} to {float(total.min())}; expected a positive total ({'a pmf or counts' if counts else 'a pmf'})."
         )
-    total = float(arr.sum())
-    if total <= 0:
-        raise InvalidPMFError(f"{name} sums to {total}; expected a positive total (a pmf or counts).")
-    is_counts = bool(np.all(arr == np.round(arr))) and total > 1.0 + 1e-9
-    if not (normalize or is_counts) and abs(total - 1.0) > sum_tol:
+    if counts:
+        is_counts = (arr == np.round(arr)).all(axis=table_axes) & (total > 1.0 + _COUNTS_MIN_EXCESS)
+    else:
+        is_counts = np.zeros(total.shape, dtype=bool)
+    off = ~is_counts & (np.abs(total - 1.0) > sum_tol)
+    if off.any() and not normalize:
+        i = int(np.flatnonzero(off)[0]) if batch else 0
+        t = float(total[i]) if batch else float(total)
+        where = f"{name}: table {i}" if batch else name
+        expected = "a pmf or a table of integer counts" if counts else "a pmf"
+        more = f" ({int(off.sum())} of {off.size} tables are off.)" if batch else ""
         raise InvalidPMFError(
-            f"{name} sums to {total!r}, not 1 (tolerance {sum_tol:g}); expected a pmf or a table of integer "
-            f"counts. {sum_fix}"
+            f"{where} sums to {t!r}, not 1 (tolerance {sum_tol:g}); expected {expected}. {sum_fix}{more}"
         )
-    return arr / total, total, is_counts
+    if batch:
+        return arr / total.reshape((-1,) + (1,) * ndim), total, is_counts
+    return arr / float(total), float(total), bool(is_counts)

@@ -45,8 +45,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_units
-from ..exceptions import InputError, InvalidPMFError
+from .._validation import check_prob_table, check_units
+from ..exceptions import InputError
 from ..info import entropy_nats
 
 __all__ = ["AccuracyBounds", "accuracy_bounds", "INFO_TOL"]
@@ -125,23 +125,16 @@ def _accuracy_arrays(i_low: np.ndarray, i_high: np.ndarray, p_y: np.ndarray):
 
 
 def _check_py(p_y: Any) -> np.ndarray:
-    arr = np.asarray(p_y)
-    if arr.dtype.kind not in "biuf":
-        raise InvalidPMFError(
-            f"p_y must be a numeric 1-D array of label probabilities or counts; got dtype {arr.dtype}."
-        )
-    if arr.ndim != 1 or arr.size == 0:
-        raise InvalidPMFError(
-            f"p_y must be a non-empty 1-D array (one entry per label); got shape {arr.shape}. "
-            "Pass the label marginal, e.g. p_x1y.sum(axis=0)."
-        )
-    arr = arr.astype(np.float64)
-    if not np.isfinite(arr).all() or (arr < 0).any() or arr.sum() <= 0:
-        raise InvalidPMFError(
-            f"p_y must hold finite non-negative entries with a positive sum; got {arr.tolist()!r}. "
-            "Pass probabilities or counts."
-        )
-    return arr / arr.sum()
+    # any positive total is accepted and rescaled (probabilities, counts or unnormalized weights)
+    py, _, _ = check_prob_table(
+        p_y,
+        name="p_y",
+        ndim=1,
+        ndim_message="Expected a non-empty 1-D array (one entry per label): pass the label marginal, e.g. "
+        "p_x1y.sum(axis=0).",
+        normalize=True,
+    )
+    return py
 
 
 def accuracy_bounds(info_low: float, info_high: float, p_y: Any, *, units: str = "bits") -> AccuracyBounds:

@@ -75,16 +75,17 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_positive_float, check_positive_int, check_units
+from .._validation import check_positive_float, check_positive_int, check_prob_table, check_units
 from ..estimators import decompose, decompose_many
 from ..estimators.exact import DEFAULT_MAX_TABLE_BYTES, check_table_size
-from ..exceptions import ConvergenceWarning, InvalidPMFError, ShapeError
+from ..exceptions import ConvergenceWarning, ShapeError
 from ..info import entropy_nats, total_variation
 from .accuracy import AccuracyBounds, _accuracy_arrays
 from .coupling import meet_entropy
 from .maxent import DEFAULT_IPF_MAX_ITER, DEFAULT_IPF_TOL, maxent_pairwise
 from .result import BoundsDiagnostics, SynergyBounds, SynergyBoundsBatch
 from .tables import (
+    BOUNDS_SUM_TOL,
     CONSISTENCY_TOL,
     DEFAULT_MAX_INCONSISTENCY,
     InconsistentMarginalsError,
@@ -439,22 +440,22 @@ def _bounds_from_tables(
 
 
 def _check_batch(arr: Any, name: str, axes: str) -> np.ndarray:
-    a = np.asarray(arr)
-    if a.dtype.kind not in "biuf":
-        raise InvalidPMFError(f"{name} must be numeric; got dtype {a.dtype}.")
-    if a.ndim != 3 or a.size == 0:
-        raise ShapeError(
-            f"{name} must have shape (B, {axes}) for a batch of tables; got shape {a.shape}. "
-            "For one triple of tables use synergy_bounds."
-        )
-    a = a.astype(np.float64)
-    if not np.isfinite(a).all() or (a < 0).any():
-        raise InvalidPMFError(f"{name} must hold finite entries >= 0; found NaN, infinite or negative values.")
-    s = a.sum(axis=(1, 2))
-    if (np.abs(s - 1.0) > 1e-6).any():
-        i = int(np.flatnonzero(np.abs(s - 1.0) > 1e-6)[0])
-        raise InvalidPMFError(f"{name}[{i}] sums to {s[i]!r}; expected pmfs (each table sums to 1).")
-    return a / s[:, None, None]
+    # pmfs only (no counts, no normalize): the batch is meant for marginals of B full pmfs
+    pmfs, _, _ = check_prob_table(
+        arr,
+        name=name,
+        ndim=2,
+        batch=True,
+        axes=axes,
+        ndim_message="For one triple of tables use synergy_bounds.",
+        ndim_error=ShapeError,
+        empty_error=ShapeError,
+        sum_tol=BOUNDS_SUM_TOL,
+        counts=False,
+        sum_fix="Each table must sum to 1: divide count tables by their sums, or pass them to synergy_bounds one "
+        "triple at a time (it takes counts).",
+    )
+    return pmfs
 
 
 def synergy_bounds_many(

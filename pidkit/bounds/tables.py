@@ -40,6 +40,9 @@ __all__ = [
     "DEFAULT_MAX_INCONSISTENCY",
 ]
 
+#: tolerance on the total of a floating input table of the bounds: looser than decompose's 1e-9 because
+#: the pairwise tables are often marginals computed in another precision or from rounded estimates
+BOUNDS_SUM_TOL = 1e-6
 #: total-variation distance below which marginals count as consistent (rounding of the inputs)
 CONSISTENCY_TOL = 1e-9
 #: default refusal threshold (total variation) of ``synergy_bounds(max_inconsistency=...)``
@@ -92,7 +95,7 @@ def _check_table(t: Any, name: str) -> tuple[np.ndarray, float, bool]:
         ndim_message=f"Expected shape (|{a.upper()}|, |{b.upper()}|) indexed [{a}, {b}]; for a full joint table "
         "p[x1, x2, y] use p.sum(axis=1) for p_x1y, p.sum(axis=0) for p_x2y and p.sum(axis=2) for p_x1x2.",
         ndim_error=ShapeError,
-        sum_tol=1e-6,
+        sum_tol=BOUNDS_SUM_TOL,
         sum_fix="Divide it by its sum if it holds unnormalized probabilities.",
     )
 

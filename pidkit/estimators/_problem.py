@@ -39,12 +39,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_prob_table
+from .._validation import PMF_SUM_TOL, check_prob_table
 from ..info import entropy_nats
 
-__all__ = ["BROJAProblem", "check_pmf"]
-
-PMF_SUM_TOL = 1e-9
+__all__ = ["BROJAProblem", "check_pmf", "PMF_SUM_TOL"]
 
 
 def check_pmf(p, *, normalize: bool = False, name: str = "p") -> np.ndarray:

@@ -9,11 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_bool, check_positive_float, check_positive_int, check_units
-from ..exceptions import ConvergenceWarning, InvalidPMFError
+from .._validation import check_bool, check_positive_float, check_positive_int, check_prob_table, check_units
+from ..exceptions import ConvergenceWarning
 from ..info import conditional_entropy, entropy, mutual_information
 from ..kernels import get_kernel, kernel_name
-from ._problem import PMF_SUM_TOL
 from .exact import DEFAULT_MAX_TABLE_BYTES, check_table_size
 from .native_backend import n_threads
 
@@ -83,36 +82,19 @@ class PIDBatchResult:
 
 def _check_batch(p: Any, normalize: bool, max_table_bytes: int) -> np.ndarray:
     arr = np.asarray(p)
-    if arr.ndim == 4:  # before the float64 copy below
+    if arr.ndim == 4:  # before the float64 copy of the validation
         check_table_size(arr.shape, max_table_bytes, what="the batch p")
-    if arr.dtype.kind not in "biuf":
-        raise InvalidPMFError(f"p must be a numeric array of probabilities or counts; got dtype {arr.dtype}.")
-    if arr.ndim != 4:
-        raise InvalidPMFError(
-            f"p must have shape (B, |X1|, |X2|, |Y|) for a batch of tables; got {arr.ndim}-D shape {arr.shape}. "
-            "For a single table use pidkit.decompose."
-        )
-    if arr.size == 0:
-        raise InvalidPMFError(f"p is empty (shape {arr.shape}); expected at least one table with non-empty axes.")
-    arr = np.array(arr, dtype=np.float64, order="C")
-    bad = ~np.isfinite(arr).all(axis=(1, 2, 3))
-    if bad.any():
-        raise InvalidPMFError(f"tables {np.flatnonzero(bad)[:5].tolist()} contain NaN or infinite entries.")
-    neg = (arr < 0).any(axis=(1, 2, 3))
-    if neg.any():
-        raise InvalidPMFError(f"tables {np.flatnonzero(neg)[:5].tolist()} have negative entries; expected >= 0.")
-    totals = arr.sum(axis=(1, 2, 3))
-    if (totals <= 0).any():
-        raise InvalidPMFError(f"tables {np.flatnonzero(totals <= 0)[:5].tolist()} sum to 0; expected a positive total.")
-    integral = (arr == np.round(arr)).all(axis=(1, 2, 3)) & (totals > 1.0 + PMF_SUM_TOL)
-    off = ~integral & (np.abs(totals - 1.0) > PMF_SUM_TOL)
-    if off.any() and not normalize:
-        i = int(np.flatnonzero(off)[0])
-        raise InvalidPMFError(
-            f"table {i} sums to {float(totals[i])!r}, not 1 (tolerance {PMF_SUM_TOL:g}); expected pmfs or tables of "
-            "integer counts. Pass normalize=True to rescale them."
-        )
-    return arr / totals[:, None, None, None]
+    pmfs, _, _ = check_prob_table(
+        arr,
+        name="p",
+        ndim=3,
+        batch=True,
+        axes="|X1|, |X2|, |Y|",
+        ndim_message="For a single table use pidkit.decompose.",
+        normalize=normalize,
+        sum_fix="Pass normalize=True to rescale them.",
+    )
+    return pmfs
 
 
 def decompose_many(
