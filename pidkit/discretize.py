@@ -5,7 +5,7 @@ inputs into that table's coordinates, scikit-learn style (``fit`` / ``transform`
 predictions or another data split can later be coded with exactly the same bins, categories and
 cluster centres. :func:`joint_counts` turns the codes into the count table.
 
-Per modality, one of three codings is used:
+The Discretizer chooses one per-variable coder of :mod:`pidkit.coders` for each of x1, x2 and y:
 
 * ``"categorical"`` — label encoding of the sorted distinct values (1-D) or distinct rows (2-D).
 * ``"binned"`` — 1-D numbers cut into intervals (uniform width or quantiles), outer bins open.
@@ -25,12 +25,28 @@ from typing import Any
 import numpy as np
 
 from ._validation import (
-    as_samples,
     check_option,
     check_positive_int,
     check_same_length,
     is_label_dtype,
     seed_from,
+)
+from .coders import (
+    BIN_RULES,
+    MINIBATCH_THRESHOLD,
+    STRATEGIES,
+    BinnedCoder,
+    CategoricalCoder,
+    ClusteredCoder,
+    Coder,
+    as_variable,
+    check_n_bins,
+    check_n_clusters,
+    check_pca,
+    check_strategy,
+    is_pandas_categorical,
+    n_distinct,
+    non_numeric,
 )
 from .exceptions import (
     ContinuousLabelError,
@@ -40,7 +56,6 @@ from .exceptions import (
     PlugInBiasWarning,
     ShapeError,
     TableTooLargeError,
-    UnknownCategoryError,
 )
 
 __all__ = [
@@ -49,24 +64,16 @@ __all__ = [
     "MAX_TABLE_CELLS",
     "MINIBATCH_THRESHOLD",
     "STRATEGIES",
+    "VARIABLES",
     "DiscretizationSummary",
     "Discretizer",
     "joint_counts",
 ]
 
 MODALITIES = ("x1", "x2")
+#: The three variables of the joint table, in its axis order.
+VARIABLES = ("x1", "x2", "y")
 KINDS = ("auto", "categorical", "binned", "clustered")
-STRATEGIES = ("uniform", "quantile")
-
-#: Sample-size rules for the number of bins of a 1-D continuous modality (n = fit samples).
-BIN_RULES = {
-    "rice": lambda n: math.ceil(2.0 * n ** (1.0 / 3.0)),
-    "sturges": lambda n: math.ceil(math.log2(n)) + 1,
-    "sqrt": lambda n: math.ceil(math.sqrt(n)),
-}
-
-#: Above this many samples, k-means runs as MiniBatchKMeans (full KMeans cost grows as n * k * iters).
-MINIBATCH_THRESHOLD = 10_000
 
 #: Largest joint table (cells) :func:`joint_counts` will allocate: 2**28 int64 cells = 2 GiB.
 MAX_TABLE_CELLS = 2**28
@@ -230,127 +237,8 @@ def joint_counts(c1: Any, c2: Any, cy: Any, shape: tuple[int, int, int]) -> np.n
 
 
 # --------------------------------------------------------------------------------------------
-# Category coding
-# --------------------------------------------------------------------------------------------
-
-
-def _sorted_values(values: list) -> list:
-    try:
-        return sorted(values)
-    except TypeError:  # mixed types (e.g. ints and strings): group by type, then by text
-        return sorted(values, key=lambda v: (type(v).__name__, repr(v)))
-
-
-def _row_keys(a: np.ndarray) -> np.ndarray:
-    """One opaque sortable key per row of a numeric 2-D array (compares rows by value)."""
-    a = np.ascontiguousarray(a, dtype=np.float64) + 0.0  # -0.0 -> 0.0 so equal rows share bytes
-    return a.view(np.dtype((np.void, a.dtype.itemsize * a.shape[1]))).ravel()
-
-
-class _Categories:
-    """Label encoder for 1-D values or 2-D rows; codes are positions in the sorted categories."""
-
-    def __init__(self, arr: np.ndarray):
-        self.ndim = arr.ndim
-        self.numeric = arr.dtype.kind in "biuf"
-        if arr.ndim == 1 and arr.dtype.kind in "US":  # NumPy strings sort natively
-            self.categories, codes = np.unique(arr, return_inverse=True)
-            self.codes = codes.reshape(-1).astype(np.int64)
-        elif self.numeric:
-            if arr.dtype.kind == "f":
-                arr = arr + 0.0  # -0.0 and 0.0 are one category
-            if arr.ndim == 1:
-                self.categories, codes = np.unique(arr, return_inverse=True)
-            else:
-                self.categories, codes = np.unique(arr, axis=0, return_inverse=True)
-                keys = _row_keys(self.categories)
-                self._order = np.argsort(keys)
-                self._keys = keys[self._order]
-            self.codes = codes.reshape(-1).astype(np.int64)
-        else:
-            items = arr.tolist() if arr.ndim == 1 else [tuple(r) for r in arr.tolist()]
-            cats = _sorted_values(list(set(items)))
-            self._map = {v: i for i, v in enumerate(cats)}
-            self.codes = np.fromiter((self._map[v] for v in items), np.int64, len(items))
-            if arr.ndim == 1:
-                self.categories = np.array(cats, dtype=arr.dtype if arr.dtype.kind in "US" else object)
-            else:
-                self.categories = np.array(cats, dtype=arr.dtype)
-        self.n_states = len(self.categories)
-
-    def encode(self, arr: np.ndarray, name: str) -> np.ndarray:
-        if arr.ndim != self.ndim or (arr.ndim == 2 and arr.shape[1] != self.categories.shape[1]):
-            want = "(n,)" if self.ndim == 1 else f"(n, {self.categories.shape[1]})"
-            raise ShapeError(
-                f"{name} was fitted as categorical with samples of shape {want}; got shape "
-                f"{arr.shape}. Pass data shaped like the data given to fit."
-            )
-        kinds = self.categories.dtype.kind + arr.dtype.kind
-        if self.ndim == 1 and kinds in ("UU", "SS"):
-            cats, vals = self.categories, arr
-            pos = np.minimum(np.searchsorted(cats, vals), len(cats) - 1)
-            ok = cats[pos] == vals
-            if not ok.all():
-                self._unknown(arr[np.argmin(ok)], name)
-            return pos.astype(np.int64)
-        if self.numeric and arr.dtype.kind in "biuf":
-            if self.ndim == 1:
-                if kinds[0] in "biu" and kinds[1] in "biu":
-                    cats, vals = self.categories.astype(np.int64), arr.astype(np.int64)
-                else:
-                    cats, vals = self.categories.astype(np.float64), arr.astype(np.float64)
-                pos = np.minimum(np.searchsorted(cats, vals), len(cats) - 1)
-                ok = cats[pos] == vals
-                codes = pos
-            else:
-                keys = _row_keys(arr)
-                pos = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
-                ok = self._keys[pos] == keys
-                codes = self._order[pos]
-            if not ok.all():
-                self._unknown(arr[np.argmin(ok)], name)
-            return codes.astype(np.int64)
-        if not hasattr(self, "_map"):
-            items = self.categories.tolist()
-            self._map = {tuple(v) if self.ndim == 2 else v: i for i, v in enumerate(items)}
-        items = arr.tolist() if arr.ndim == 1 else [tuple(r) for r in arr.tolist()]
-        out = np.empty(len(items), dtype=np.int64)
-        for i, v in enumerate(items):
-            code = self._map.get(v)
-            if code is None:
-                self._unknown(arr[i], name)
-            out[i] = code
-        return out
-
-    def _unknown(self, value: Any, name: str) -> None:
-        shown = value.tolist() if isinstance(value, (np.ndarray, np.generic)) else value
-        first = self.categories[:5].tolist()
-        more = ", ..." if self.n_states > 5 else ""
-        raise UnknownCategoryError(
-            f"{name} contains {shown!r}, a category not seen in fit; expected one of the "
-            f"{self.n_states} fitted categories ({str(first)[1:-1]}{more}). Refit the Discretizer "
-            f"on data that contains {shown!r} (e.g. the union of all splits and predictions)."
-        )
-
-
-# --------------------------------------------------------------------------------------------
 # Discretizer
 # --------------------------------------------------------------------------------------------
-
-
-def _is_pandas_categorical(x: Any) -> bool:
-    return type(x).__module__.startswith("pandas") and str(getattr(x, "dtype", "")) == "category"
-
-
-def _non_numeric(arr: np.ndarray) -> bool:
-    return arr.dtype.kind in "OUSV"
-
-
-def _n_distinct(arr: np.ndarray) -> int:
-    """Distinct values (1-D) or rows (2-D numeric)."""
-    if arr.ndim == 1:
-        return int(np.unique(arr).size)
-    return int(np.unique(_row_keys(arr)).size)
 
 
 class Discretizer:
@@ -413,6 +301,9 @@ class Discretizer:
 
     Attributes
     ----------
+    coders_ : dict
+        The fitted per-variable coder (:mod:`pidkit.coders`) of ``"x1"``, ``"x2"`` and ``"y"``; the
+        attributes below are read from them.
     kinds_ : dict
         Coding chosen per variable, keys ``"x1"``, ``"x2"``, ``"y"``.
     n_states_ : dict
@@ -493,10 +384,10 @@ class Discretizer:
         """Return {param: {"x1": v, "x2": v}} for modality-level params, plus label params."""
         checks = {
             "kind": _check_kind,
-            "n_bins": _check_n_bins,
-            "strategy": _check_strategy,
-            "n_clusters": _check_n_clusters,
-            "pca_components": _check_pca,
+            "n_bins": check_n_bins,
+            "strategy": check_strategy,
+            "n_clusters": check_n_clusters,
+            "pca_components": check_pca,
             "max_categories": lambda name, v: check_positive_int(name, v),
         }
         out = {}
@@ -541,7 +432,7 @@ class Discretizer:
         -------
         self : Discretizer
         """
-        self._fit(x1, x2, y, stacklevel=3)
+        self._fit(self._fit_all, x1, x2, y, stacklevel=4)
         return self
 
     def fit_transform(self, x1: Any, x2: Any, y: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -549,7 +440,7 @@ class Discretizer:
 
         Also stores ``summary_`` (and warns if the joint table is too sparse).
         """
-        return self._fit(x1, x2, y, stacklevel=3)
+        return self._fit(self._fit_all, x1, x2, y, stacklevel=4)
 
     def encode_labels(self, y: Any) -> tuple[np.ndarray, np.ndarray]:
         """Code the label alone, for estimators that keep the modalities continuous (``"batch"``).
@@ -565,16 +456,11 @@ class Discretizer:
         categories : ndarray
             The label value of each code (bin indices when ``y_bins`` is set).
         """
-        arr = self._as_array(y, "y")
-        if hasattr(self, "kinds_"):
-            return self._code("y", arr), np.asarray(self.categories_.get("y", np.arange(self.n_states_["y"])))
-        clone = type(self)(**self.get_params())
-        params = clone._validated_params()
-        clone.notes_, clone.kinds_, clone.n_states_, clone.categories_, clone.bin_edges_ = [], {}, {}, {}, {}
-        clone._codecs = {}
-        codes = clone._fit_label(arr, max(params["max_categories"].values()), _is_pandas_categorical(y))
-        cats = clone.categories_.get("y", np.arange(clone.n_states_["y"]))
-        return codes, np.asarray(cats)
+        arr = as_variable(y, "y")
+        fitted = hasattr(self, "coders_")
+        disc = self if fitted else type(self)(**self.get_params())
+        codes = disc._code("y", arr) if fitted else disc._fit_slot("y", y)
+        return codes, np.asarray(disc.categories_.get("y", np.arange(disc.n_states_["y"])))
 
     def transform(
         self, x1: Any = None, x2: Any = None, y: Any = None
@@ -592,17 +478,46 @@ class Discretizer:
         c1, c2, cy : ndarray of int64, shape (n,), or None
             Codes (None where the input was None).
         """
-        if not hasattr(self, "kinds_"):
-            raise NotFittedError(
-                "This Discretizer is not fitted yet; call fit(x1, x2, y) (or fit_transform) "
-                "before transform."
-            )
+        self._fitted_coders("before transform")
         raw = {"x1": x1, "x2": x2, "y": y}
-        arrays = {k: None if v is None else self._as_array(v, k) for k, v in raw.items()}
+        arrays = {k: None if v is None else as_variable(v, k) for k, v in raw.items()}
         given = {k: v for k, v in arrays.items() if v is not None}
         if given:
             check_same_length(**given)
         return tuple(None if arrays[k] is None else self._code(k, arrays[k]) for k in raw)
+
+    def fit_one(self, slot: str, values: Any) -> Discretizer:
+        """Learn the coding of one variable alone, e.g. a modality seen without labels.
+
+        The variable is coded as it would be in ``slot`` of :meth:`fit` (same ``kind`` rules and
+        parameters for that slot; a ``"auto"`` number of bins or clusters is the joint-table budget
+        of that variable alone). The previous fit, if any, is dropped: afterwards only ``slot`` can
+        be coded (:meth:`transform_one`, or :meth:`transform` with that variable), and there is no
+        ``summary_`` since there is no joint table.
+
+        Parameters
+        ----------
+        slot : {"x1", "x2", "y"}
+            Which variable ``values`` are; selects the per-modality parameters, or the label rules.
+        values : array-like, shape (n,) or (n, d)
+
+        Returns
+        -------
+        self : Discretizer
+        """
+        self._fit(self._fit_slot, check_option("slot", slot, VARIABLES), values)
+        return self
+
+    def transform_one(self, slot: str, values: Any) -> np.ndarray:
+        """Code one variable with its fitted coding: ``transform(**{slot: values})`` for that slot alone.
+
+        Returns
+        -------
+        codes : ndarray of int64, shape (n,)
+        """
+        self._fitted_coders("before transform")
+        check_option("slot", slot, VARIABLES)
+        return self._code(slot, as_variable(values, slot))
 
     def summarize(self, c1: Any, c2: Any, cy: Any) -> DiscretizationSummary:
         """Describe the joint table of codes ``(c1, c2, cy)`` from this Discretizer.
@@ -617,8 +532,7 @@ class Discretizer:
         return self._summarize(c1, c2, cy, stacklevel=3)
 
     def _summarize(self, c1: Any, c2: Any, cy: Any, *, stacklevel: int) -> DiscretizationSummary:
-        if not hasattr(self, "kinds_"):
-            raise NotFittedError("This Discretizer is not fitted yet; call fit(x1, x2, y) first.")
+        self._fitted_coders("first", VARIABLES)
         ns = self.n_states_
         a = _check_codes(c1, "c1", ns["x1"])
         b = _check_codes(c2, "c2", ns["x2"])
@@ -653,20 +567,39 @@ class Discretizer:
 
     # ---- internals ---------------------------------------------------------------------------
 
-    def _as_array(self, x: Any, name: str) -> np.ndarray:
-        arr = as_samples(x, name)
-        if _is_pandas_categorical(x) and arr.dtype.kind != "O":
-            arr = arr.astype(object)  # keeps pandas categoricals categorical whatever the values
-        return arr
+    # fitted state: the coders (in fit order: y, categorical modalities, then binned/clustered ones)
+    # and what is derived from them
+    _FITTED = ("coders_", "notes_", "n_samples_fit_", "summary_", "fingerprint_")
 
-    _FITTED = ("kinds_", "n_states_", "categories_", "bin_edges_", "kmeans_", "pca_", "notes_",
-               "n_samples_fit_", "summary_", "_codecs", "fingerprint_")
+    @property
+    def kinds_(self) -> dict:
+        return {name: c.kind for name, c in self.coders_.items()}
 
-    def _fit(self, x1: Any, x2: Any, y: Any, *, stacklevel: int):
+    @property
+    def n_states_(self) -> dict:
+        return {name: c.n_states_ for name, c in self.coders_.items()}
+
+    @property
+    def categories_(self) -> dict:
+        return {name: c.categories_ for name, c in self.coders_.items() if isinstance(c, CategoricalCoder)}
+
+    @property
+    def bin_edges_(self) -> dict:
+        return {name: c.bin_edges_ for name, c in self.coders_.items() if isinstance(c, BinnedCoder)}
+
+    @property
+    def kmeans_(self) -> dict:
+        return {name: c.kmeans_ for name, c in self.coders_.items() if isinstance(c, ClusteredCoder)}
+
+    @property
+    def pca_(self) -> dict:
+        return {name: c.pca_ for name, c in self.coders_.items() if isinstance(c, ClusteredCoder)}
+
+    def _fit(self, fit_all: Any, *args: Any, **kwargs: Any):
         for attr in self._FITTED:  # a failed (re)fit must not leave a half-fitted object
             self.__dict__.pop(attr, None)
         try:
-            return self._fit_all(x1, x2, y, stacklevel=stacklevel + 1)
+            return fit_all(*args, **kwargs)
         except BaseException:
             for attr in self._FITTED:
                 self.__dict__.pop(attr, None)
@@ -674,83 +607,75 @@ class Discretizer:
 
     def _fit_all(self, x1: Any, x2: Any, y: Any, *, stacklevel: int):
         params = self._validated_params()
-        arrays = {"x1": self._as_array(x1, "x1"), "x2": self._as_array(x2, "x2"),
-                  "y": self._as_array(y, "y")}
+        raw = {"x1": x1, "x2": x2, "y": y}
+        arrays = {k: as_variable(v, k) for k, v in raw.items()}
         n = check_same_length(**arrays)
         seed = seed_from(self.random_state)
 
-        self.notes_ = []
-        self.kinds_, self.n_states_ = {}, {}
-        self.categories_, self.bin_edges_, self.kmeans_, self.pca_ = {}, {}, {}, {}
-        self._codecs = {}
-        codes = {}
-        max_cat = max(params["max_categories"].values())
-        codes["y"] = self._fit_label(arrays["y"], max_cat, _is_pandas_categorical(y))
-        kinds = {}
-        for m in MODALITIES:
-            raw = x1 if m == "x1" else x2
-            kinds[m] = self._resolve_kind(m, arrays[m], params["kind"][m], params["max_categories"][m], raw)
-        fixed = self.n_states_["y"]
+        self.notes_, self.coders_ = [], {}
+        codes = {"y": self._fit_label(arrays["y"], params, is_pandas_categorical(y))}
+        kinds = {m: self._resolve_kind(m, arrays[m], params, raw[m]) for m in MODALITIES}
+        fixed = self.coders_["y"].n_states_
         for m in MODALITIES:  # categorical first: their state counts set the budget of the others
             if kinds[m] == "categorical":
-                codes[m] = self._fit_modality(m, arrays[m], kinds[m], {}, seed, 0)
-                fixed *= self.n_states_[m]
+                codes[m] = self._fit_modality(m, arrays[m], kinds[m], params, seed)
+                fixed *= self.coders_[m].n_states_
         free = [m for m in MODALITIES if kinds[m] != "categorical"]
         for m in free:
-            cap = MAX_AUTO_CLUSTERS if kinds[m] == "clustered" else BIN_RULES["rice"](n)
-            auto_k = _auto_states(n, fixed, len(free), self.min_samples_per_cell, cap)
-            p = {k: v[m] for k, v in params.items()}
-            codes[m] = self._fit_modality(m, arrays[m], kinds[m], p, seed, auto_k)
+            codes[m] = self._fit_modality(m, arrays[m], kinds[m], params, seed, (fixed, len(free)))
         self.n_samples_fit_ = int(n)
         self.fingerprint_ = self._fingerprint()
         self.summary_ = self._summarize(codes["x1"], codes["x2"], codes["y"], stacklevel=stacklevel + 1)
         return codes["x1"], codes["x2"], codes["y"]
 
+    def _fit_slot(self, slot: str, values: Any) -> np.ndarray:
+        params = self._validated_params()
+        arr = as_variable(values, slot)
+        self.notes_, self.coders_ = [], {}
+        if slot == "y":
+            codes = self._fit_label(arr, params, is_pandas_categorical(values))
+        else:  # alone in the joint-table budget: label and other modality count as one state each
+            kind = self._resolve_kind(slot, arr, params, values)
+            codes = self._fit_modality(slot, arr, kind, params, seed_from(self.random_state), (1, 1))
+        self.n_samples_fit_ = int(len(arr))
+        self.fingerprint_ = self._fingerprint()
+        return codes
+
     def _fingerprint(self) -> str:
         """A short digest of the fitted coding (kinds, states, categories, bin edges, centres, PCA)."""
         h = hashlib.sha256()
-
-        def add(tag: str, value: Any) -> None:
-            h.update(tag.encode())
-            if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
-                h.update(str(value.shape).encode() + np.ascontiguousarray(value, dtype=np.float64).tobytes())
-            else:
-                h.update(repr(value.tolist() if isinstance(value, np.ndarray) else value).encode())
-
-        for name in ("x1", "x2", "y"):
-            add(f"{name}:kind", self.kinds_[name])
-            add(f"{name}:states", self.n_states_[name])
-            if name in self.categories_:
-                add(f"{name}:categories", self.categories_[name])
-            if name in self.bin_edges_:
-                add(f"{name}:edges", self.bin_edges_[name])
-            if name in self.kmeans_:
-                add(f"{name}:centres", self.kmeans_[name].cluster_centers_)
-                pca = self.pca_[name]
-                if pca is not None:
-                    add(f"{name}:pca", np.concatenate([pca.mean_, pca.components_.ravel()]))
+        for name in VARIABLES:
+            if name not in self.coders_:
+                continue
+            for tag, value in self.coders_[name].fingerprint_items():
+                h.update(f"{name}:{tag}".encode())
+                if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+                    h.update(str(value.shape).encode() + np.ascontiguousarray(value, dtype=np.float64).tobytes())
+                else:
+                    h.update(repr(value.tolist() if isinstance(value, np.ndarray) else value).encode())
         return h.hexdigest()[:16]
 
     def _auto_kind(self, name: str, arr: np.ndarray, max_categories: int, raw: Any) -> str:
-        if _is_pandas_categorical(raw) or (is_label_dtype(arr) and (arr.ndim == 1 or _non_numeric(arr))):
+        if is_pandas_categorical(raw) or (is_label_dtype(arr) and (arr.ndim == 1 or non_numeric(arr))):
             return "categorical"  # 1-D labels and 2-D strings/objects; 2-D bools go on below
-        n_distinct = _n_distinct(arr)
-        if n_distinct <= max_categories:
+        distinct = n_distinct(arr)
+        if distinct <= max_categories:
             return "categorical"
         if arr.ndim == 2:
             return "clustered"
         if arr.dtype.kind in "iu":
             self.notes_.append(
-                f"{name}: integer array with {n_distinct} distinct values > max_categories="
+                f"{name}: integer array with {distinct} distinct values > max_categories="
                 f"{max_categories}, so it was binned; pass kind='categorical' (or a larger "
                 "max_categories) to keep every value."
             )
         return "binned"
 
-    def _resolve_kind(self, name: str, arr: np.ndarray, kind: str, max_categories: int, raw: Any) -> str:
+    def _resolve_kind(self, name: str, arr: np.ndarray, params: dict, raw: Any) -> str:
+        kind = params["kind"][name]
         if kind == "auto":
-            kind = self._auto_kind(name, arr, max_categories, raw)
-        elif kind in ("binned", "clustered") and _non_numeric(arr):
+            kind = self._auto_kind(name, arr, params["max_categories"][name], raw)
+        elif kind in ("binned", "clustered") and non_numeric(arr):
             raise ShapeError(
                 f"{name} has non-numeric dtype {arr.dtype} and cannot be {kind}; "
                 "expected numbers. Use kind='categorical' (or 'auto') for labels."
@@ -762,89 +687,34 @@ class Discretizer:
             )
         return kind
 
-    def _fit_modality(self, name: str, arr: np.ndarray, kind: str, p: dict, seed: int | None, auto_k: int):
-        self.kinds_[name] = kind
+    def _fit_modality(self, name: str, arr: np.ndarray, kind: str, params: dict, seed: int | None,
+                      budget: tuple[int, int] = (1, 0)) -> np.ndarray:
+        """Fit the coder of modality ``name``; ``budget`` = (fixed cells, binned/clustered modalities)."""
+        coder: Coder
         if kind == "categorical":
-            return self._fit_categorical(name, arr)
-        if kind == "binned":
-            return self._fit_binned(name, arr, p["n_bins"], p["strategy"], auto_k)
-        return self._fit_clustered(name, arr, p["n_clusters"], p["pca_components"], seed, auto_k)
-
-    def _fit_categorical(self, name: str, arr: np.ndarray) -> np.ndarray:
-        codec = _Categories(arr)
-        self._codecs[name] = codec
-        self.categories_[name] = codec.categories
-        self.n_states_[name] = codec.n_states
-        return codec.codes
-
-    def _fit_binned(self, name: str, arr: np.ndarray, n_bins: Any, strategy: str, auto_k: int) -> np.ndarray:
-        x = arr.astype(np.float64)
-        n = x.size
-        if n_bins == "auto":
-            k = auto_k
+            coder = CategoricalCoder(name=name)
         else:
-            k = BIN_RULES[n_bins](n) if isinstance(n_bins, str) else int(n_bins)
-        lo, hi = float(x.min()), float(x.max())
-        if lo == hi:
-            if k > 1:
-                self.notes_.append(f"{name}: constant (all values {lo:g}); coded as 1 bin.")
-            inner = np.empty(0)
-        else:
-            if strategy == "uniform":
-                inner = np.linspace(lo, hi, k + 1)[1:-1]
+            cap = MAX_AUTO_CLUSTERS if kind == "clustered" else BIN_RULES["rice"](len(arr))
+            auto_k = _auto_states(len(arr), budget[0], budget[1], self.min_samples_per_cell, cap)
+            if kind == "binned":
+                n_bins = params["n_bins"][name]
+                coder = BinnedCoder(n_bins=auto_k if n_bins == "auto" else n_bins, strategy=params["strategy"][name],
+                                    name=name)
             else:
-                inner = np.quantile(x, np.linspace(0.0, 1.0, k + 1)[1:-1])
-            # duplicate edges (ties, or a range too narrow for k floats) would make empty bins,
-            # and an edge at the minimum would leave the first bin empty
-            inner = np.unique(inner)
-            inner = inner[inner > lo]
-            if inner.size + 1 < k:
-                self.notes_.append(
-                    f"{name}: {strategy} binning asked for {k} bins but duplicate edges "
-                    f"(repeated values or a tiny range) left {inner.size + 1}."
-                )
-        self.bin_edges_[name] = inner
-        self.n_states_[name] = int(inner.size + 1)
-        return np.searchsorted(inner, x, side="right").astype(np.int64)
+                k = params["n_clusters"][name]
+                coder = ClusteredCoder(n_clusters=auto_k if k == "auto" else k, name=name,
+                                       pca_components=params["pca_components"][name], random_state=seed)
+        return self._add_coder(name, coder, arr)
 
-    def _fit_clustered(self, name, arr, n_clusters, pca_components, seed, auto_k) -> np.ndarray:
-        from sklearn.cluster import KMeans, MiniBatchKMeans
-        from sklearn.decomposition import PCA
+    def _add_coder(self, name: str, coder: Coder, arr: np.ndarray, note: str | None = None) -> np.ndarray:
+        codes = coder._fit_checked(arr)
+        if note is not None:
+            coder.notes_.insert(0, note)
+        self.coders_[name] = coder
+        self.notes_ += coder.notes_
+        return codes
 
-        x = np.asarray(arr, dtype=np.float64)
-        if x.ndim == 1:
-            x = x.reshape(-1, 1)
-        n, d = x.shape
-        pca = None
-        if pca_components is not None:
-            if isinstance(pca_components, int) and pca_components > min(n, d):
-                raise ParameterError(
-                    f"pca_components for {name} must be <= min(n_samples, n_features) = "
-                    f"{min(n, d)}; got {pca_components}. Lower it, or pass a variance fraction "
-                    "in (0, 1)."
-                )
-            solver = "full" if isinstance(pca_components, float) else "auto"
-            pca = PCA(n_components=pca_components, svd_solver=solver, random_state=seed)
-            x = pca.fit_transform(x)
-        k = auto_k if n_clusters == "auto" else int(n_clusters)
-        n_distinct = _n_distinct(x)
-        if n_distinct < k:
-            self.notes_.append(
-                f"{name}: n_clusters={k} capped at the {n_distinct} distinct rows of the data."
-            )
-            k = n_distinct
-        if n <= MINIBATCH_THRESHOLD:
-            km = KMeans(n_clusters=k, n_init=4, random_state=seed)
-        else:
-            km = MiniBatchKMeans(n_clusters=k, n_init=3, batch_size=2048, random_state=seed)
-        km.fit(x)
-        self.pca_[name] = pca
-        self.kmeans_[name] = km
-        self._codecs[name] = d  # number of features
-        self.n_states_[name] = int(k)
-        return km.predict(x).astype(np.int64)
-
-    def _fit_label(self, y: np.ndarray, max_categories: int, pandas_cat: bool) -> np.ndarray:
+    def _fit_label(self, y: np.ndarray, params: dict, pandas_cat: bool) -> np.ndarray:
         if y.ndim != 1:
             raise ShapeError(
                 f"y must be 1-D (one discrete label per sample); got shape {y.shape}. "
@@ -858,43 +728,35 @@ class Discretizer:
                     f"{'(pandas categorical)' if pandas_cat else ''}; leave y_bins=None for "
                     "categorical labels."
                 )
-            self.kinds_["y"] = "binned"
-            self.notes_.append(f"y: binned into {self.y_bins} uniform-width bins (y_bins={self.y_bins}).")
-            return self._fit_binned("y", y, int(self.y_bins), "uniform", 0)
+            note = f"y: binned into {self.y_bins} uniform-width bins (y_bins={self.y_bins})."
+            return self._add_coder("y", BinnedCoder(n_bins=int(self.y_bins), strategy="uniform", name="y"), y, note)
         if y.dtype.kind == "f":
-            n_distinct = int(np.unique(y).size)
-            if n_distinct > max_categories and not np.all(y == np.round(y)):
+            max_categories = max(params["max_categories"].values())
+            distinct = int(np.unique(y).size)
+            if distinct > max_categories and not np.all(y == np.round(y)):
                 raise ContinuousLabelError(
-                    f"y looks continuous: {n_distinct} distinct values, not all integers (more than "
+                    f"y looks continuous: {distinct} distinct values, not all integers (more than "
                     f"max_categories={max_categories}); expected a discrete label. PID needs a "
                     "discrete label: pass class labels, or bin y explicitly with y_bins=<int>."
                 )
-        self.kinds_["y"] = "categorical"
-        return self._fit_categorical("y", y)
+        return self._add_coder("y", CategoricalCoder(name="y"), y)
+
+    def _fitted_coders(self, when: str, needed: tuple[str, ...] = ()) -> dict[str, Coder]:
+        """The fitted coders; raise NotFittedError unless fitted (on every variable in ``needed``)."""
+        coders = getattr(self, "coders_", None)
+        if coders is None:
+            how = "fit(x1, x2, y) (or fit_transform)" if when == "before transform" else "fit(x1, x2, y)"
+            raise NotFittedError(f"This Discretizer is not fitted yet; call {how} {when}.")
+        missing = [name for name in needed if name not in coders]
+        if missing:
+            raise NotFittedError(
+                f"This Discretizer was fitted on {' and '.join(coders)} alone (fit_one), so it cannot code "
+                f"{' and '.join(missing)}; call fit(x1, x2, y), or use a Discretizer fitted on each variable."
+            )
+        return coders
 
     def _code(self, name: str, arr: np.ndarray) -> np.ndarray:
-        kind = self.kinds_[name]
-        if kind == "categorical":
-            return self._codecs[name].encode(arr, name)
-        if kind == "binned":
-            if arr.ndim != 1 or _non_numeric(arr):
-                raise ShapeError(
-                    f"{name} was fitted as binned (1-D numbers); got shape {arr.shape} and dtype "
-                    f"{arr.dtype}. Pass data shaped like the data given to fit."
-                )
-            codes = np.searchsorted(self.bin_edges_[name], arr.astype(np.float64), side="right")
-            return codes.astype(np.int64)
-        d = self._codecs[name]
-        x = arr.reshape(-1, 1) if arr.ndim == 1 else arr
-        if _non_numeric(arr) or x.shape[1] != d:
-            raise ShapeError(
-                f"{name} was fitted as clustered with {d} numeric feature(s); got shape {arr.shape} "
-                f"and dtype {arr.dtype}. Pass data shaped like the data given to fit."
-            )
-        x = np.asarray(x, dtype=np.float64)
-        if self.pca_[name] is not None:
-            x = self.pca_[name].transform(x)
-        return self.kmeans_[name].predict(x).astype(np.int64)
+        return self._fitted_coders("before transform", (name,))[name]._transform(arr)
 
 
 # --------------------------------------------------------------------------------------------
@@ -911,38 +773,3 @@ def _same(a: Any, b: Any) -> bool:
 
 def _check_kind(name: str, v: Any) -> str:
     return check_option(name, v, KINDS)
-
-
-def _check_strategy(name: str, v: Any) -> str:
-    return check_option(name, v, STRATEGIES)
-
-
-def _check_n_bins(name: str, v: Any) -> Any:
-    if isinstance(v, str):
-        return check_option(name, v, ["auto", *BIN_RULES])
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-        raise ParameterError(
-            f"{name} must be an integer >= 1 or one of {['auto', *BIN_RULES]}; got {v!r}."
-        )
-    return int(v)
-
-
-def _check_n_clusters(name: str, v: Any) -> Any:
-    if isinstance(v, str):
-        return check_option(name, v, ["auto"])
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 2:
-        raise ParameterError(f"{name} must be an integer >= 2 or 'auto'; got {v!r}.")
-    return int(v)
-
-
-def _check_pca(name: str, v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1:
-        return int(v)
-    if isinstance(v, (float, np.floating)) and 0.0 < v < 1.0:
-        return float(v)
-    raise ParameterError(
-        f"{name} must be None, an integer >= 1 (components) or a float in (0, 1) (variance "
-        f"fraction to keep); got {v!r}."
-    )
