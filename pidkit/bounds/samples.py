@@ -24,7 +24,7 @@ from .._validation import (
     check_units,
     seed_from,
 )
-from ..discretize import Discretizer, joint_counts
+from ..discretize import VARIABLES, Discretizer, joint_counts
 from ..estimators.exact import DEFAULT_MAX_TABLE_BYTES, check_table_size
 from ..exceptions import InputError, NotFittedError, ParameterError
 from .maxent import DEFAULT_IPF_MAX_ITER
@@ -38,7 +38,6 @@ __all__ = ["estimate_synergy_bounds", "auto_n_states", "sampling_tv_scale", "MAX
 MAX_AUTO_STATES = 32
 #: default IPF tolerance for tables built from samples (see estimate_synergy_bounds)
 SAMPLES_IPF_TOL = 1e-4
-_SLOTS = {"x1": 0, "x2": 1, "y": 2}
 
 
 def auto_n_states(n1: int, n2: int, n_paired: int, n_labels: int, min_samples_per_cell: float = 5.0) -> int:
@@ -58,20 +57,7 @@ def sampling_tv_scale(k: int, n_a: int, n_b: int) -> float:
 
 
 def _is_fitted(d: Discretizer) -> bool:
-    return hasattr(d, "kinds_")
-
-
-def _fit_one(disc: Discretizer, slot: str, data: np.ndarray) -> Discretizer:
-    """Fit ``disc`` on one variable, placed in its own slot (x1, x2 or y) with constant fillers."""
-    filler = np.zeros(len(data), dtype=np.int64)
-    args = [filler, filler, filler]
-    args[_SLOTS[slot]] = data
-    disc.fit(*args)
-    return disc
-
-
-def _code(disc: Discretizer, slot: str, data: Any) -> np.ndarray:
-    return disc.transform(**{slot: data})[_SLOTS[slot]]
+    return hasattr(d, "coders_")
 
 
 def _resolve_discretizers(discretizers: Any, k: int, seed: int | None) -> dict[str, Discretizer]:
@@ -90,10 +76,10 @@ def _resolve_discretizers(discretizers: Any, k: int, seed: int | None) -> dict[s
             )
         return {"x1": discretizers, "x2": discretizers, "y": discretizers}
     if isinstance(discretizers, dict):
-        bad = [key for key in discretizers if key not in _SLOTS]
+        bad = [key for key in discretizers if key not in VARIABLES]
         if bad or not all(isinstance(v, Discretizer) for v in discretizers.values()):
             raise ParameterError(
-                f"discretizers must be None, a fitted Discretizer or a dict with keys among {list(_SLOTS)} and "
+                f"discretizers must be None, a fitted Discretizer or a dict with keys among {list(VARIABLES)} and "
                 f"Discretizer values; got keys {list(discretizers)!r}."
             )
         out = dict(discretizers)
@@ -210,7 +196,7 @@ def estimate_synergy_bounds(
         :func:`auto_n_states` for continuous data, and one coding of y1 and y2 together. A single
         *fitted* Discretizer codes x1, x2 and y as fitted. A dict ``{"x1": ..., "x2": ..., "y": ...}``
         gives per-variable Discretizers (missing keys take the default; unfitted ones are fitted
-        here on their variable, placed in its slot).
+        here on their variable alone, :meth:`~pidkit.Discretizer.fit_one`).
     classifiers : None, "empirical", "logistic" or (clf_x1, clf_x2), optional
         Source of :math:`p(y|x_1), p(y|x_2)` in the disagreement term of S_U. ``None`` /
         ``"empirical"``: the conditionals of the discretized tables (S_U is then a proven bound for
@@ -275,10 +261,10 @@ def estimate_synergy_bounds(
     data = {"x1": np.concatenate([x1, x1p]), "x2": np.concatenate([x2, x2p]), "y": y_all}
     for slot, d in discs.items():
         if not _is_fitted(d):
-            _fit_one(d, slot, data[slot])
-    c1, c1p = _code(discs["x1"], "x1", x1), _code(discs["x1"], "x1", x1p)
-    c2, c2p = _code(discs["x2"], "x2", x2), _code(discs["x2"], "x2", x2p)
-    cy1, cy2 = _code(discs["y"], "y", y1), _code(discs["y"], "y", y2)
+            d.fit_one(slot, data[slot])
+    c1, c1p = discs["x1"].transform_one("x1", x1), discs["x1"].transform_one("x1", x1p)
+    c2, c2p = discs["x2"].transform_one("x2", x2), discs["x2"].transform_one("x2", x2p)
+    cy1, cy2 = discs["y"].transform_one("y", y1), discs["y"].transform_one("y", y2)
     s1, s2, sy = discs["x1"].n_states_["x1"], discs["x2"].n_states_["x2"], discs["y"].n_states_["y"]
     check_table_size((s1, s2, sy), check_positive_int("max_table_bytes", max_table_bytes))
     t1 = joint_counts(c1, np.zeros_like(c1), cy1, (s1, 1, sy))[:, 0, :]
