@@ -274,7 +274,7 @@ def check_prob_table(
     Returns
     -------
     pmf : ndarray
-        A C-ordered float64 copy divided by its total(s); the input is never modified.
+        A float64 copy (C-ordered for a batch) divided by its total(s); the input is never modified.
     total : float or ndarray (B,)
     is_counts : bool or ndarray of bool (B,)
     """
@@ -296,7 +296,9 @@ def check_prob_table(
             f"{name} is empty (shape {arr.shape}); "
             + ("expected at least one table with non-empty axes." if batch else "every axis needs at least one state.")
         )
-    arr = np.array(arr, dtype=np.float64, order="C")
+    # the batch goes to the kernels as one C-ordered block; one table keeps its layout (its sums, hence its
+    # atoms to the last bit, follow the layout)
+    arr = np.array(arr, dtype=np.float64, order="C" if batch else "K")
     table_axes = tuple(range(batch, arr.ndim))
     bad = ~np.isfinite(arr)
     if bad.any():

@@ -41,6 +41,7 @@ import numpy as np
 
 from .._validation import PMF_SUM_TOL, check_prob_table
 from ..info import entropy_nats
+from ..kernels.support import support_cells
 
 __all__ = ["BROJAProblem", "check_pmf", "PMF_SUM_TOL"]
 
@@ -81,9 +82,10 @@ class BROJAProblem:
     a, b : ndarray (n1, ny), (n2, ny)
         Pairwise marginals ``p(x1, y)`` and ``p(x2, y)``.
     i1, i2, iy : ndarray (m,)
-        Coordinates of the ``m`` support cells.
+        Coordinates of the ``m`` support cells, in label-major order (sorted by y, x1, x2; see
+        :func:`pidkit.kernels.support.support_cells`).
     pair : ndarray (m,)
-        Index of the (x1, x2) pair of each support cell (into ``pairs``).
+        Index of the (x1, x2) pair of each support cell (pairs numbered in (x1, x2) order).
     n_pairs : int
         Number of (x1, x2) pairs that have at least one support cell.
     """
@@ -110,29 +112,7 @@ class BROJAProblem:
             p = p[np.ix_(k1, k2, ky)]
         a = p.sum(axis=1)
         b = p.sum(axis=0)
-        # support: a[x1, y] > 0 and b[x2, y] > 0, enumerated per y
-        pos_a = a > 0
-        pos_b = b > 0
-        counts = pos_a.sum(axis=0) * pos_b.sum(axis=0)
-        m = int(counts.sum())
-        # 32-bit coordinates whenever they fit: a 1000x1000x10 table has 10^7 cells, and these four
-        # arrays live through the whole solve
-        idx = np.int32 if max(p.shape[0] * p.shape[1], m) < 2**31 else np.int64
-        i1 = np.empty(m, dtype=idx)
-        i2 = np.empty(m, dtype=idx)
-        iy = np.empty(m, dtype=idx)
-        start = 0
-        for y in range(p.shape[2]):
-            r = np.flatnonzero(pos_a[:, y])
-            c = np.flatnonzero(pos_b[:, y])
-            k = r.size * c.size
-            i1[start : start + k] = np.repeat(r, c.size)
-            i2[start : start + k] = np.tile(c, r.size)
-            iy[start : start + k] = y
-            start += k
-        flat_pair = i1.astype(np.int64) * p.shape[1] + i2
-        uniq, pair = np.unique(flat_pair, return_inverse=True)
-        del flat_pair
+        i1, i2, iy, pair, n_pairs = support_cells(a, b)
         return cls(
             p=p,
             kept=(k1, k2, ky),
@@ -142,8 +122,8 @@ class BROJAProblem:
             i1=i1,
             i2=i2,
             iy=iy,
-            pair=pair.astype(idx),
-            n_pairs=int(uniq.size),
+            pair=pair,
+            n_pairs=n_pairs,
         )
 
     # ------------------------------------------------------------------ sizes

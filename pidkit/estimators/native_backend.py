@@ -14,6 +14,7 @@ import numpy as np
 
 from ..exceptions import TableTooLargeError
 from ..kernels import get_kernel, kernel_name
+from ..kernels.support import kernel_args
 from ._problem import BROJAProblem
 from .cvxpy_backend import BackendSolution
 
@@ -47,24 +48,7 @@ def n_threads() -> int:
 
 def pair_major(prob: BROJAProblem):
     """Kernel arguments for ``prob`` plus ``order``: kernel cell i is ``prob``'s cell ``order[i]``."""
-    order = np.lexsort((prob.iy, prob.pair))
-    counts = np.bincount(prob.pair, minlength=prob.n_pairs)
-    cell_ptr = np.zeros(prob.n_pairs + 1, dtype=np.int64)
-    np.cumsum(counts, out=cell_ptr[1:])
-    first = order[cell_ptr[:-1]]
-    n1, n2, ny = prob.shape
-    args = (
-        n1,
-        n2,
-        ny,
-        np.ascontiguousarray(prob.a.ravel()),
-        np.ascontiguousarray(prob.b.ravel()),
-        prob.i1[first].astype(np.int64),
-        prob.i2[first].astype(np.int64),
-        cell_ptr,
-        prob.iy[order].astype(np.int64),
-    )
-    return args, order
+    return kernel_args(prob.a, prob.b, prob.i1, prob.i2, prob.iy, prob.pair, prob.n_pairs)
 
 
 def _pairs_plan(prob: BROJAProblem) -> dict:

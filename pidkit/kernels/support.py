@@ -1,38 +1,77 @@
-"""Pair-major description of a table's support, the input format of the exact-solver kernels."""
+"""The support of the BROJA program: the one enumeration in Python, and the kernels' pair-major order.
+
+Support cells are the (x1, x2, y) with p(x1, y) > 0 and p(x2, y) > 0 (every other cell of the
+feasible set is forced to zero). :func:`support_cells` lists them in *label-major* order (sorted
+by y, x1, x2), the order of :class:`pidkit.estimators._problem.BROJAProblem` and of the cvxpy
+formulation built on it (Clarabel's iterates, and on degenerate tables its status, depend on the
+order of its variables, so that order stays). The exact-solver kernels take *pair-major* order
+(sorted by x1, x2, y: the cells of one (x1, x2) pair contiguous, labels ascending);
+:func:`kernel_args` applies that permutation, for one :class:`BROJAProblem` and for the NumPy
+twin of the batch solver alike.
+
+The compiled batch path (``ipm_solve_many`` of ``_native.cpp``) enumerates the same cells itself
+(``build_from_table``, once per table inside its parallel loop) and must keep doing so: calling
+back into Python per table would cost more than the solves of small tables.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["pair_major_support", "trivial_objective"]
+__all__ = ["support_cells", "kernel_args", "pair_major_support", "trivial_objective"]
 
 
-def pair_major_support(p: np.ndarray):
-    """Return ``(n1, n2, ny, a, b, pair_x1, pair_x2, cell_ptr, cell_y)`` for a pmf ``p``.
+def support_cells(a: np.ndarray, b: np.ndarray):
+    """Support cells of the marginals ``a = p(x1, y)`` (n1, ny) and ``b = p(x2, y)`` (n2, ny).
 
-    Support cells are the (x1, x2, y) with p(x1, y) > 0 and p(x2, y) > 0; pairs (x1, x2) with at
-    least one cell are listed in (x1, x2) order, and the labels of pair k are
-    ``cell_y[cell_ptr[k]:cell_ptr[k+1]]`` in ascending order.
+    Returns ``(i1, i2, iy, pair, n_pairs)``: the coordinates of the m cells in label-major order
+    (sorted by y, x1, x2), the index of each cell's (x1, x2) pair (pairs with at least one cell,
+    numbered in (x1, x2) order) and the number of such pairs. Coordinates are int32 whenever they
+    fit (a 1000 x 1000 x 10 table has 10^7 cells, and they live through the whole solve).
     """
-    n1, n2, ny = p.shape
-    a = p.sum(axis=1)
-    b = p.sum(axis=0)
-    mask = (a > 0)[:, None, :] & (b > 0)[None, :, :]  # (n1, n2, ny)
-    i1, i2, iy = np.nonzero(mask)  # row-major order: sorted by (x1, x2, y)
-    flat = i1 * n2 + i2
-    first = np.flatnonzero(np.r_[True, flat[1:] != flat[:-1]]) if flat.size else np.zeros(0, dtype=np.int64)
-    cell_ptr = np.r_[first, flat.size].astype(np.int64)
-    return (
+    n1, ny = a.shape
+    n2 = b.shape[0]
+    flat = np.flatnonzero((a.T > 0)[:, :, None] & (b.T > 0)[:, None, :])  # (ny, n1, n2) row-major
+    idx = np.int32 if max(n1 * n2, flat.size) < 2**31 else np.int64
+    iy = (flat // (n1 * n2)).astype(idx)
+    flat %= n1 * n2  # now the flat (x1, x2) pair index of each cell
+    uniq, pair = np.unique(flat, return_inverse=True)
+    return (flat // n2).astype(idx), (flat % n2).astype(idx), iy, pair.astype(idx), int(uniq.size)
+
+
+def kernel_args(a: np.ndarray, b: np.ndarray, i1: np.ndarray, i2: np.ndarray, iy: np.ndarray, pair: np.ndarray,
+                n_pairs: int):
+    """Arguments of the kernels' ``ipm_solve`` for label-major cells (see :func:`support_cells`).
+
+    Returns ``(args, order)``: ``args = (n1, n2, ny, a, b, pair_x1, pair_x2, cell_ptr, cell_y)``
+    with the cells in pair-major order (the labels of pair k are ``cell_y[cell_ptr[k]:cell_ptr[k+1]]``,
+    ascending), and ``order``: kernel cell i is cell ``order[i]`` of the input.
+    """
+    (n1, ny), n2 = a.shape, b.shape[0]
+    order = np.argsort(pair, kind="stable")  # labels already ascend within a pair
+    cell_ptr = np.zeros(n_pairs + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pair, minlength=n_pairs), out=cell_ptr[1:])
+    first = order[cell_ptr[:-1]]
+    args = (
         n1,
         n2,
         ny,
-        a.ravel(),
-        b.ravel(),
+        np.ascontiguousarray(a.ravel()),
+        np.ascontiguousarray(b.ravel()),
         i1[first].astype(np.int64),
         i2[first].astype(np.int64),
         cell_ptr,
-        iy.astype(np.int64),
+        iy[order].astype(np.int64),
     )
+    return args, order
+
+
+def pair_major_support(p: np.ndarray):
+    """Kernel arguments (see :func:`kernel_args`) of a pmf ``p`` of shape (n1, n2, ny), without pruning."""
+    a = p.sum(axis=1)
+    b = p.sum(axis=0)
+    args, _ = kernel_args(a, b, *support_cells(a, b))
+    return args
 
 
 def trivial_objective(p: np.ndarray) -> float | None:
