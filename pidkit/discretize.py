@@ -571,29 +571,16 @@ class Discretizer:
     # and what is derived from them
     _FITTED = ("coders_", "notes_", "n_samples_fit_", "summary_", "fingerprint_")
 
-    @property
-    def kinds_(self) -> dict:
-        return {name: c.kind for name, c in self.coders_.items()}
+    def _per_coder(self, attr: str, cls: type = Coder) -> dict:
+        """``{variable: coder.<attr>}`` over the fitted coders of class ``cls``, in fit order."""
+        return {name: getattr(c, attr) for name, c in self.coders_.items() if isinstance(c, cls)}
 
-    @property
-    def n_states_(self) -> dict:
-        return {name: c.n_states_ for name, c in self.coders_.items()}
-
-    @property
-    def categories_(self) -> dict:
-        return {name: c.categories_ for name, c in self.coders_.items() if isinstance(c, CategoricalCoder)}
-
-    @property
-    def bin_edges_(self) -> dict:
-        return {name: c.bin_edges_ for name, c in self.coders_.items() if isinstance(c, BinnedCoder)}
-
-    @property
-    def kmeans_(self) -> dict:
-        return {name: c.kmeans_ for name, c in self.coders_.items() if isinstance(c, ClusteredCoder)}
-
-    @property
-    def pca_(self) -> dict:
-        return {name: c.pca_ for name, c in self.coders_.items() if isinstance(c, ClusteredCoder)}
+    kinds_ = property(lambda self: self._per_coder("kind"))
+    n_states_ = property(lambda self: self._per_coder("n_states_"))
+    categories_ = property(lambda self: self._per_coder("categories_", CategoricalCoder))
+    bin_edges_ = property(lambda self: self._per_coder("bin_edges_", BinnedCoder))
+    kmeans_ = property(lambda self: self._per_coder("kmeans_", ClusteredCoder))
+    pca_ = property(lambda self: self._per_coder("pca_", ClusteredCoder))
 
     def _fit(self, fit_all: Any, *args: Any, **kwargs: Any):
         for attr in self._FITTED:  # a failed (re)fit must not leave a half-fitted object

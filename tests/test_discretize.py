@@ -15,6 +15,7 @@ from hypothesis.extra import numpy as hnp
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from threadpoolctl import threadpool_limits
 
+from pidkit.coders import BinnedCoder, CategoricalCoder, ClusteredCoder
 from pidkit.discretize import (
     MINIBATCH_THRESHOLD,
     DiscretizationSummary,
@@ -567,3 +568,93 @@ def test_encode_labels_alone():
         d.encode_labels(np.array(["z"]))
     with pytest.raises(ContinuousLabelError):
         Discretizer().encode_labels(np.random.default_rng(0).random(100))
+
+
+# ---- per-variable coders (pidkit.coders) and fitting one variable alone ---------------------------
+
+
+def _coder_cases(rng):
+    strs = np.array(["b", "a", "c"])[rng.integers(0, 3, N)]
+    return [
+        (CategoricalCoder(name="x1"), strs, np.array(["c", "a"])),
+        (CategoricalCoder(name="x1"), np.eye(3)[rng.integers(0, 3, N)], np.eye(3)[[2, 0]]),
+        (BinnedCoder(n_bins=5, strategy="quantile", name="x2"), rng.normal(size=N), np.array([-9.0, 0.0, 9.0])),
+        (BinnedCoder(n_bins="sturges", name="x2"), rng.normal(size=N), np.array([0.5])),
+        (ClusteredCoder(n_clusters=4, pca_components=2, random_state=0, name="x1"), rng.normal(size=(N, 3)),
+         rng.normal(size=(7, 3))),
+    ]
+
+
+def test_coders_share_one_interface(rng):
+    for coder, x, new in _coder_cases(rng):
+        before = x.copy()
+        codes = coder.fit_transform(x)
+        np.testing.assert_array_equal(x, before)  # input left unchanged
+        assert codes.dtype == np.int64 and codes.shape == (N,)
+        assert 0 <= codes.min() and codes.max() < coder.n_states_
+        np.testing.assert_array_equal(coder.transform(x), codes)
+        assert coder.transform(new).shape == (len(new),) and coder.transform(new).max() < coder.n_states_
+        assert coder.summary() == {"name": coder.name, "kind": coder.kind, "n_states": coder.n_states_,
+                                   "notes": coder.notes_}
+        assert coder.fingerprint_items()[:2] == [("kind", coder.kind), ("states", coder.n_states_)]
+        assert f"n_states_={coder.n_states_}" in repr(coder)
+
+
+def test_coders_fitted_alone_match_the_discretizer(rng):
+    x1, x2, y = rng.normal(size=N), rng.normal(size=(N, 3)), rng.integers(0, 3, N)
+    disc = Discretizer(n_bins=6, n_clusters=5, random_state=0)
+    c1, c2, cy = fit_quiet(disc, x1, x2, y)
+    assert [type(disc.coders_[k]) for k in ("x1", "x2", "y")] == [BinnedCoder, ClusteredCoder, CategoricalCoder]
+    assert disc.kinds_ == {k: c.kind for k, c in disc.coders_.items()}
+    np.testing.assert_array_equal(BinnedCoder(n_bins=6).fit_transform(x1), c1)
+    np.testing.assert_array_equal(ClusteredCoder(n_clusters=5, random_state=0).fit_transform(x2), c2)
+    np.testing.assert_array_equal(CategoricalCoder().fit_transform(y), cy)
+    assert disc.bin_edges_["x1"] is disc.coders_["x1"].bin_edges_
+
+
+def test_coder_errors(rng):
+    with pytest.raises(NotFittedError, match="BinnedCoder is not fitted"):
+        BinnedCoder().transform([1.0])
+    with pytest.raises(ShapeError, match="must be 1-D numbers to be binned"):
+        BinnedCoder(name="x1").fit(rng.normal(size=(10, 2)))
+    with pytest.raises(ParameterError, match="n_bins='auto' is the Discretizer's joint-table budget"):
+        BinnedCoder(n_bins="auto").fit(rng.normal(size=10))
+    with pytest.raises(ParameterError, match="n_clusters must be an integer >= 2"):
+        ClusteredCoder(n_clusters=1).fit(rng.normal(size=(10, 2)))
+    with pytest.raises(ShapeError, match="cannot be clustered"):
+        ClusteredCoder().fit(np.array(["a"] * 10))
+    coder = ClusteredCoder(n_clusters=2, random_state=0, name="x2").fit(rng.normal(size=(20, 3)))
+    with pytest.raises(ShapeError, match="x2 was fitted as clustered with 3 numeric feature"):
+        coder.transform(rng.normal(size=(5, 2)))
+    with pytest.raises(UnknownCategoryError, match="x1 contains 'z'"):
+        CategoricalCoder(name="x1").fit(["a", "b"]).transform(["z"])
+    bad = BinnedCoder(n_bins=3).fit(np.arange(10.0))
+    with pytest.raises(ShapeError):
+        bad.fit(np.zeros((4, 2)))
+    assert not hasattr(bad, "n_states_")  # a failed refit leaves the coder unfitted
+
+
+def test_fit_one_codes_a_variable_as_fit_does_in_its_slot(rng):
+    x, y = rng.normal(size=(N, 4)), np.array(["u", "v"])[rng.integers(0, 2, N)]
+    zeros = np.zeros(N, dtype=int)
+    for slot, values, args in (("x1", x, (x, zeros, zeros)), ("x2", x[:, 0], (zeros, x[:, 0], zeros)),
+                               ("y", y, (zeros, zeros, y))):
+        full = Discretizer(random_state=0)
+        codes = fit_quiet(full, *args)[("x1", "x2", "y").index(slot)]
+        one = Discretizer(random_state=0).fit_one(slot, values)
+        assert list(one.coders_) == [slot] and one.kinds_[slot] == full.kinds_[slot]
+        assert one.n_states_[slot] == full.n_states_[slot] and one.notes_ == full.notes_
+        np.testing.assert_array_equal(one.transform_one(slot, values), codes)
+        np.testing.assert_array_equal(one.transform(**{slot: values})[("x1", "x2", "y").index(slot)], codes)
+        assert not hasattr(one, "summary_")
+    with pytest.raises(NotFittedError, match="fitted on y alone .fit_one., so it cannot code x1"):
+        one.transform(x1=x)
+    with pytest.raises(NotFittedError, match="fitted on y alone"):
+        one.summarize(zeros, zeros, zeros)
+    with pytest.raises(ParameterError, match=r"slot must be one of \['x1', 'x2', 'y'\]; got 'x3'"):
+        Discretizer().fit_one("x3", x)
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        Discretizer().transform_one("x1", x)
+    with pytest.raises(ContinuousLabelError):
+        one.fit_one("y", rng.random(100))
+    assert not hasattr(one, "coders_")  # a failed refit leaves no half-fitted object
