@@ -43,7 +43,7 @@ from .._validation import PMF_SUM_TOL, check_prob_table
 from ..info import entropy_nats
 from ..kernels.support import support_cells
 
-__all__ = ["BROJAProblem", "check_pmf", "PMF_SUM_TOL"]
+__all__ = ["BROJAProblem", "check_pmf", "broja_atoms", "PMF_SUM_TOL"]
 
 
 def check_pmf(p, *, normalize: bool = False, name: str = "p") -> np.ndarray:
@@ -62,6 +62,19 @@ def check_pmf(p, *, normalize: bool = False, name: str = "p") -> np.ndarray:
         normalize=normalize,
     )
     return pmf
+
+
+def broja_atoms(h_y, h_y_given_x1, h_y_given_x2, i_x1x2_y, f_value) -> dict:
+    """R, U1, U2, S, total, I1, I2 (nats) from the data's fixed entropies and the optimal value ``f*``.
+
+    The one place the atoms are written (module docstring): floats for one table, or arrays of
+    shape (B,) for a batch (:func:`pidkit.decompose_many`).
+    """
+    i1 = h_y - h_y_given_x1
+    i2 = h_y - h_y_given_x2
+    u1 = h_y_given_x2 + f_value
+    u2 = h_y_given_x1 + f_value
+    return {"R": i1 - u1, "U1": u1, "U2": u2, "S": i_x1x2_y - h_y - f_value, "total": i_x1x2_y, "I1": i1, "I2": i2}
 
 
 def _h(v: np.ndarray) -> float:
@@ -214,19 +227,7 @@ class BROJAProblem:
     def atoms_from_objective(self, f_value: float) -> dict[str, float]:
         """R, U1, U2, S, total, I1, I2 in nats from the optimal value ``f*``."""
         h = self.entropies()
-        i1 = h["H_Y"] - h["H_Y_given_X1"]
-        i2 = h["H_Y"] - h["H_Y_given_X2"]
-        u1 = h["H_Y_given_X2"] + f_value
-        u2 = h["H_Y_given_X1"] + f_value
-        return {
-            "R": i1 - u1,
-            "U1": u1,
-            "U2": u2,
-            "S": h["I_X1X2_Y"] - h["H_Y"] - f_value,
-            "total": h["I_X1X2_Y"],
-            "I1": i1,
-            "I2": i2,
-        }
+        return broja_atoms(h["H_Y"], h["H_Y_given_X1"], h["H_Y_given_X2"], h["I_X1X2_Y"], f_value)
 
     def dense(self, q: np.ndarray) -> np.ndarray:
         """Scatter a support vector into a dense table of the *original* shape."""

@@ -13,6 +13,7 @@ from .._validation import check_bool, check_positive_float, check_positive_int, 
 from ..exceptions import ConvergenceWarning
 from ..info import conditional_entropy, entropy, mutual_information
 from ..kernels import get_kernel, kernel_name
+from ._problem import broja_atoms
 from .exact import DEFAULT_MAX_TABLE_BYTES, check_table_size
 from .native_backend import n_threads
 
@@ -155,9 +156,7 @@ def decompose_many(
     h_y1 = conditional_entropy(pmfs, 2, 0, units="nats", batch_ndim=1)
     h_y2 = conditional_entropy(pmfs, 2, 1, units="nats", batch_ndim=1)
     i12 = mutual_information(pmfs, (0, 1), 2, units="nats", batch_ndim=1)
-    i1, i2 = h_y - h_y1, h_y - h_y2
-    u1 = h_y2 + f
-    u2 = h_y1 + f
+    atoms = broja_atoms(h_y, h_y1, h_y2, i12, f)
     gap = np.maximum(np.asarray(out["gap"], dtype=np.float64), 0.0)
     converged = np.asarray(out["converged"], dtype=bool)
     if not converged.all():
@@ -170,13 +169,7 @@ def decompose_many(
             stacklevel=2,
         )
     return PIDBatchResult(
-        R=(i1 - u1) / scale,
-        U1=u1 / scale,
-        U2=u2 / scale,
-        S=(i12 - h_y - f) / scale,
-        total=i12 / scale,
-        I1=i1 / scale,
-        I2=i2 / scale,
+        **{k: v / scale for k, v in atoms.items()},
         duality_gap=gap / scale,
         iterations=np.asarray(out["iterations"], dtype=np.int64),
         converged=converged,
