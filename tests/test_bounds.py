@@ -480,3 +480,25 @@ def test_transform_needs_discretizers():
     res = synergy_bounds(*tables(gate(lambda a, b: a)))
     with pytest.raises(pid.exceptions.NotFittedError, match="estimate_synergy_bounds"):
         res.transform(x1=[0, 1])
+
+
+def test_batch_table_checks(rng):
+    """synergy_bounds_many: pmfs only (tolerance 1e-6, no counts); shape problems are ShapeError."""
+    P = np.stack([random_pmf(rng, (2, 3, 2)) for _ in range(2)])
+    p1, p2, p12 = P.sum(2), P.sum(1), P.sum(3)
+    with pytest.raises(ShapeError, match=r"p_x1y must have shape \(B, \|X1\|, \|Y\|\).*synergy_bounds"):
+        synergy_bounds_many(p1[0], p2, p12)
+    with pytest.raises(ShapeError, match="p_x2y is empty"):
+        synergy_bounds_many(p1, np.zeros((0, 3, 2)), p12)
+    bad = p12.copy()
+    bad[1, 0, 0] = np.nan
+    with pytest.raises(InvalidPMFError, match=r"p_x1x2: tables \[1\] contain NaN"):
+        synergy_bounds_many(p1, p2, bad)
+    with pytest.raises(InvalidPMFError, match=r"p_x1y: table 0 sums to 10\d\d.*tolerance 1e-06.*expected a pmf"):
+        synergy_bounds_many(np.round(p1 * 1000), p2, p12)
+    ok = synergy_bounds_many(p1 * (1 + 1e-7), p2, p12)  # within the bounds' 1e-6
+    assert np.all(ok.S_lower <= ok.S_upper + 1e-9)
+    with pytest.raises(InvalidPMFError, match="p_y has 1 negative entries.*non-negative"):
+        accuracy_bounds(0.1, 0.2, [1.5, -0.5])
+    with pytest.raises(InvalidPMFError, match="p_y contains 1 NaN"):
+        accuracy_bounds(0.1, 0.2, [0.5, np.nan])

@@ -62,3 +62,15 @@ def test_bad_units():
 def test_co_information_needs_three_axes():
     with pytest.raises(ValueError, match="3 axes"):
         info.co_information(np.ones((2, 2)) / 4)
+
+
+def test_entropy_nats_and_total_variation(rng):
+    p = rng.dirichlet(np.ones(12)).reshape(3, 4)
+    p[0, 0] = 0.0
+    assert info.entropy_nats(p) == pytest.approx(-np.sum(p[p > 0] * np.log(p[p > 0])), abs=1e-15)
+    np.testing.assert_allclose(info.entropy_nats(p, axis=1), [-(r[r > 0] * np.log(r[r > 0])).sum() for r in p])
+    assert info.entropy(p, units="nats") == pytest.approx(info.entropy_nats(p), abs=1e-15)
+    q = rng.dirichlet(np.ones(12)).reshape(3, 4)
+    assert info.total_variation(p, q) == pytest.approx(0.5 * np.abs(p - q).sum(), abs=1e-15)
+    assert info.total_variation(p, p) == 0.0
+    np.testing.assert_array_equal(info.total_variation(p, q, axis=1), 0.5 * np.abs(p - q).sum(axis=1))

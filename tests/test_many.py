@@ -60,3 +60,22 @@ def test_counts_units_and_errors():
         pid.decompose_many(bad)
     with pytest.raises(ParameterError, match="tol must be"):
         pid.decompose_many(ps, tol=0)
+
+
+def test_batch_validation_matches_single_table_checks():
+    """decompose_many and decompose share one validator: same error classes, same tolerance."""
+    ps = np.random.default_rng(4).dirichlet(np.ones(8), size=3).reshape(3, 2, 2, 2)
+    bad = ps.copy()
+    bad[1, 0, 0, 0] = -0.1
+    with pytest.raises(InvalidPMFError, match=r"p: tables \[1\] have negative entries"):
+        pid.decompose_many(bad)
+    with pytest.raises(InvalidPMFError, match=r"tables \[0, 1, 2\] sum to 0.0; expected a positive total"):
+        pid.decompose_many(np.zeros((3, 2, 2, 2)))
+    with pytest.raises(InvalidPMFError, match=r"p is empty"):
+        pid.decompose_many(np.zeros((0, 2, 2, 2)))
+    with pytest.raises(InvalidPMFError, match=r"table 2 sums to .*tolerance 1e-09.*\(1 of 3 tables are off"):
+        pid.decompose_many(np.stack([ps[0], ps[1], ps[2] * (1 + 1e-7)]))
+    # within 1e-9 of 1: accepted by both
+    near = ps * (1 + 1e-10)
+    res = pid.decompose_many(near)
+    assert res.S[0] == pytest.approx(pid.decompose(near[0]).S, abs=1e-9)
