@@ -300,23 +300,25 @@ def check_prob_table(
     # atoms to the last bit, follow the layout)
     arr = np.array(arr, dtype=np.float64, order="C" if batch else "K")
     table_axes = tuple(range(batch, arr.ndim))
+
+    def where(bad: np.ndarray, batch_verb: str, verb: str) -> str:
+        """Subject of a message about the entries flagged in ``bad``: which tables, or how many entries."""
+        if batch:
+            return f"{name}: tables {np.flatnonzero(bad.any(axis=table_axes))[:5].tolist()} {batch_verb}"
+        return f"{name} {verb} {int(bad.sum())}"
+
     bad = ~np.isfinite(arr)
     if bad.any():
-        if batch:
-            rows = np.flatnonzero(bad.any(axis=table_axes))
-            where = f"{name}: tables {rows[:5].tolist()} contain"
-        else:
-            where = f"{name} contains {int(bad.sum())}"
-        raise InvalidPMFError(f"{where} NaN or infinite entries; expected finite {kinds}. Remove or impute them first.")
-    neg = arr < 0
-    if neg.any():
-        if batch:
-            rows = np.flatnonzero(neg.any(axis=table_axes))
-            where = f"{name}: tables {rows[:5].tolist()} have"
-        else:
-            where = f"{name} has {int(neg.sum())}"
-        raise InvalidPMFError(f"{where} negative entries (min {arr.min():.3g}); {kinds} must be non-negative (>= 0).")
-    del bad, neg
+        raise InvalidPMFError(
+            f"{where(bad, 'contain', 'contains')} NaN or infinite entries; expected finite {kinds}. Remove or impute "
+            "them first."
+        )
+    bad = arr < 0
+    if bad.any():
+        raise InvalidPMFError(
+            f"{where(bad, 'have', 'has')} negative entries (min {arr.min():.3g}); {kinds} must be non-negative (>= 0)."
+        )
+    del bad
     total = arr.sum(axis=table_axes)
     if (total <= 0).any():
         where = f"{name}: tables {np.flatnonzero(total <= 0)[:5].tolist()} sum" if batch else f"{name} sums"
