@@ -10,8 +10,8 @@ order of its variables, so that order stays). The exact-solver kernels take *pai
 twin of the batch solver alike.
 
 The compiled batch path (``ipm_solve_many`` of ``_native.cpp``) enumerates the same cells itself
-(``build_from_table``, once per table inside its parallel loop) and must keep doing so: calling
-back into Python per table would cost more than the solves of small tables.
+(``build_from_table`` in ``native/problem.hpp``, once per table inside its parallel loop) and must
+keep doing so: calling back into Python per table would cost more than the solves of small tables.
 """
 
 from __future__ import annotations
