@@ -8,18 +8,21 @@ Main entry points: :func:`estimate` (samples), :func:`decompose` (a joint table)
 :class:`Discretizer` (the shared front end), :class:`PIDResult` (the result), :func:`model_pid`
 (the PID of a trained model's predictions), :func:`agreement` (how a model's PID matches its
 dataset's), :func:`select_models` (which fusion model to try, from the reference catalog),
-:mod:`pidkit.info` (information measures), :mod:`pidkit.synthetic` (data with known answers,
-including the interaction suite), :mod:`pidkit.fusion` (the fusion-model zoo; torch).
+:func:`pairwise` (many feature pairs against one label), :mod:`pidkit.scale` (Dask: data out of
+core, decompositions on a cluster), :mod:`pidkit.info` (information measures),
+:mod:`pidkit.synthetic` (data with known answers, including the interaction suite),
+:mod:`pidkit.fusion` (the fusion-model zoo; torch).
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import bounds, exceptions, info, selection, synthetic, uncertainty
+from . import bounds, exceptions, info, scale, selection, synthetic, uncertainty
 from .agreement import Agreement, agreement
 from .api import bootstrap, estimate
 from .discretize import DiscretizationSummary, Discretizer
 from .estimators import PIDBatchResult, available_estimators, decompose, decompose_many, register_estimator
 from .model_pid import model_pid
+from .pairwise import PairwiseResult, pairwise
 from .result import Diagnostics, PIDResult, Uncertainty
 from .selection import ModelSelection, select_models
 
@@ -45,6 +48,8 @@ __all__ = [
     "decompose",
     "decompose_many",
     "PIDBatchResult",
+    "pairwise",
+    "PairwiseResult",
     "Discretizer",
     "DiscretizationSummary",
     "PIDResult",
@@ -62,6 +67,7 @@ __all__ = [
     "synthetic",
     "selection",
     "uncertainty",
+    "scale",
     "fusion",
     "plot",
     "exceptions",

@@ -13,6 +13,7 @@ from .discretize import joint_counts
 from .estimators.registry import available_estimators, make_estimator
 from .exceptions import ParameterError
 from .result import PIDResult
+from .scale._dask import is_dask_collection
 from .uncertainty.core import batch_uncertainty, check_uncertainty_options, table_uncertainty
 
 __all__ = ["estimate", "bootstrap"]
@@ -72,6 +73,8 @@ def estimate(
     n_perm: int = 0,
     tests: Any = None,
     bias: bool | None = None,
+    client: Any = None,
+    sample_size: int | None = None,
     **options: Any,
 ) -> PIDResult:
     """Partial information decomposition of what ``x1`` and ``x2`` tell about ``y``.
@@ -80,7 +83,10 @@ def estimate(
     ----------
     x1, x2 : array-like of shape (n,) or (n, d)
         The two modalities, one row per sample: NumPy arrays, lists, pandas Series or
-        DataFrames; numbers, strings, bools or categoricals.
+        DataFrames; numbers, strings, bools or categoricals. Dask arrays, DataFrames or Series
+        (:mod:`pidkit.scale`, ``pip install 'pidkit[dask]'``) are decomposed out of core with the
+        exact estimator: the Discretizer is fitted on a bounded sample (``sample_size``) and the
+        joint counts are summed over partitions, on ``client`` or locally.
     y : array-like of shape (n,)
         Discrete task labels (ints, strings, bools, categoricals, or floats taking few values).
     estimator : {"auto", "cvx", "batch"}
@@ -124,6 +130,12 @@ def estimate(
     bias : bool, optional
         Report bias-corrected values next to the raw ones (bootstrap, quadratic extrapolation,
         Miller–Madow; ``"cvx"`` only). Default: True when ``ci`` is given.
+    client : dask.distributed.Client, optional
+        Run the counting of dask inputs and the bootstrap replicates' decompositions as tasks on
+        this cluster (default: in this process).
+    sample_size : int, optional
+        Dask inputs only: rows the Discretizer is fitted on when it is not fitted yet (default
+        200,000, plus the first row of every label and category); see :mod:`pidkit.scale.counts`.
     **options
         Options of the chosen estimator, e.g. ``solver="ecos"``, ``tol=1e-7`` for ``"cvx"``;
         ``batch_size=1024``, ``epochs=60``, ``device="cuda"`` for ``"batch"``.
@@ -152,6 +164,12 @@ def estimate(
             f"discretizer must be None or a pidkit.Discretizer (fitted or not); got {type(discretizer).__name__} "
             f"{discretizer!r}. Pass discretizer=pid.Discretizer(...) or leave it out to use the default."
         )
+    if any(is_dask_collection(v) for v in (x1, x2, y)):
+        return _estimate_dask(x1, x2, y, estimator=estimator, discretizer=discretizer, units=units,
+                              random_state=random_state, ci=ci, n_boot=n_boot, ci_method=ci_method, n_perm=n_perm,
+                              tests=tests, bias=bias, client=client, sample_size=sample_size, options=options)
+    if sample_size is not None:
+        raise ParameterError("sample_size applies to dask inputs only (the Discretizer sees every in-memory sample).")
     a1 = as_samples(x1, "x1")
     a2 = as_samples(x2, "x2")
     ay = as_samples(y, "y")
@@ -185,9 +203,33 @@ def estimate(
         counts = joint_counts(c1, c2, cy, shape)
         extra = table_uncertainty(counts, res, level=unc["level"], method=unc["method"], n_boot=unc["n_boot"],
                                   bias=do_bias, codes=(c1, c2, cy), tests=unc["tests"], n_perm=unc["n_perm"],
-                                  random_state=random_state)
+                                  random_state=random_state, client=client)
     else:
         return res
+    return dataclasses.replace(res, uncertainty=extra)
+
+
+def _estimate_dask(x1, x2, y, *, estimator, discretizer, units, random_state, ci, n_boot, ci_method, n_perm, tests,
+                   bias, client, sample_size, options) -> PIDResult:
+    """:func:`estimate` on dask collections: counts summed over partitions, then the exact solver."""
+    from .scale.counts import DEFAULT_SAMPLE_SIZE, check_no_dask_batch
+    from .scale.estimate import estimate_dask
+
+    check_no_dask_batch(estimator)
+    if n_perm:
+        raise ParameterError(
+            "permutation tests (n_perm) shuffle the samples in memory; with dask inputs only intervals and bias "
+            "corrections (resampling the count table) are available. Pass n_perm=0."
+        )
+    unc = check_uncertainty_options("cvx", ci, n_boot, ci_method, n_perm, tests)
+    do_bias = (ci is not None) if bias is None else check_bool("bias", bias)
+    res, counts = estimate_dask(x1, x2, y, discretizer=discretizer, units=units, random_state=random_state,
+                                client=client, sample_size=DEFAULT_SAMPLE_SIZE if sample_size is None else sample_size,
+                                estimator_options=options)
+    if unc["level"] is None and not do_bias:
+        return res
+    extra = table_uncertainty(counts, res, level=unc["level"], method=unc["method"], n_boot=unc["n_boot"],
+                              bias=do_bias, tests=unc["tests"], n_perm=0, random_state=random_state, client=client)
     return dataclasses.replace(res, uncertainty=extra)
 
 
@@ -204,6 +246,7 @@ def bootstrap(
     bias: bool | None = None,
     units: str = "bits",
     random_state: Any = None,
+    client: Any = None,
     **options: Any,
 ) -> PIDResult:
     """A decomposition with confidence intervals, standard errors and bias corrections.
@@ -211,7 +254,8 @@ def bootstrap(
     ``bootstrap(x1, x2, y, ...)`` is :func:`estimate` with ``ci=0.95`` (all its options apply);
     ``bootstrap(counts)`` takes a joint table of integer counts (shape (|X1|, |X2|, |Y|)) — the
     samples it stands for are resampled. See :func:`estimate` for ``ci``, ``n_boot``,
-    ``ci_method``, ``n_perm``, ``tests`` and ``bias``.
+    ``ci_method``, ``n_perm``, ``tests``, ``bias`` and
+    ``client`` (the replicates decomposed as tasks on a Dask cluster).
 
     Examples
     --------
@@ -228,7 +272,9 @@ def bootstrap(
     if x2 is None and y is None:
         from .estimators import decompose
         from .estimators._problem import check_pmf
+        from .scale._dask import check_client
 
+        check_client(client)
         table = np.asarray(x1)
         check_pmf(table, normalize=True, name="counts")
         unc = check_uncertainty_options("cvx", ci, n_boot, ci_method, n_perm, tests)
@@ -237,9 +283,9 @@ def bootstrap(
         extra = table_uncertainty(table.astype(np.float64), res, level=unc["level"], method=unc["method"],
                                   n_boot=unc["n_boot"], bias=True if bias is None else check_bool("bias", bias),
                                   tests=unc["tests"],
-                                  n_perm=unc["n_perm"], random_state=random_state)
+                                  n_perm=unc["n_perm"], random_state=random_state, client=client)
         return dataclasses.replace(res, uncertainty=extra)
     if x2 is None or y is None:
         raise ParameterError("bootstrap takes samples (x1, x2, y) or one table of counts; got only part of them.")
     return estimate(x1, x2, y, ci=ci, n_boot=n_boot, ci_method=ci_method, n_perm=n_perm, tests=tests, bias=bias,
-                    units=units, random_state=random_state, **options)
+                    units=units, random_state=random_state, client=client, **options)

@@ -531,6 +531,20 @@ class Discretizer:
         """
         return self._summarize(c1, c2, cy, stacklevel=3)
 
+    def summarize_counts(self, counts: Any) -> DiscretizationSummary:
+        """Describe a joint count table of this Discretizer's codes (e.g. summed over partitions).
+
+        The same summary (and :class:`~pidkit.exceptions.PlugInBiasWarning`) as
+        :meth:`summarize` of the samples behind ``counts``.
+        """
+        self._fitted_coders("first", VARIABLES)
+        ns = self.n_states_
+        table = np.asarray(counts)
+        shape = (ns["x1"], ns["x2"], ns["y"])
+        if table.shape != shape:
+            raise ShapeError(f"counts has shape {table.shape}; this Discretizer codes tables of shape {shape}.")
+        return self._summary(int(round(float(table.sum()))), int(np.count_nonzero(table)), stacklevel=3)
+
     def _summarize(self, c1: Any, c2: Any, cy: Any, *, stacklevel: int) -> DiscretizationSummary:
         self._fitted_coders("first", VARIABLES)
         ns = self.n_states_
@@ -538,8 +552,12 @@ class Discretizer:
         b = _check_codes(c2, "c2", ns["x2"])
         c = _check_codes(cy, "cy", ns["y"])
         n = check_same_length(c1=a, c2=b, cy=c)
-        total = ns["x1"] * ns["x2"] * ns["y"]
         occupied = int(np.unique((a * ns["x2"] + b) * ns["y"] + c).size)
+        return self._summary(n, occupied, stacklevel=stacklevel + 1)
+
+    def _summary(self, n: int, occupied: int, *, stacklevel: int) -> DiscretizationSummary:
+        ns = self.n_states_
+        total = ns["x1"] * ns["x2"] * ns["y"]
         per_cell = n / occupied if occupied else 0.0
         summary = DiscretizationSummary(
             kinds=dict(self.kinds_),

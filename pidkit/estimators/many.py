@@ -14,7 +14,7 @@ from ..exceptions import ConvergenceWarning
 from ..info import conditional_entropy, entropy, mutual_information
 from ..kernels import get_kernel, kernel_name
 from ._problem import broja_atoms
-from .exact import DEFAULT_MAX_TABLE_BYTES, check_table_size
+from .exact import DEFAULT_MAX_TABLE_BYTES, DEFAULT_TOL, check_table_size
 from .native_backend import n_threads
 
 __all__ = ["decompose_many", "PIDBatchResult"]
@@ -98,27 +98,69 @@ def _check_batch(p: Any, normalize: bool, max_table_bytes: int) -> np.ndarray:
     return pmfs
 
 
+def _solve(pmfs: np.ndarray, tol_nats: float, max_iter: int) -> dict[str, np.ndarray]:
+    """Atoms (nats), gaps, iterations and convergence of validated pmfs, solved in this process."""
+    out = get_kernel(kernel_name()).ipm_solve_many(pmfs, tol_nats, max_iter, n_threads())
+    f = np.asarray(out["primal"], dtype=np.float64)
+    h_y = entropy(pmfs, 2, units="nats", batch_ndim=1)
+    h_y1 = conditional_entropy(pmfs, 2, 0, units="nats", batch_ndim=1)
+    h_y2 = conditional_entropy(pmfs, 2, 1, units="nats", batch_ndim=1)
+    i12 = mutual_information(pmfs, (0, 1), 2, units="nats", batch_ndim=1)
+    arrays = dict(broja_atoms(h_y, h_y1, h_y2, i12, f))
+    arrays["duality_gap"] = np.maximum(np.asarray(out["gap"], dtype=np.float64), 0.0)
+    arrays["iterations"] = np.asarray(out["iterations"], dtype=np.int64)
+    arrays["converged"] = np.asarray(out["converged"], dtype=bool)
+    return arrays
+
+
 def decompose_many(
     p: Any,
     *,
     units: str = "bits",
-    tol: float = 1e-8,
+    tol: float | None = None,
     max_iter: int = 200,
     normalize: bool = False,
     max_table_bytes: int = DEFAULT_MAX_TABLE_BYTES,
+    client: Any = None,
+    chunk_size: int | None = None,
+    retries: int = 1,
 ) -> PIDBatchResult:
     """Exact BROJA PID of a batch of tables of shape (B, |X1|, |X2|, |Y|).
 
     All tables are solved by the native interior-point kernel in one call (no Python loop per
     table; in parallel over tables on the compiled kernel), each to a certified duality gap
-    ``tol`` (in ``units``). Meant for many small tables — bootstrap replicates, parameter sweeps;
-    for one large table use :func:`pidkit.decompose`.
+    ``tol``. Meant for many small tables — bootstrap replicates, parameter sweeps; for one large
+    table use :func:`pidkit.decompose`.
 
     The batch is validated as a whole before anything is solved: one invalid table (NaN, negative
     entries, a float table not summing to 1 without ``normalize``) refuses the whole batch with
     :class:`~pidkit.exceptions.InvalidPMFError` naming the first offending tables, and a batch whose
     float64 form exceeds ``max_table_bytes`` (default 2 GiB) is refused with
     :class:`~pidkit.exceptions.TableTooLargeError` before it is copied.
+
+    Parameters
+    ----------
+    p : array (B, |X1|, |X2|, |Y|)
+        Joint pmfs, or integer counts (normalized per table).
+    units : {"bits", "nats"}
+    tol : float, optional
+        Target certified duality gap of every table, in ``units`` (default 1e-8 bits, as
+        :func:`pidkit.decompose` with the native solver).
+    max_iter : int
+        Iteration budget per table.
+    normalize : bool
+        Rescale float tables that do not sum to 1 instead of raising.
+    max_table_bytes : int
+        See above.
+    client : dask.distributed.Client, optional
+        Solve chunks of the batch as tasks on this cluster (:mod:`pidkit.scale.many`); the tables
+        are independent, so the numbers are identical to a local call. Default: this process.
+    chunk_size : int, optional
+        Tables per task with ``client`` (default: about four tasks per worker, at least 20,000
+        table cells each).
+    retries : int
+        With ``client``: retries of a failed task before
+        :class:`~pidkit.scale.DistributedComputeError` (nothing partial is returned).
 
     Returns
     -------
@@ -142,36 +184,37 @@ def decompose_many(
     >>> res.S.shape
     (1000,)
     """
+    from ..scale._dask import check_client
+
     scale = check_units(units)
     normalize = check_bool("normalize", normalize)
-    tol_nats = check_positive_float("tol", tol) * scale
+    tol_nats = DEFAULT_TOL["native"] * np.log(2.0) if tol is None else check_positive_float("tol", tol) * scale
     max_iter = check_positive_int("max_iter", max_iter)
+    client = check_client(client)
     pmfs = _check_batch(p, normalize, check_positive_int("max_table_bytes", max_table_bytes))
     name = kernel_name()
     t0 = time.perf_counter()
-    out = get_kernel(name).ipm_solve_many(pmfs, tol_nats, max_iter, n_threads())
+    if client is None:
+        arrays = _solve(pmfs, tol_nats, max_iter)
+    else:
+        from ..scale.many import decompose_many_on
+
+        arrays = decompose_many_on(client, pmfs, tol_nats=tol_nats, max_iter=max_iter, chunk_size=chunk_size,
+                                   retries=check_positive_int("retries", retries, minimum=0))
     elapsed = time.perf_counter() - t0
-    f = np.asarray(out["primal"], dtype=np.float64)
-    h_y = entropy(pmfs, 2, units="nats", batch_ndim=1)
-    h_y1 = conditional_entropy(pmfs, 2, 0, units="nats", batch_ndim=1)
-    h_y2 = conditional_entropy(pmfs, 2, 1, units="nats", batch_ndim=1)
-    i12 = mutual_information(pmfs, (0, 1), 2, units="nats", batch_ndim=1)
-    atoms = broja_atoms(h_y, h_y1, h_y2, i12, f)
-    gap = np.maximum(np.asarray(out["gap"], dtype=np.float64), 0.0)
-    converged = np.asarray(out["converged"], dtype=bool)
+    gap, converged = arrays["duality_gap"], arrays["converged"]
     if not converged.all():
         bad = np.flatnonzero(~converged)
         warnings.warn(
-            f"{bad.size} of {len(f)} tables stopped above tol={tol:.1e} {units} (worst certified gap "
+            f"{bad.size} of {len(gap)} tables stopped above tol={tol_nats / scale:.1e} {units} (worst certified gap "
             f"{gap[bad].max() / scale:.2e} {units}, e.g. table {int(bad[0])}); their atoms are still within their "
             f"duality_gap. Raise max_iter (now {max_iter}) or tol.",
             ConvergenceWarning,
             stacklevel=2,
         )
     return PIDBatchResult(
-        **{k: v / scale for k, v in atoms.items()},
-        duality_gap=gap / scale,
-        iterations=np.asarray(out["iterations"], dtype=np.int64),
+        **{k: arrays[k] / scale for k in ("R", "U1", "U2", "S", "total", "I1", "I2", "duality_gap")},
+        iterations=arrays["iterations"],
         converged=converged,
         units=units,
         solver=f"native/ipm ({'C++' if name == 'native' else 'NumPy twin'})",

@@ -116,8 +116,11 @@ def table_uncertainty(
     tests: tuple[str, ...] = (),
     n_perm: int = 0,
     random_state: Any = None,
+    client: Any = None,
 ) -> Uncertainty:
     """Intervals, standard errors, bias corrections and tests for ``res``, the decomposition of ``counts``.
+
+    ``client`` (a ``dask.distributed.Client``) decomposes the bootstrap replicates as tasks on a cluster.
 
     ``codes`` (the coded samples) are needed for the permutation tests only; without them the
     tests run on samples expanded from the counts (the same thing for a table).
@@ -138,7 +141,7 @@ def table_uncertainty(
     corrected: dict[str, dict[str, float]] = {}
     if level is not None:
         make = dirichlet_tables(counts, rng) if method == "bayes" else bootstrap_tables(counts, rng)
-        reps, unconverged = decompose_tables(make, n_boot, counts.shape, units=units)
+        reps, unconverged = decompose_tables(make, n_boot, counts.shape, units=units, client=client)
         if unconverged:
             notes.append(f"{unconverged} of {n_boot} replicate solves stopped above tol; their atoms are within their "
                          "certified gap and were kept")

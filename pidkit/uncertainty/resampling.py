@@ -9,6 +9,7 @@ cells and never touches the samples. All replicates are decomposed by
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -34,8 +35,10 @@ def _chunks(n_tables: int, cells: int):
         yield start, min(n_tables, start + size)
 
 
-def decompose_tables(make, n_tables: int, shape: tuple[int, int, int], *, units: str) -> tuple[dict, int]:
-    """Decompose ``n_tables`` tables built by ``make(start, stop) -> (stop - start, *shape)`` array.
+def decompose_tables(make, n_tables: int, shape: tuple[int, int, int], *, units: str,
+                     client: Any = None) -> tuple[dict, int]:
+    """Decompose ``n_tables`` tables built by ``make(start, stop) -> (stop - start, *shape)`` array
+    (on ``client``, a ``dask.distributed.Client``, when given).
 
     Returns ``({quantity: array (n_tables,)}, number of tables whose solve stopped above tol)``;
     those atoms are still within their certified gap, so they are kept and counted, not dropped.
@@ -49,7 +52,7 @@ def decompose_tables(make, n_tables: int, shape: tuple[int, int, int], *, units:
         tables = make(start, stop)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            res = decompose_many(tables, units=units, normalize=True)
+            res = decompose_many(tables, units=units, normalize=True, client=client)
         unconverged += int((~res.converged).sum())
         for q in QUANTITIES:
             out[q][start:stop] = getattr(res, q)

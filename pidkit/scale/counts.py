@@ -1,0 +1,209 @@
+"""Out-of-core joint counts: a Discretizer fitted on a bounded sample, counts summed over partitions.
+
+Data of 10^8-10^10 rows do not fit in memory, but their joint count table (|X1| x |X2| x |Y|) does.
+:func:`dask_joint_counts` makes at most three passes over dask collections (arrays, DataFrames,
+Series):
+
+1. (DataFrames only) the length of every partition;
+2. a bounded sample: from each partition a seeded uniform subset of rows, in proportion to the
+   partition's length (``sample_size`` rows in all), plus the first row showing each value of every
+   discrete column (the label always; integer, string, bool or categorical 1-D modalities), so that
+   no category is unknown to the coder. The Discretizer is fitted on that sample in memory;
+3. each partition coded with the fitted Discretizer and counted; the partial tables are summed by a
+   tree reduction. The total is checked against the row counts, so a lost or repeated partition
+   can never pass as the whole.
+
+Memory per task is one partition plus one table. With a Discretizer that is already fitted, pass 2
+is skipped and the counts equal those of the in-memory path exactly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..exceptions import InputError, LengthMismatchError, ParameterError
+from ._dask import compute, is_dask_collection, require_dask
+
+__all__ = ["dask_joint_counts", "DEFAULT_SAMPLE_SIZE", "MAX_DISTINCT_PER_PARTITION"]
+
+#: rows the Discretizer is fitted on when it is not fitted yet
+DEFAULT_SAMPLE_SIZE = 200_000
+#: a discrete column with more distinct values than this in one partition is not treated as categorical
+#: by the sampler (its first occurrences are not added): the Discretizer bins or clusters such columns
+MAX_DISTINCT_PER_PARTITION = 10_000
+
+
+def _as_block(part: Any) -> np.ndarray:
+    """A partition (NumPy block, pandas Series or DataFrame) as a NumPy array of shape (n,) or (n, d)."""
+    if hasattr(part, "to_numpy"):
+        arr = part.to_numpy()
+    else:
+        arr = np.asarray(part)
+    if arr.ndim == 2 and arr.shape[1] == 1 and not hasattr(part, "columns"):
+        arr = arr[:, 0]
+    return arr
+
+
+def _block_len(b1: Any, b2: Any, by: Any) -> int:
+    a1, a2, ay = _as_block(b1), _as_block(b2), _as_block(by)
+    if not (a1.shape[0] == a2.shape[0] == ay.shape[0]):
+        raise LengthMismatchError(
+            f"a partition holds {a1.shape[0]} rows of x1, {a2.shape[0]} of x2 and {ay.shape[0]} of y; the three "
+            "collections must be partitioned alike (columns of one DataFrame, or arrays with the same chunks)."
+        )
+    return int(ay.shape[0])
+
+
+def _is_discrete(a: np.ndarray) -> bool:
+    return a.ndim == 1 and a.dtype.kind in "biuOUSb"
+
+
+def _sample_block(b1: Any, b2: Any, by: Any, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``k`` uniform rows of the partition plus the first row of each value of its discrete columns."""
+    a1, a2, ay = _as_block(b1), _as_block(b2), _as_block(by)
+    n = _block_len(b1, b2, by)
+    rng = np.random.default_rng(seed)
+    rows = [rng.choice(n, size=min(k, n), replace=False)] if n else []
+    for a in (a1, a2, ay):
+        if _is_discrete(a) or a is ay:
+            try:
+                _, first = np.unique(a, return_index=True)
+            except TypeError:  # mixed object types (e.g. ints and strings): first occurrences by hand
+                seen: dict = {}
+                for i, v in enumerate(a.tolist()):
+                    seen.setdefault(v, i)
+                first = np.fromiter(seen.values(), dtype=np.int64, count=len(seen))
+            if a is ay or first.size <= MAX_DISTINCT_PER_PARTITION:
+                rows.append(first)
+    idx = np.unique(np.concatenate(rows)) if rows else np.zeros(0, dtype=np.int64)
+    return a1[idx], a2[idx], ay[idx]
+
+
+def _count_block(b1: Any, b2: Any, by: Any, discretizer: Any, shape: tuple[int, int, int]) -> tuple[np.ndarray, int]:
+    from ..discretize import joint_counts
+
+    n = _block_len(b1, b2, by)
+    if n == 0:
+        return np.zeros(shape, dtype=np.int64), 0
+    c1, c2, cy = discretizer.transform(_as_block(b1), _as_block(b2), _as_block(by))
+    return joint_counts(c1, c2, cy, shape).astype(np.int64), n
+
+
+def _add(a: tuple[np.ndarray, int], b: tuple[np.ndarray, int]) -> tuple[np.ndarray, int]:
+    return a[0] + b[0], a[1] + b[1]
+
+
+def _tree_sum(parts: list, dask) -> Any:
+    """Pairwise (tree) reduction of delayed ``(table, rows)`` pairs: depth log2(partitions)."""
+    add = dask.delayed(_add, pure=True)
+    while len(parts) > 1:
+        nxt = [add(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
+        if len(parts) % 2:
+            nxt.append(parts[-1])
+        parts = nxt
+    return parts[0]
+
+
+def _is_frame(x: Any) -> bool:
+    """A dask DataFrame or Series (arrays have partitions too, but no index)."""
+    return is_dask_collection(x) and hasattr(x, "npartitions") and hasattr(x, "index")
+
+
+def _as_dask_array(x: Any, name: str, chunks0: tuple[int, ...] | None):
+    import dask.array as da
+
+    if _is_frame(x):
+        x = x.to_dask_array(lengths=True)
+    elif not is_dask_collection(x):
+        x = np.asarray(x)
+        x = da.from_array(x, chunks=(chunks0,) + ((-1,) if x.ndim == 2 else ()) if chunks0 else "auto")
+    if not hasattr(x, "chunks") or not hasattr(x, "rechunk"):
+        raise InputError(
+            f"{name} must be a dask array, DataFrame or Series (or a NumPy array); got {type(x).__name__}."
+        )
+    if x.ndim not in (1, 2):
+        raise InputError(f"{name} must have shape (n,) or (n, d); got {x.ndim}-D shape {x.shape}.")
+    return x
+
+
+def _partitions(x1: Any, x2: Any, y: Any) -> tuple[list[tuple[Any, Any, Any]], list[int] | None]:
+    """Aligned partitions of the three collections as delayed blocks, and their lengths when known."""
+    frames = [_is_frame(v) for v in (x1, x2, y)]
+    if all(frames) and len({v.npartitions for v in (x1, x2, y)}) == 1:
+        parts = list(zip(*(v.to_delayed(optimize_graph=False) for v in (x1, x2, y)), strict=True))
+        return parts, None
+    ref = next((v for v in (x1, x2, y) if is_dask_collection(v) and not _is_frame(v)), None)
+    a = _as_dask_array(ref if ref is not None else x1, "x1", None)
+    chunks0 = a.chunks[0]
+    arrays = []
+    for name, v in (("x1", x1), ("x2", x2), ("y", y)):
+        arr = _as_dask_array(v, name, chunks0)
+        if arr.shape[0] != a.shape[0]:
+            raise LengthMismatchError(f"x1, x2 and y must have the same number of rows; {name} has {arr.shape[0]}, "
+                                      f"expected {a.shape[0]}.")
+        arr = arr.rechunk({0: chunks0, 1: -1} if arr.ndim == 2 else {0: chunks0})
+        arrays.append(arr)
+    blocks = [arr.to_delayed().reshape(-1) if arr.ndim == 1 else arr.to_delayed()[:, 0] for arr in arrays]
+    return list(zip(*blocks, strict=True)), [int(c) for c in chunks0]
+
+
+def dask_joint_counts(
+    x1: Any,
+    x2: Any,
+    y: Any,
+    discretizer: Any,
+    *,
+    sample_size: int = DEFAULT_SAMPLE_SIZE,
+    random_state: Any = None,
+    client: Any = None,
+    retries: int = 1,
+) -> tuple[np.ndarray, int]:
+    """Joint count table of dask collections, and the number of rows counted (see the module docstring).
+
+    ``discretizer`` is fitted on a bounded sample when it is not fitted yet (in place, like
+    ``Discretizer.fit``); a fitted one is used as is. Returns ``(counts, n)`` with
+    ``counts.sum() == n``.
+    """
+    dask = require_dask("dask inputs to pidkit.estimate")
+    from .._validation import check_positive_int, seed_from
+
+    sample_size = check_positive_int("sample_size", sample_size)
+    retries = check_positive_int("retries", retries, minimum=0)
+    parts, lengths = _partitions(x1, x2, y)
+    if not parts:
+        raise InputError("the dask collections have no partitions; expected at least one row.")
+    if lengths is None:  # DataFrames: one cheap pass for the partition lengths
+        lengths = compute([dask.delayed(_block_len)(*p) for p in parts], client=client, retries=retries,
+                          what="counting the rows of each partition")
+    n = int(sum(lengths))
+    if n == 0:
+        raise InputError("the dask collections hold 0 rows; expected at least one sample.")
+    if getattr(discretizer, "n_states_", None) is None:
+        base = seed_from(random_state)
+        seeds = np.random.SeedSequence(base if base is not None else 0).generate_state(len(parts))
+        want = [int(np.ceil(sample_size * ln / n)) for ln in lengths]
+        samples = compute([dask.delayed(_sample_block)(*p, k, int(s)) for p, k, s in zip(parts, want, seeds,
+                                                                                          strict=True)],
+                          client=client, retries=retries, what="sampling rows to fit the Discretizer")
+        s1, s2, sy = (np.concatenate([s[i] for s in samples]) for i in range(3))
+        discretizer.fit(s1, s2, sy)
+    shape = (discretizer.n_states_["x1"], discretizer.n_states_["x2"], discretizer.n_states_["y"])
+    tasks = [dask.delayed(_count_block, pure=True)(*p, discretizer, shape) for p in parts]
+    (counts, rows), = compute([_tree_sum(tasks, dask)], client=client, retries=retries,
+                              what="counting the joint table")
+    if rows != n or int(counts.sum()) != n:  # never a partial table counted as the whole
+        raise InputError(
+            f"the partitions held {n} rows, but {rows} were coded and {int(counts.sum())} counted; the collections "
+            "changed between passes (e.g. a non-deterministic source). Persist or rewrite them first."
+        )
+    return counts, n
+
+
+def check_no_dask_batch(estimator: str) -> None:
+    if estimator == "batch":
+        raise ParameterError(
+            "estimator='batch' trains networks on samples in memory and does not take dask collections. Use "
+            "estimator='cvx' (counts summed over partitions), or compute a sample first (x.compute())."
+        )
