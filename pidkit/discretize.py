@@ -457,7 +457,7 @@ class Discretizer:
             The label value of each code (bin indices when ``y_bins`` is set).
         """
         arr = as_variable(y, "y")
-        fitted = hasattr(self, "coders_")
+        fitted = self.is_fitted(())
         disc = self if fitted else type(self)(**self.get_params())
         codes = disc._code("y", arr) if fitted else disc._fit_slot("y", y)
         return codes, np.asarray(disc.categories_.get("y", np.arange(disc.n_states_["y"])))
@@ -745,6 +745,15 @@ class Discretizer:
                     "discrete label: pass class labels, or bin y explicitly with y_bins=<int>."
                 )
         return self._add_coder("y", CategoricalCoder(name="y"), y)
+
+    def is_fitted(self, variables: tuple[str, ...] = VARIABLES) -> bool:
+        """True when this Discretizer can code every one of ``variables`` (default all three).
+
+        The one "is it fitted?" test of pidkit: ``fit`` fits all three variables, ``fit_one`` one
+        of them; ``is_fitted(())`` asks whether anything was fitted at all.
+        """
+        coders = getattr(self, "coders_", None)
+        return coders is not None and all(v in coders for v in variables)
 
     def _fitted_coders(self, when: str, needed: tuple[str, ...] = ()) -> dict[str, Coder]:
         """The fitted coders; raise NotFittedError unless fitted (on every variable in ``needed``)."""

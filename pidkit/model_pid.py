@@ -247,7 +247,7 @@ def model_pid(
     a1, a2 = as_samples(x1, "x1"), as_samples(x2, "x2")
     n = check_same_length(x1=a1, x2=a2)
     p, classes, what = predictive_distribution(model, x1, x2, n)
-    fitted = discretizer is not None and getattr(discretizer, "n_states_", None) is not None
+    fitted = discretizer is not None and discretizer.is_fitted()
     if fitted:
         p = _align_classes(p, classes, discretizer, what)
     if hard:

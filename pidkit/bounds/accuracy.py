@@ -40,6 +40,7 @@ exceed 1; it is not used.)
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -51,7 +52,7 @@ from ..info import entropy_nats
 
 __all__ = ["AccuracyBounds", "accuracy_bounds", "INFO_TOL"]
 
-#: slack (in nats) allowed when checking 0 <= info_low <= info_high <= H(Y); smaller excesses
+#: slack (in nats) allowed when checking 0 <= info_lower <= info_upper <= H(Y); smaller excesses
 #: are rounding errors of the information estimates and are treated as the nearest valid value.
 INFO_TOL = 1e-9
 _BISECTION_STEPS = 64
@@ -67,20 +68,31 @@ class AccuracyBounds:
         Lower and upper bound on the accuracy, both in [0, 1].
     chance : float
         :math:`\\max_y p(y)`, the accuracy of always predicting the most likely label.
-    info_low, info_high : float
-        The information bounds they were evaluated at, in ``units``.
+    info_lower, info_upper : float
+        The information bounds they were evaluated at, in ``units`` (the names of
+        :class:`~pidkit.bounds.SynergyBounds`; ``info_low`` / ``info_high`` are deprecated aliases).
     units : str
     """
 
     lower: float
     upper: float
     chance: float
-    info_low: float
-    info_high: float
+    info_lower: float
+    info_upper: float
     units: str
 
     def __iter__(self):
         return iter((self.lower, self.upper))
+
+    @property
+    def info_low(self) -> float:  # deprecated name, kept for one release
+        warnings.warn("AccuracyBounds.info_low is deprecated; use info_lower.", FutureWarning, stacklevel=2)
+        return self.info_lower
+
+    @property
+    def info_high(self) -> float:  # deprecated name, kept for one release
+        warnings.warn("AccuracyBounds.info_high is deprecated; use info_upper.", FutureWarning, stacklevel=2)
+        return self.info_upper
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -88,7 +100,7 @@ class AccuracyBounds:
     def __str__(self) -> str:
         return (
             f"Bayes accuracy in [{self.lower:.4f}, {self.upper:.4f}] (chance {self.chance:.4f}; "
-            f"I(X1,X2;Y) in [{self.info_low:.4f}, {self.info_high:.4f}] {self.units})"
+            f"I(X1,X2;Y) in [{self.info_lower:.4f}, {self.info_upper:.4f}] {self.units})"
         )
 
 
@@ -137,7 +149,7 @@ def _check_py(p_y: Any) -> np.ndarray:
     return py
 
 
-def accuracy_bounds(info_low: float, info_high: float, p_y: Any, *, units: str = "bits") -> AccuracyBounds:
+def accuracy_bounds(info_lower: float, info_upper: float, p_y: Any, *, units: str = "bits") -> AccuracyBounds:
     r"""Bounds on the Bayes-optimal accuracy from bounds on :math:`I(X_1, X_2; Y)`.
 
     .. math::
@@ -151,9 +163,9 @@ def accuracy_bounds(info_low: float, info_high: float, p_y: Any, *, units: str =
 
     Parameters
     ----------
-    info_low, info_high : float
+    info_lower, info_upper : float
         Lower and upper bounds on :math:`I(X_1, X_2; Y)` in ``units``, with
-        ``0 <= info_low <= info_high <= H(Y)`` (up to rounding).
+        ``0 <= info_lower <= info_upper <= H(Y)`` (up to rounding).
     p_y : array-like (ny,)
         Label marginal (probabilities or counts).
     units : {"bits", "nats"}
@@ -173,7 +185,7 @@ def accuracy_bounds(info_low: float, info_high: float, p_y: Any, *, units: str =
     py = _check_py(p_y)
     h_y = float(entropy_nats(py))
     vals = {}
-    for name, v in (("info_low", info_low), ("info_high", info_high)):
+    for name, v in (("info_lower", info_lower), ("info_upper", info_upper)):
         try:
             f = float(v)
         except (TypeError, ValueError):
@@ -181,18 +193,18 @@ def accuracy_bounds(info_low: float, info_high: float, p_y: Any, *, units: str =
         if not math.isfinite(f):
             raise InputError(f"{name} must be a finite number (information in {units}); got {v!r}.")
         vals[name] = f * scale
-    lo, hi = vals["info_low"], vals["info_high"]
+    lo, hi = vals["info_lower"], vals["info_upper"]
     if lo < -INFO_TOL or hi > h_y + INFO_TOL or lo > hi + INFO_TOL:
         raise InputError(
-            f"Expected 0 <= info_low <= info_high <= H(Y) = {h_y / scale:.6g} {units}; got info_low="
-            f"{info_low!r}, info_high={info_high!r}. Check the units and that the bounds belong to this p_y."
+            f"Expected 0 <= info_lower <= info_upper <= H(Y) = {h_y / scale:.6g} {units}; got info_lower="
+            f"{info_lower!r}, info_upper={info_upper!r}. Check the units and that the bounds belong to this p_y."
         )
     lower, upper, chance = _accuracy_arrays(np.array([max(lo, 0.0)]), np.array([min(hi, h_y)]), py[None])
     return AccuracyBounds(
         lower=float(lower[0]),
         upper=float(upper[0]),
         chance=float(chance[0]),
-        info_low=float(info_low),
-        info_high=float(info_high),
+        info_lower=float(info_lower),
+        info_upper=float(info_upper),
         units=units,
     )

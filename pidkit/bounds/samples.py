@@ -11,6 +11,7 @@ probabilities on the paired samples.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import replace
 from typing import Any
 
@@ -56,10 +57,6 @@ def sampling_tv_scale(k: int, n_a: int, n_b: int) -> float:
     return 0.5 * math.sqrt(2.0 / math.pi) * math.sqrt(max(k - 1, 0) * (1.0 / n_a + 1.0 / n_b))
 
 
-def _is_fitted(d: Discretizer) -> bool:
-    return hasattr(d, "coders_")
-
-
 def _resolve_discretizers(discretizers: Any, k: int, seed: int | None) -> dict[str, Discretizer]:
     if discretizers is None:
         return {
@@ -68,9 +65,9 @@ def _resolve_discretizers(discretizers: Any, k: int, seed: int | None) -> dict[s
             "y": Discretizer(),
         }
     if isinstance(discretizers, Discretizer):
-        if not _is_fitted(discretizers):
+        if not discretizers.is_fitted(()):
             raise NotFittedError(
-                "A single Discretizer passed as discretizers= must already be fitted (e.g. on labeled pairs); "
+                "A single Discretizer passed as discretizer= must already be fitted (e.g. on labeled pairs); "
                 "got an unfitted one. Fit it, or pass a dict {'x1': Discretizer(...), 'x2': Discretizer(...)} "
                 "of per-modality ones (fitted here on every sample of their modality)."
             )
@@ -79,7 +76,7 @@ def _resolve_discretizers(discretizers: Any, k: int, seed: int | None) -> dict[s
         bad = [key for key in discretizers if key not in VARIABLES]
         if bad or not all(isinstance(v, Discretizer) for v in discretizers.values()):
             raise ParameterError(
-                f"discretizers must be None, a fitted Discretizer or a dict with keys among {list(VARIABLES)} and "
+                f"discretizer must be None, a fitted Discretizer or a dict with keys among {list(VARIABLES)} and "
                 f"Discretizer values; got keys {list(discretizers)!r}."
             )
         out = dict(discretizers)
@@ -88,7 +85,7 @@ def _resolve_discretizers(discretizers: Any, k: int, seed: int | None) -> dict[s
         out.setdefault("y", Discretizer())
         return out
     raise ParameterError(
-        f"discretizers must be None, a fitted Discretizer or a dict {{'x1': ..., 'x2': ..., 'y': ...}}; "
+        f"discretizer must be None, a fitted Discretizer or a dict {{'x1': ..., 'x2': ..., 'y': ...}}; "
         f"got {type(discretizers).__name__}."
     )
 
@@ -170,7 +167,7 @@ def estimate_synergy_bounds(
     x1_paired: Any,
     x2_paired: Any,
     *,
-    discretizers: Any = None,
+    discretizer: Any = None,
     classifiers: Any = None,
     random_state: Any = None,
     units: str = "bits",
@@ -179,6 +176,7 @@ def estimate_synergy_bounds(
     ipf_tol: float = SAMPLES_IPF_TOL,
     ipf_max_iter: int = DEFAULT_IPF_MAX_ITER,
     max_table_bytes: int = DEFAULT_MAX_TABLE_BYTES,
+    discretizers: Any = None,
 ) -> SynergyBounds:
     """Synergy and accuracy bounds from labeled unimodal data and unlabeled paired data.
 
@@ -190,15 +188,18 @@ def estimate_synergy_bounds(
         D2: modality 2 with labels.
     x1_paired, x2_paired : array-like (m,) or (m, d)
         DM: unlabeled pairs (row i of each is the same sample).
-    discretizers : None, fitted Discretizer or dict, optional
-        ``None``: one new :class:`~pidkit.Discretizer` per modality, fitted on every sample of
+    discretizer : None, fitted Discretizer or dict, optional
+        The name of :func:`pidkit.estimate`'s option (``discretizers``, the former name, is
+        deprecated). ``None``: one new :class:`~pidkit.Discretizer` per modality, fitted on every sample of
         that modality (D1 and DM for x1, D2 and DM for x2), with ``n_clusters = n_bins =``
         :func:`auto_n_states` for continuous data, and one coding of y1 and y2 together. A single
         *fitted* Discretizer codes x1, x2 and y as fitted. A dict ``{"x1": ..., "x2": ..., "y": ...}``
         gives per-variable Discretizers (missing keys take the default; unfitted ones are fitted
         here on their variable alone, :meth:`~pidkit.Discretizer.fit_one`).
     classifiers : None, "empirical", "logistic" or (clf_x1, clf_x2), optional
-        Source of :math:`p(y|x_1), p(y|x_2)` in the disagreement term of S_U. ``None`` /
+        Source of :math:`p(y|x_1), p(y|x_2)` in the disagreement term of S_U — the same role as the
+        BATCH estimator's ``classifiers`` (user-supplied estimates of p(y|x)); here scikit-learn
+        estimators of the raw features, there torch callables. ``None`` /
         ``"empirical"``: the conditionals of the discretized tables (S_U is then a proven bound for
         those tables). ``"logistic"``: standardized logistic regressions trained on D1 and D2.
         A pair: scikit-learn-style classifiers with ``predict_proba`` (unfitted ones are cloned and
@@ -232,6 +233,11 @@ def estimate_synergy_bounds(
         With ``discretizers`` set (use ``res.transform(x1, x2, y)`` to code other data alike) and
         ``diagnostics.n_samples`` / ``diagnostics.discretization`` filled in.
     """
+    if discretizers is not None:
+        warnings.warn("estimate_synergy_bounds(discretizers=...) is deprecated; use discretizer=... (the name of "
+                      "pidkit.estimate's option; it takes the same None, Discretizer or dict).", FutureWarning,
+                      stacklevel=2)
+        discretizer = discretizers if discretizer is None else discretizer
     check_units(units)
     if not (isinstance(max_inconsistency, str) and max_inconsistency == "auto"):
         check_positive_float("max_inconsistency", max_inconsistency)
@@ -257,10 +263,10 @@ def estimate_synergy_bounds(
     y_all = np.concatenate([y1, y2]) if y1.dtype == y2.dtype else np.concatenate([y1.astype(object), y2.astype(object)])
     n_labels = int(np.unique(y_all.astype(str) if y_all.dtype.kind == "O" else y_all).size)
     k = auto_n_states(n1, n2, nm, n_labels, min_samples_per_cell)
-    discs = _resolve_discretizers(discretizers, k, seed)
+    discs = _resolve_discretizers(discretizer, k, seed)
     data = {"x1": np.concatenate([x1, x1p]), "x2": np.concatenate([x2, x2p]), "y": y_all}
     for slot, d in discs.items():
-        if not _is_fitted(d):
+        if not d.is_fitted(()):
             d.fit_one(slot, data[slot])
     c1, c1p = discs["x1"].transform_one("x1", x1), discs["x1"].transform_one("x1", x1p)
     c2, c2p = discs["x2"].transform_one("x2", x2), discs["x2"].transform_one("x2", x2p)

@@ -215,8 +215,9 @@ def synergy_bounds(
     max_inconsistency: float = DEFAULT_MAX_INCONSISTENCY,
     ipf_tol: float = DEFAULT_IPF_TOL,
     ipf_max_iter: int = DEFAULT_IPF_MAX_ITER,
-    pid_tol: float | None = None,
+    tol: float | None = None,
     max_table_bytes: int = DEFAULT_MAX_TABLE_BYTES,
+    pid_tol: float | None = None,
 ) -> SynergyBounds:
     r"""Bounds on synergy (and on the Bayes accuracy) from the three pairwise tables.
 
@@ -252,8 +253,9 @@ def synergy_bounds(
     ipf_max_iter : int, default 20000
         IPF iteration budget; stopping early warns (:class:`~pidkit.exceptions.ConvergenceWarning`)
         but S_R stays valid (certified).
-    pid_tol : float, optional
-        Duality-gap target of :func:`pidkit.decompose` for R, U1, U2 (in ``units``).
+    tol : float, optional
+        Duality-gap target of the exact solve of R, U1, U2 in ``units`` — :func:`pidkit.decompose`'s
+        ``tol``, with its default (1e-8 bits). ``pid_tol``, its former name, is deprecated.
     max_table_bytes : int
         Refuse inputs whose joint (|X1|, |X2|, |Y|) float64 table — what IPF and the PID work on —
         would exceed this many bytes (default 2 GiB), before anything is allocated
@@ -283,9 +285,13 @@ def synergy_bounds(
     >>> round(res.S_lower, 6), round(res.S_upper, 6)
     (0.0, 1.0)
     """
+    if pid_tol is not None:
+        warnings.warn("synergy_bounds(pid_tol=...) is deprecated; use tol=... (decompose's name for the same target).",
+                      FutureWarning, stacklevel=2)
+        tol = pid_tol if tol is None else tol
     return _bounds_from_tables(
         p_x1y, p_x2y, p_x1x2, units=units, max_inconsistency=max_inconsistency, ipf_tol=ipf_tol,
-        ipf_max_iter=ipf_max_iter, pid_tol=pid_tol, stacklevel=4, max_table_bytes=max_table_bytes,
+        ipf_max_iter=ipf_max_iter, pid_tol=tol, stacklevel=4, max_table_bytes=max_table_bytes,
     )
 
 
@@ -418,8 +424,8 @@ def _bounds_from_tables(
         lower=float(out["accuracy_lower"][0]),
         upper=float(out["accuracy_upper"][0]),
         chance=float(out["chance"][0]),
-        info_low=v("info_lower"),
-        info_high=v("info_upper"),
+        info_lower=v("info_lower"),
+        info_upper=v("info_upper"),
         units=units,
     )
     return SynergyBounds(

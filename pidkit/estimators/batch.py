@@ -142,7 +142,9 @@ class BatchEstimator:
         features on ``device`` in ``dtype`` — ``f(x1)``, ``f(x2)``, ``f(x1, x2)`` — returning class
         probabilities of shape (b, |Y|) (tensor or array), columns in the order of the label codes
         (sorted label values, see ``Discretizer.encode_labels``). Rows must sum to 1 within 1e-3;
-        exact zeros are raised to 1e-12 and counted in the notes.
+        exact zeros are raised to 1e-12 and counted in the notes. (The same role as
+        ``classifiers`` of :func:`~pidkit.bounds.estimate_synergy_bounds`, where they are
+        scikit-learn estimators.)
     classifier_epochs : int, default 100
         Maximum epochs of each trained classifier (early stopping on validation NLL).
     classifier_patience : int, default 8

@@ -180,7 +180,7 @@ def dask_joint_counts(
     n = int(sum(lengths))
     if n == 0:
         raise InputError("the dask collections hold 0 rows; expected at least one sample.")
-    if getattr(discretizer, "n_states_", None) is None:
+    if not discretizer.is_fitted():
         base = seed_from(random_state)
         seeds = np.random.SeedSequence(base if base is not None else 0).generate_state(len(parts))
         want = [int(np.ceil(sample_size * ln / n)) for ln in lengths]
