@@ -28,6 +28,7 @@ from .._validation import (
 from ..discretize import VARIABLES, Discretizer, joint_counts
 from ..estimators.exact import DEFAULT_MAX_TABLE_BYTES, check_table_size
 from ..exceptions import InputError, NotFittedError, ParameterError
+from ..info import total_variation
 from .maxent import DEFAULT_IPF_MAX_ITER
 from .result import SynergyBounds
 from .synergy import _bounds_from_tables, _disagreement_from
@@ -153,7 +154,7 @@ def _classifier_disagreement(classifiers, seed, x1, y1, x2, y2, x1p, x2p, classe
             "paired samples, so the disagreement is infinite; expected calibrated probabilities with overlapping "
             "support (e.g. smoothed or regularized classifiers)."
         )
-    tv = 0.5 * np.abs(a - b).sum(axis=1)
+    tv = total_variation(a, b, axis=1)
     w = np.full((1, len(bc)), 1.0 / len(bc))
     db, tv2, tvm = _disagreement_from(w, bc[None], tv[None])
     return (float(db[0]), float(tv2[0]), float(tvm[0])), desc
