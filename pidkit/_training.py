@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ._optional import import_optional
 from .exceptions import MissingDependencyError, ParameterError, ShapeError
 
 __all__ = [
@@ -26,14 +27,8 @@ __all__ = [
 
 def require_torch(what: str = "the 'batch' estimator", instead: str = "use estimator='cvx' on discretized data"):
     """Import torch, or raise :class:`MissingDependencyError` saying how to install it."""
-    try:
-        import torch
-    except ImportError as exc:
-        raise MissingDependencyError(
-            f"{what} needs PyTorch, which is not installed. Install it with pip install 'pidkit[torch]' "
-            f"(or pip install torch), or {instead}."
-        ) from exc
-    return torch
+    return import_optional("torch", what=what, package="PyTorch",
+                           install="pip install 'pidkit[torch]' (or pip install torch)", instead=instead)
 
 
 def resolve_device(torch, device: Any):

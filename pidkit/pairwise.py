@@ -15,45 +15,29 @@ from typing import Any
 import numpy as np
 
 from ._validation import as_samples, check_same_length, check_units
+from .estimators.many import BATCH_ARRAYS, PIDBatchResult
 from .exceptions import InputError, ParameterError, ShapeError
 
 __all__ = ["pairwise", "PairwiseResult"]
 
-_ARRAYS = ("R", "U1", "U2", "S", "total", "I1", "I2", "duality_gap", "converged")
-
-
 @dataclass(frozen=True)
-class PairwiseResult:
-    """PID atoms of feature pairs ``(a, b)`` against one label, as arrays aligned with ``pairs``.
+class PairwiseResult(PIDBatchResult):
+    """PID atoms of feature pairs ``(a, b)`` against one label: a :class:`~pidkit.PIDBatchResult`
+    (arrays ``R, U1, U2, S, total, I1, I2, duality_gap, iterations, converged``) aligned with ``pairs``.
 
     Attributes
     ----------
     pairs : list of tuple
-        ``(a, b)`` feature names (column indices for an array, keys for a dict of modalities).
-    R, U1, U2, S, total, I1, I2 : ndarray
-        As in :class:`~pidkit.PIDResult`; ``U1`` belongs to ``a``, ``U2`` to ``b``.
-    duality_gap, converged : ndarray
-        Certificate of each solve.
+        ``(a, b)`` feature names (column indices for an array, keys for a dict of modalities);
+        ``U1`` belongs to ``a``, ``U2`` to ``b``.
     n_states : dict
         States of each feature's coding and of the label.
-    units, n_samples, time_s
+    n_samples : int
     """
 
-    pairs: list
-    R: np.ndarray
-    U1: np.ndarray
-    U2: np.ndarray
-    S: np.ndarray
-    total: np.ndarray
-    I1: np.ndarray
-    I2: np.ndarray
-    duality_gap: np.ndarray
-    converged: np.ndarray
-    n_states: dict
-    units: str
-    n_samples: int
-    time_s: float
-    extra: dict = field(default_factory=dict, repr=False)
+    pairs: list = field(default_factory=list)
+    n_states: dict = field(default_factory=dict)
+    n_samples: int = 0
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -68,11 +52,10 @@ class PairwiseResult:
 
     def to_pandas(self):
         """One row per pair: ``x1``, ``x2`` and the arrays."""
-        import pandas as pd
-
-        data = {"x1": [a for a, _ in self.pairs], "x2": [b for _, b in self.pairs]}
-        data.update({k: getattr(self, k) for k in _ARRAYS})
-        return pd.DataFrame(data)
+        frame = super().to_pandas()
+        frame.insert(0, "x2", [b for _, b in self.pairs])
+        frame.insert(0, "x1", [a for a, _ in self.pairs])
+        return frame
 
     def __repr__(self) -> str:
         best = self.top(1)[0] if len(self) else None
@@ -139,7 +122,7 @@ def _solve_pairs(codes, cy, states, ny, pairs, width, units, tol, max_iter) -> d
         warnings.simplefilter("ignore", ConvergenceWarning)
         res = decompose_many(_tables(codes, cy, states, ny, pairs, width), units=units, tol=tol, max_iter=max_iter,
                              normalize=True)
-    return {k: getattr(res, k) for k in _ARRAYS}
+    return {k: getattr(res, k) for k in BATCH_ARRAYS}
 
 
 def pairwise(
@@ -191,6 +174,7 @@ def pairwise(
     ((0, 1), 1.0)
     """
     from .discretize import Discretizer
+    from .kernels import kernel_name
     from .scale._dask import check_client
 
     t0 = time.perf_counter()
@@ -218,6 +202,7 @@ def pairwise(
         cy = c_y if cy is None else cy
     ny = int(cy.max()) + 1
     width = max(states[i] for i in used)
+    solver = f"native/ipm ({'C++' if kernel_name() == 'native' else 'NumPy twin'})"
     if client is None:
         out = _solve_pairs(codes, cy, states, ny, index_pairs, width, units, tol, max_iter)
     else:
@@ -235,10 +220,11 @@ def pairwise(
                         what=f"pairwise decomposition of {len(index_pairs)} pairs")
         out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     return PairwiseResult(
-        pairs=[(names[i], names[j]) for i, j in index_pairs],
-        **{k: out[k] for k in _ARRAYS},
-        n_states={**{names[i]: states[i] for i in used}, "y": ny},
+        **{k: out[k] for k in BATCH_ARRAYS},
         units=units,
-        n_samples=int(ay.shape[0]),
+        solver=solver,
         time_s=time.perf_counter() - t0,
+        pairs=[(names[i], names[j]) for i, j in index_pairs],
+        n_states={**{names[i]: states[i] for i in used}, "y": ny},
+        n_samples=int(ay.shape[0]),
     )

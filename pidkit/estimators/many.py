@@ -17,9 +17,10 @@ from ._problem import broja_atoms
 from .exact import DEFAULT_MAX_TABLE_BYTES, DEFAULT_TOL, check_table_size
 from .native_backend import n_threads
 
-__all__ = ["decompose_many", "PIDBatchResult"]
+__all__ = ["decompose_many", "PIDBatchResult", "BATCH_ARRAYS"]
 
-_ARRAYS = ("R", "U1", "U2", "S", "total", "I1", "I2", "duality_gap", "iterations", "converged")
+#: the per-table arrays of a :class:`PIDBatchResult`
+BATCH_ARRAYS = ("R", "U1", "U2", "S", "total", "I1", "I2", "duality_gap", "iterations", "converged")
 
 
 @dataclass(frozen=True)
@@ -64,14 +65,14 @@ class PIDBatchResult:
         return {"R": self.R, "U1": self.U1, "U2": self.U2, "S": self.S}
 
     def to_dict(self) -> dict[str, Any]:
-        d = {k: getattr(self, k).tolist() for k in _ARRAYS}
+        d = {k: getattr(self, k).tolist() for k in BATCH_ARRAYS}
         d.update(units=self.units, solver=self.solver, time_s=self.time_s)
         return d
 
     def to_pandas(self):  # pragma: no cover - optional dependency
         import pandas as pd
 
-        return pd.DataFrame({k: getattr(self, k) for k in _ARRAYS})
+        return pd.DataFrame({k: getattr(self, k) for k in BATCH_ARRAYS})
 
     def __repr__(self) -> str:
         return (

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..exceptions import MissingDependencyError, ParameterError, PIDKitError
+from .._optional import import_optional
+from ..exceptions import ParameterError, PIDKitError
 
 __all__ = ["is_dask_collection", "require_dask", "check_client", "compute", "DistributedComputeError"]
 
@@ -23,19 +24,10 @@ def is_dask_collection(x: Any) -> bool:
 
 def require_dask(what: str, *, distributed: bool = False):
     """Import dask (and ``distributed``), or raise :class:`MissingDependencyError` with the install command."""
-    try:
-        import dask
-        import dask.array  # noqa: F401
-
-        if distributed:
-            import distributed  # noqa: F401
-    except ImportError as exc:
-        part = "Dask's distributed scheduler" if distributed else "Dask"
-        raise MissingDependencyError(
-            f"{what} needs {part}, which is not installed ({exc}). Install it with {INSTALL} "
-            "(dask[array,dataframe] and distributed), or pass in-memory NumPy arrays."
-        ) from exc
-    return dask
+    return import_optional("dask", "dask.array", *(("distributed",) if distributed else ()), what=what,
+                           package="Dask's distributed scheduler" if distributed else "Dask",
+                           install=f"{INSTALL} (dask[array,dataframe] and distributed)",
+                           instead="pass in-memory NumPy arrays")
 
 
 def check_client(client: Any) -> Any:
