@@ -13,6 +13,8 @@ MODULES = [
     "pidkit.info",
     "pidkit.estimators.exact",
     "pidkit.estimators.many",
+    "pidkit.pairwise",
+    "pidkit.bounds.accuracy",
     "pidkit.synthetic.suite",
     "pidkit.model_pid",
     "pidkit.fusion.classifier",
