@@ -217,13 +217,42 @@ class _Pairs:
         H[~self.supp(), ~self.supp()] += 1.0
         return H
 
-    def gauge_keep(self):
+    def gauge_keep(self, side=2):
+        """Unknowns of the Newton system: all but one pinned ``lam<side>`` per label (the gauge)."""
         keep = np.ones(self.nv, dtype=bool)
-        N1 = self.n1 * self.ny
+        off, marg, has = (self.n1 * self.ny, self.b, self.B) if side == 2 else (0, self.a, self.A)
         for y in range(self.ny):
-            if self.B[:, y].any():  # pin the best-conditioned lam2 of this label: largest marginal
-                keep[N1 + int(np.argmax(self.b[:, y])) * self.ny + y] = False
+            if has[:, y].any():  # pin the best-conditioned unknown of this label: largest marginal
+                keep[off + int(np.argmax(marg[:, y])) * self.ny + y] = False
         return keep
+
+
+class _DenseNewton:
+    """Newton systems by a dense Cholesky of ``H`` on the kept unknowns (SciPy)."""
+
+    name = "dense"
+
+    def __init__(self, pr, keep):
+        self.pr, self.keep = pr, keep
+
+    def set_point(self, s, z, P):
+        self.H = self.pr.dense_H(s, s / z - s, P)[np.ix_(self.keep, self.keep)]
+
+    def factor(self, prox):
+        """Factor ``H + prox * mean(diag) I``; False when the Cholesky fails."""
+        H = self.H
+        if prox > 0:
+            H = H + prox * float(np.trace(H)) / max(len(H), 1) * np.eye(len(H))
+        try:
+            self.cf = sla.cho_factor(H, lower=True, check_finite=False)
+        except np.linalg.LinAlgError:
+            return False
+        return True
+
+    def solve(self, rhs):
+        dx = np.zeros(self.pr.nv)
+        dx[self.keep] = sla.cho_solve(self.cf, rhs[self.keep], check_finite=False)
+        return dx
 
 
 def _max_step(v, dv):
@@ -231,25 +260,21 @@ def _max_step(v, dv):
     return 1.0 if not neg.any() else min(1.0, _TAU * float(np.min(-v[neg] / dv[neg])))
 
 
-def _try_step(pr, H, prox, keep, c, supp, x, s, z, rd, rp, mu, mu_floor):
+def _try_step(pr, newton, prox, c, supp, x, s, z, rd, rp, mu, mu_floor):
     """One Mehrotra predictor-corrector step with Newton matrix ``H + prox * mean(diag) I``.
 
+    ``newton`` holds ``H`` at the current point (``_DenseNewton`` or ``TorchSchurNewton``).
     Returns the accepted point and step length ``(x, s, z, g, P, alpha)`` or ``None`` when the factorization fails or no
     step length passes the safeguards (the caller then retries with a larger ``prox``).
     """
     m = s.size
-    if prox > 0:
-        H = H + prox * float(np.trace(H)) / max(len(H), 1) * np.eye(len(H))
-    try:
-        cf = sla.cho_factor(H, lower=True, check_finite=False)
-    except np.linalg.LinAlgError:
+    if not newton.factor(prox):
         return None
 
     def direction(w):
         rhs = rd - pr.scatter(w[:, None] * P)
         rhs[~supp] = 0.0
-        dx = np.zeros(pr.nv)
-        dx[keep] = sla.cho_solve(cf, rhs[keep], check_finite=False)
+        dx = newton.solve(rhs)
         jd = (P * pr.gather(dx)).sum(axis=1)
         return dx, w + (s / z) * jd, rp - jd
 
@@ -282,8 +307,13 @@ def _try_step(pr, H, prox, keep, c, supp, x, s, z, rd, rp, mu, mu_floor):
     return None
 
 
-def ipm_solve(n1, n2, ny, a, b, pair_x1, pair_x2, cell_ptr, cell_y, tol, max_iter, n_threads=1):
+def ipm_solve(n1, n2, ny, a, b, pair_x1, pair_x2, cell_ptr, cell_y, tol, max_iter, n_threads=1, *,
+              newton="dense", device="cpu"):
     """Solve the BROJA dual by interior point; see the module docstring. Same contract as the native kernel.
+
+    ``newton`` chooses how the Newton systems are solved: ``"dense"`` (a SciPy Cholesky of ``H``) or
+    ``"torch"`` (:class:`~pidkit.kernels.torch_newton.TorchSchurNewton`: Schur complement in torch on
+    ``device``, ``"cpu"``, ``"cuda"``, ``"cuda:<i>"`` or ``"auto"``; needs torch).
 
     Returns a dict with ``lam1``, ``lam2`` (flattened, zero off the support), ``q`` (exactly
     feasible primal on the cells, in ``cell_y`` order), ``primal``, ``dual``, ``gap`` (nats),
@@ -304,7 +334,15 @@ def ipm_solve(n1, n2, ny, a, b, pair_x1, pair_x2, cell_ptr, cell_y, tol, max_ite
     py = pr.a.sum(axis=0)
     s = np.where(pr.mask, pr.a[pr.i1] * pr.b[pr.i2] / np.where(py > 0, py, 1.0)[None, :], 0.0).sum(axis=1)
     mu_floor = 0.05 * tol / max(m, 1)
-    keep = pr.gauge_keep()
+    if newton == "dense":
+        newton_sys = _DenseNewton(pr, pr.gauge_keep())
+    elif newton == "torch":
+        from .torch_newton import TorchSchurNewton, b_side
+
+        keep = pr.gauge_keep(side=b_side(n1, n2))  # pins on the kept side of the Schur complement
+        newton_sys = TorchSchurNewton(n1, n2, ny, pr.i1, pr.i2, supp, keep, device=device)
+    else:
+        raise ValueError(f"newton must be 'dense' or 'torch'; got {newton!r}.")
     best = None
     status = "max_iter"
     it = 0
@@ -321,12 +359,12 @@ def ipm_solve(n1, n2, ny, a, b, pair_x1, pair_x2, cell_ptr, cell_y, tol, max_ite
             break
         if it == max_iter:
             break
-        H = pr.dense_H(s, s / z - s, P)[np.ix_(keep, keep)]
+        newton_sys.set_point(s, z, P)
         # exact Newton first; if its step is short (a direction of vanishing curvature), also try
         # regularized matrices and keep the longest step
         step = None
         for prox in _PROX_LADDER:
-            trial = _try_step(pr, H, prox, keep, c, supp, x, s, z, rd, rp, mu, mu_floor)
+            trial = _try_step(pr, newton_sys, prox, c, supp, x, s, z, rd, rp, mu, mu_floor)
             if trial is not None and (step is None or trial[-1] > step[-1]):
                 step = trial
             if step is not None and step[-1] >= _GOOD_STEP:
