@@ -6,6 +6,7 @@ estimator ``"cvx"`` that :func:`pidkit.estimate` uses after discretizing samples
 
 from __future__ import annotations
 
+import importlib.util
 import time
 import warnings
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_option, check_positive_float, check_positive_int, check_units
-from ..exceptions import ConvergenceWarning, PIDKitError, TableTooLargeError
+from ..exceptions import ConvergenceWarning, ParameterError, PIDKitError, TableTooLargeError
 from ..result import Diagnostics, PIDResult
 from ._problem import BROJAProblem, check_pmf
 from .cvxpy_backend import CVXPY_SOLVERS, solve_cvxpy
@@ -22,11 +23,11 @@ from .registry import register_estimator
 
 __all__ = ["decompose", "ExactEstimator", "SOLVERS", "DEFAULT_TOL", "DEFAULT_MAX_ITER"]
 
-SOLVERS = ("auto", "native", *CVXPY_SOLVERS)
+SOLVERS = ("auto", "native", "torch", *CVXPY_SOLVERS)
 #: default target for the certified duality gap (bits) per backend. The native solver stops on the
 #: certificate itself; the cvxpy solvers stop on their own relative criteria, which on
 #: 50x50x10 tables certify about 1e-8 bits (benchmarks/bench_exact.py).
-DEFAULT_TOL = {"native": 1e-8, "clarabel": 1e-6, "ecos": 1e-6, "scs": 1e-5}
+DEFAULT_TOL = {"native": 1e-8, "torch": 1e-8, "clarabel": 1e-6, "ecos": 1e-6, "scs": 1e-5}
 #: largest float64 joint table accepted by default (bytes).
 DEFAULT_MAX_TABLE_BYTES = 2 * 1024**3
 #: iteration budget of the native interior-point solver (typical solves need 5-30).
@@ -38,11 +39,54 @@ MAX_CVXPY_CELLS = 2_000_000
 #: with solver="auto", tables up to this many support cells get a Clarabel second opinion when
 #: the native solver misses its target (Clarabel needs ~1 s at 20x20x10 = 4,000 cells)
 AUTO_SECOND_OPINION_CELLS = 20_000
+#: with solver="auto", tables whose Schur complement has at least this many unknowns
+#: (min(n1, n2) * ny) go to the torch Newton solver when torch sees a CUDA device. Unmeasured on a GPU
+#: so far: a guess from the CPU cost of the dense factorization (~NS^3 / 3 flops), to be tuned
+#: with benchmarks/bench_exact.py on a GPU machine.
+AUTO_TORCH_MIN_SCHUR = 4000
 
 
 def _resolve_solver(solver: str) -> str:
     check_option("solver", solver, SOLVERS)
     return "native" if solver == "auto" else solver
+
+
+def _check_solver_device(backend: str, device: Any, elimination: str) -> None:
+    """Validate ``device``: fully (torch installed, device present) for the torch solver, else its form."""
+    if backend == "torch":
+        from ..kernels.torch_newton import torch_device
+
+        torch_device(device)
+        if elimination == "labels":
+            raise ParameterError(
+                "elimination='labels' needs solver='native'; the torch solver eliminates by pairs. "
+                "Use elimination='auto' or 'pairs' with solver='torch'."
+            )
+    elif isinstance(device, str):
+        kind, _, index = device.partition(":")
+        if not (device in ("auto", "cpu", "cuda") or (kind == "cuda" and index.isdigit())):
+            raise ParameterError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:<index>'; got {device!r}.")
+    elif type(device).__name__ != "device":
+        raise ParameterError(f"device must be 'auto', 'cpu', 'cuda', 'cuda:<index>' or a torch.device; got {device!r}.")
+
+
+def _auto_torch_device(prob: BROJAProblem, device: Any):
+    """``solver="auto"``: the CUDA device to run the torch Newton solver on, or None (the C++ kernel).
+
+    Torch is chosen only for Schur complements of at least :data:`AUTO_TORCH_MIN_SCHUR` unknowns, with
+    torch installed and a CUDA device available (``device`` "auto" or a CUDA device); torch is not
+    imported for smaller tables.
+    """
+    n1, n2, ny = prob.shape
+    if min(n1, n2) * ny < AUTO_TORCH_MIN_SCHUR or importlib.util.find_spec("torch") is None:
+        return None
+    from ..kernels.torch_newton import torch_device
+
+    try:
+        _, dev = torch_device(device)
+    except PIDKitError:  # e.g. device="cuda" on a machine without one: "auto" stays on the C++ kernel
+        return None
+    return dev if dev.type == "cuda" else None
 
 
 def _solver_settings(solver: str, tol: float | None, max_iter: int | None, units: str) -> tuple[str, float, int]:
@@ -69,6 +113,7 @@ def decompose(
     max_table_bytes: int = DEFAULT_MAX_TABLE_BYTES,
     max_solver_bytes: int | None = None,
     elimination: str = "auto",
+    device: Any = "auto",
 ) -> PIDResult:
     r"""Exact BROJA partial information decomposition of a joint table.
 
@@ -85,17 +130,22 @@ def decompose(
     p : array of shape (|X1|, |X2|, |Y|)
         Joint probabilities, or non-negative integer counts (normalized automatically).
     units : {"bits", "nats"}
-    solver : {"auto", "native", "clarabel", "ecos", "scs"}
-        Backend. ``"native"`` (what ``"auto"`` picks) is pidkit's interior-point solver on the
-        compiled kernel (:mod:`pidkit.kernels`); ``"clarabel"``, ``"ecos"`` and ``"scs"`` state the
-        program in cvxpy and hand it to that conic solver.
+    solver : {"auto", "native", "torch", "clarabel", "ecos", "scs"}
+        Backend. ``"native"`` is pidkit's interior-point solver on the compiled kernel
+        (:mod:`pidkit.kernels`). ``"torch"`` is the same interior-point method and certificate (the
+        NumPy twin's loop) with its Newton systems factored by torch on ``device``: a Schur complement
+        like the compiled kernel's, on the GPU when there is one (needs ``pip install 'pidkit[torch]'``;
+        on a CPU it is slower than ``"native"``). ``"auto"`` picks ``"native"``, except for large
+        tables (``min(n1, n2) * ny`` of at least ``AUTO_TORCH_MIN_SCHUR`` = 4000) when torch is
+        installed and sees a CUDA device: then ``"torch"`` on that device. ``"clarabel"``,
+        ``"ecos"`` and ``"scs"`` state the program in cvxpy and hand it to that conic solver.
     tol : float, optional
         Target for the certified duality gap, in ``units``. Every atom is within the reported
         gap of its exact value. A solve that ends above ``tol`` warns (:class:`ConvergenceWarning`)
-        with the gap it reached. Defaults: 1e-8 bits for the native solver, 1e-6 bits for
+        with the gap it reached. Defaults: 1e-8 bits for the native and torch solvers, 1e-6 bits for
         Clarabel and ECOS, 1e-5 for SCS.
     max_iter : int, optional
-        Iteration budget of the native solver (default 200); the cvxpy solvers use their own.
+        Iteration budget of the native and torch solvers (default 200); the cvxpy solvers use their own.
     normalize : bool
         Rescale a floating table that does not sum to 1 instead of raising.
     verbose : bool
@@ -112,6 +162,11 @@ def decompose(
         estimated cost: ``"pairs"`` (a Schur complement onto one modality's unknowns) for tables
         with many states per modality, ``"labels"`` (one small block per label plus a
         pairs x pairs capacitance matrix) for few (x1, x2) pairs and many labels, e.g. 3 x 3 x 100,000.
+        The torch solver eliminates by pairs only.
+    device : {"auto", "cpu", "cuda", "cuda:<index>"} or torch.device
+        Where ``solver="torch"`` factors (``"auto"``: CUDA when ``torch.cuda.is_available()``, else
+        the CPU), and where ``solver="auto"`` may send large tables (``"cpu"`` keeps them on the
+        compiled kernel). Ignored by the other solvers.
 
     Returns
     -------
@@ -127,6 +182,10 @@ def decompose(
         The table or the solver's working memory exceeds its budget (estimated before allocating).
     SolverError
         The solver failed or did not report an optimal status.
+    MissingDependencyError
+        ``solver="torch"`` without PyTorch installed.
+    ParameterError
+        An invalid option, e.g. ``device="cuda"`` on a machine where torch sees no CUDA device.
 
     Examples
     --------
@@ -140,6 +199,7 @@ def decompose(
     """
     backend, target, iters = _solver_settings(solver, tol, max_iter, units)
     check_option("elimination", elimination, ELIMINATIONS)
+    _check_solver_device(backend, device, elimination)
     if max_solver_bytes is not None:
         check_positive_int("max_solver_bytes", max_solver_bytes)
     try:
@@ -151,7 +211,7 @@ def decompose(
     pmf = check_pmf(p, normalize=normalize)
     return _solve_table(
         pmf, units=units, backend=backend, tol_bits=target, max_iter=iters, auto=solver == "auto", verbose=verbose,
-        max_solver_bytes=max_solver_bytes, elimination=elimination,
+        max_solver_bytes=max_solver_bytes, elimination=elimination, device=device,
     )
 
 
@@ -169,6 +229,7 @@ def _solve_table(
     estimator: str = "cvx",
     max_solver_bytes: int | None = None,
     elimination: str = "auto",
+    device: Any = "auto",
 ) -> PIDResult:
     scale = check_units(units)
     prob = BROJAProblem.from_pmf(pmf)
@@ -186,9 +247,15 @@ def _solve_table(
         sol_name, status, iters, viol = "closed-form", "optimal", 0, 0.0
         elapsed = time.perf_counter() - t0
     else:
-        if backend == "native":
+        if backend in ("native", "torch"):
+            if backend == "torch":
+                from ..kernels.torch_newton import torch_device
+
+                dev = torch_device(device)[1]
+            else:
+                dev = _auto_torch_device(prob, device) if auto and elimination != "labels" else None
             sol = solve_native(prob, tol=tol_bits * np.log(2.0), max_iter=max_iter, elimination=elimination,
-                               max_bytes=max_solver_bytes)
+                               max_bytes=max_solver_bytes, torch_device=dev)
             if auto and sol.primal_value - sol.dual_value > tol_bits * np.log(2.0):
                 sol = _second_opinion(prob, sol, notes)
         else:
@@ -206,7 +273,7 @@ def _solve_table(
         status = f"{status}; gap_above_tol"
         knob = (
             f"raise max_iter (now {max_iter}) or tol"
-            if backend == "native"
+            if backend in ("native", "torch")
             else "raise tol, or use solver='native' (certifies to 1e-8 bits)"
         )
         warnings.warn(
@@ -291,6 +358,8 @@ class ExactEstimator:
         Working-memory budget of the native solver (see :func:`decompose`).
     elimination : {"auto", "pairs", "labels"}
         Elimination of the native solver's Newton systems (see :func:`decompose`).
+    device : {"auto", "cpu", "cuda", "cuda:<index>"} or torch.device
+        Device of ``solver="torch"`` (and of large tables under ``"auto"``, see :func:`decompose`).
     """
 
     name = "cvx"
@@ -304,6 +373,7 @@ class ExactEstimator:
         max_table_bytes: int = DEFAULT_MAX_TABLE_BYTES,
         max_solver_bytes: int | None = None,
         elimination: str = "auto",
+        device: Any = "auto",
     ):
         self.solver = solver
         self.tol = tol
@@ -311,14 +381,16 @@ class ExactEstimator:
         self.max_table_bytes = max_table_bytes
         self.max_solver_bytes = max_solver_bytes
         self.elimination = elimination
+        self.device = device
 
     def estimate(self, x1, x2, y, *, discretizer, units: str, random_state=None) -> PIDResult:
         from ..discretize import joint_counts
 
         # bad options fail before the data are coded
-        _solver_settings(self.solver, self.tol, self.max_iter, units)
+        backend = _solver_settings(self.solver, self.tol, self.max_iter, units)[0]
         check_positive_int("max_table_bytes", self.max_table_bytes)
         check_option("elimination", self.elimination, ELIMINATIONS)
+        _check_solver_device(backend, self.device, self.elimination)
         if self.max_solver_bytes is not None:
             check_positive_int("max_solver_bytes", self.max_solver_bytes)
         if getattr(discretizer, "n_states_", None) is None:
@@ -355,6 +427,7 @@ class ExactEstimator:
             estimator=self.name,
             max_solver_bytes=self.max_solver_bytes,
             elimination=self.elimination,
+            device=self.device,
         )
 
 

@@ -9,6 +9,7 @@ so the reported gap never rests on the kernel's own arithmetic alone.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import numpy as np
 
@@ -110,17 +111,25 @@ def solve_native(
     kernel: str | None = None,
     elimination: str = "auto",
     max_bytes: int | None = None,
+    torch_device: Any = None,
 ) -> BackendSolution:
     """Solve with the interior-point kernel to a certified gap ``tol`` (nats).
 
     The elimination and its memory are decided first (:func:`plan_native`): a table whose solve
     would not fit ``max_bytes`` raises :class:`TableTooLargeError` before the kernel allocates.
+    With ``torch_device`` (a device torch accepts), the NumPy twin's loop runs with its Newton
+    systems factored by torch on that device (:mod:`pidkit.kernels.torch_newton`), whatever ``kernel``.
     """
-    name = kernel_name(kernel)
+    name = "python" if torch_device is not None else kernel_name(kernel)
     mod = get_kernel(name)
     choice, _ = plan_native(prob, elimination=elimination, max_bytes=max_bytes, kernel=name)
     args, order = pair_major(prob)
     extra = {"elimination": ELIMINATIONS[choice]} if name == "native" else {}
+    if torch_device is not None:
+        extra = {"newton": "torch", "device": torch_device}
+        label = f"torch Schur, {torch_device}"
+    else:
+        label = "C++" if name == "native" else "NumPy twin"
     try:
         r = mod.ipm_solve(*args, float(tol), int(max_iter), n_threads(), **extra)
     except MemoryError as exc:  # the estimate missed (other processes took the memory): still a pidkit error
@@ -142,7 +151,7 @@ def solve_native(
         iterations=int(r["iterations"]),
         # "optimal" like the cvxpy backends when the certificate met tol, else the kernel's reason
         status="optimal" if r["converged"] else str(r.get("status", "not_converged")),
-        solver=f"native/ipm ({'C++' if name == 'native' else 'NumPy twin'})",
+        solver=f"native/ipm ({label})",
         max_marginal_violation=prob.marginal_violation(q),
         raw_marginal_violation=float(r["max_marginal_violation"]),
         time_s=float(r["seconds"]),
