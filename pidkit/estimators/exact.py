@@ -23,7 +23,7 @@ from .registry import register_estimator
 
 __all__ = ["decompose", "ExactEstimator", "SOLVERS", "DEFAULT_TOL", "DEFAULT_MAX_ITER"]
 
-SOLVERS = ("auto", "native", "torch", *CVXPY_SOLVERS)
+SOLVERS = ("auto", "native", *CVXPY_SOLVERS, "torch")
 #: default target for the certified duality gap (bits) per backend. The native solver stops on the
 #: certificate itself; the cvxpy solvers stop on their own relative criteria, which on
 #: 50x50x10 tables certify about 1e-8 bits (benchmarks/bench_exact.py).
