@@ -130,13 +130,19 @@ def solve_native(
         label = f"torch Schur, {torch_device}"
     else:
         label = "C++" if name == "native" else "NumPy twin"
+    out_of_memory: tuple[type[BaseException], ...] = (MemoryError,)
+    if torch_device is not None:  # device memory is not in the estimate: torch's error becomes pidkit's
+        import torch
+
+        out_of_memory += (getattr(torch.cuda, "OutOfMemoryError", MemoryError),)
     try:
         r = mod.ipm_solve(*args, float(tol), int(max_iter), n_threads(), **extra)
-    except MemoryError as exc:  # the estimate missed (other processes took the memory): still a pidkit error
+    except out_of_memory as exc:  # the estimate missed (other processes took the memory): still a pidkit error
         n1, n2, ny = prob.shape
+        where = f" on {torch_device}" if torch_device is not None else ""
         raise TableTooLargeError(
-            f"the solver ran out of memory on this {n1} x {n2} x {ny} table ({prob.n_cells:,} support cells) "
-            f"with elimination {choice!r}. Free memory, or use fewer states per modality or label."
+            f"the solver ran out of memory{where} on this {n1} x {n2} x {ny} table ({prob.n_cells:,} support "
+            f"cells) with elimination {choice!r}. Free memory, or use fewer states per modality or label."
         ) from exc
     q = np.empty(prob.n_cells)
     q[order] = np.asarray(r["q"], dtype=np.float64)
