@@ -20,9 +20,11 @@ with multipliers :math:`s_k \ge 0` (at the optimum :math:`s_k = q^*(x_1, x_2)`) 
 where :math:`M_k` maps :math:`\lambda` to :math:`\lambda_1(x_1, \cdot) + \lambda_2(x_2, \cdot)` on
 :math:`Y(k)`. The gauge :math:`\lambda_1(\cdot, y) + \gamma_y,\ \lambda_2(\cdot, y) - \gamma_y` is
 removed by fixing one :math:`\lambda_2` per label. This twin solves with a dense Cholesky of
-``H`` (fine for the small tables of the tests and as a fallback); the compiled kernel uses a
-Schur complement with BLAS, and for large Schur complements (at least 500 unknowns, dense update)
-factors the early ones in single precision: it then solves the full Newton system by conjugate
+``H`` (fine for the small tables of the tests and as a fallback), or with ``newton="torch"`` by the
+compiled kernel's Schur complement in torch, on a GPU where there is one
+(:mod:`pidkit.kernels.torch_newton`, which pins the gauge on the Schur complement's side). The
+compiled kernel uses a Schur complement with BLAS, and for large Schur complements (at least 500
+unknowns, dense update) factors the early ones in single precision: it then solves the full Newton system by conjugate
 gradients preconditioned with that factorization (to a relative residual of 1e-8), and switches to
 double precision for good once the single-precision Cholesky fails or needs more than 2 PCG steps
 (6 from 5000 unknowns in S on, where a double-precision factorization costs many PCG steps).
