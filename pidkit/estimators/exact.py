@@ -393,7 +393,7 @@ class ExactEstimator:
         _check_solver_device(backend, self.device, self.elimination)
         if self.max_solver_bytes is not None:
             check_positive_int("max_solver_bytes", self.max_solver_bytes)
-        if getattr(discretizer, "n_states_", None) is None:
+        if not discretizer.is_fitted():
             c1, c2, cy = discretizer.fit_transform(x1, x2, y)
             summary = discretizer.summary_
         else:
