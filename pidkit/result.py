@@ -213,8 +213,18 @@ class Uncertainty:
         return cls(**d)
 
 
-@dataclass(frozen=True)
-class PIDResult:
+class TextReport:
+    """Results that print as a report: ``repr`` and IPython's display show ``str(self)``."""
+
+    def __repr__(self) -> str:
+        return self.__str__()
+
+    def _repr_pretty_(self, printer, cycle) -> None:  # IPython
+        printer.text(str(self))
+
+
+@dataclass(frozen=True, repr=False)
+class PIDResult(TextReport):
     """A partial information decomposition of ``I(X1, X2; Y)``.
 
     Attributes
@@ -501,12 +511,6 @@ class PIDResult:
         for note in d.notes + (() if unc is None else unc.notes):
             lines.append(f"note: {note}")
         return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return self.__str__()
-
-    def _repr_pretty_(self, printer, cycle) -> None:  # IPython
-        printer.text(str(self))
 
     def __eq__(self, other: object) -> bool:
         """Equal when everything but the wall times is equal.

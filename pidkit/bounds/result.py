@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..result import TextReport
 from .accuracy import AccuracyBounds
 
 __all__ = ["BoundsDiagnostics", "SynergyBounds", "SynergyBoundsBatch"]
@@ -105,8 +106,8 @@ _ROWS = (
 )
 
 
-@dataclass(frozen=True)
-class SynergyBounds:
+@dataclass(frozen=True, repr=False)
+class SynergyBounds(TextReport):
     """Bounds on synergy from p(x1,y), p(x2,y) and p(x1,x2), with the exact R, U1, U2.
 
     Attributes
@@ -214,11 +215,6 @@ class SynergyBounds:
             lines.append(f"note: {note}")
         return "\n".join(lines)
 
-    def __repr__(self) -> str:
-        return self.__str__()
-
-    def _repr_pretty_(self, printer, cycle) -> None:  # IPython
-        printer.text(str(self))
 
 
 _BATCH_ARRAYS = ("R", "U1", "U2", "S_R", "S_U", "S_lower", "S_upper", "disagreement", "info_lower", "info_upper",
