@@ -13,7 +13,7 @@ from .discretize import joint_counts
 from .estimators.registry import available_estimators, make_estimator
 from .exceptions import ParameterError
 from .result import PIDResult
-from .scale._dask import is_dask_collection
+from .scale._dask import check_client, is_dask_collection
 from .uncertainty.core import batch_uncertainty, check_uncertainty_options, table_uncertainty
 
 __all__ = ["estimate", "bootstrap"]
@@ -164,6 +164,7 @@ def estimate(
             f"discretizer must be None or a pidkit.Discretizer (fitted or not); got {type(discretizer).__name__} "
             f"{discretizer!r}. Pass discretizer=pid.Discretizer(...) or leave it out to use the default."
         )
+    check_client(client)
     if any(is_dask_collection(v) for v in (x1, x2, y)):
         return _estimate_dask(x1, x2, y, estimator=estimator, discretizer=discretizer, units=units,
                               random_state=random_state, ci=ci, n_boot=n_boot, ci_method=ci_method, n_perm=n_perm,
@@ -272,8 +273,6 @@ def bootstrap(
     if x2 is None and y is None:
         from .estimators import decompose
         from .estimators._problem import check_pmf
-        from .scale._dask import check_client
-
         check_client(client)
         table = np.asarray(x1)
         check_pmf(table, normalize=True, name="counts")

@@ -457,7 +457,7 @@ class Discretizer:
             The label value of each code (bin indices when ``y_bins`` is set).
         """
         arr = as_variable(y, "y")
-        fitted = self.is_fitted(())
+        fitted = self.is_fitted(("y",))
         disc = self if fitted else type(self)(**self.get_params())
         codes = disc._code("y", arr) if fitted else disc._fit_slot("y", y)
         return codes, np.asarray(disc.categories_.get("y", np.arange(disc.n_states_["y"])))

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import itertools
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ._validation import as_samples, check_same_length, check_units
+from ._validation import as_samples, check_positive_int, check_same_length, check_units
 from .estimators.many import BATCH_ARRAYS, PIDBatchResult
-from .exceptions import InputError, ParameterError, ShapeError
+from .exceptions import ConvergenceWarning, InputError, ParameterError, PlugInBiasWarning, ShapeError
 
 __all__ = ["pairwise", "PairwiseResult"]
+
+#: bytes of the count tables held at once while a list of pairs is decomposed
+LOCAL_CHUNK_BYTES = 64 * 1024**2
 
 @dataclass(frozen=True)
 class PairwiseResult(PIDBatchResult):
@@ -112,17 +116,22 @@ def _tables(codes: np.ndarray, cy: np.ndarray, states: list[int], ny: int, pairs
 
 
 def _solve_pairs(codes, cy, states, ny, pairs, width, units, tol, max_iter) -> dict:
-    """One task: count and decompose a chunk of pairs."""
+    """Count and decompose a list of pairs, a chunk at a time (tables of at most ~64 MB in memory)."""
     import warnings
 
     from .estimators.many import decompose_many
     from .exceptions import ConvergenceWarning
+    from .scale.many import chunk_bounds
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        res = decompose_many(_tables(codes, cy, states, ny, pairs, width), units=units, tol=tol, max_iter=max_iter,
-                             normalize=True)
-    return {k: getattr(res, k) for k in BATCH_ARRAYS}
+    parts = []
+    per_chunk = max(1, LOCAL_CHUNK_BYTES // (8 * width * width * ny))
+    for a, b in chunk_bounds(len(pairs), width * width * ny, 1, per_chunk):
+        with warnings.catch_warnings():  # reported once for the whole run by the caller
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            res = decompose_many(_tables(codes, cy, states, ny, pairs[a:b], width), units=units, tol=tol,
+                                 max_iter=max_iter, normalize=True)
+        parts.append({k: getattr(res, k) for k in BATCH_ARRAYS})
+    return {k: np.concatenate([p[k] for p in parts]) for k in BATCH_ARRAYS}
 
 
 def pairwise(
@@ -135,6 +144,7 @@ def pairwise(
     random_state: Any = None,
     client: Any = None,
     chunk_size: int | None = None,
+    retries: int = 1,
     tol: float | None = None,
     max_iter: int = 200,
 ) -> PairwiseResult:
@@ -157,8 +167,17 @@ def pairwise(
         worker once); the numbers are identical to the local run.
     chunk_size : int, optional
         Pairs per task (default: about four tasks per worker).
+    retries : int
+        With ``client``: retries of a failed task before
+        :class:`~pidkit.scale.DistributedComputeError`.
     tol, max_iter :
-        As in :func:`pidkit.decompose_many`.
+        As in :func:`pidkit.decompose_many`. Pairs whose solve stops above ``tol`` are counted in
+        one :class:`~pidkit.exceptions.ConvergenceWarning` (their atoms stay within their gap).
+
+    Each feature is coded once, by a Discretizer fitted on (feature, feature, y): its ``"auto"``
+    budget is that of a table of two such features. The feature-by-feature tables themselves are
+    not decomposed, so their plug-in-bias warnings are not shown; check ``n_states`` against the
+    number of samples.
 
     Returns
     -------
@@ -197,7 +216,9 @@ def pairwise(
     states = [1] * len(names)
     cy = None
     for i in used:  # each feature once, in both slots: the "auto" budget of a pair of such features
-        c1, _, c_y = Discretizer(**params).fit_transform(cols[i], cols[i], ay)
+        with warnings.catch_warnings():  # the (feature, feature, y) table is never decomposed
+            warnings.simplefilter("ignore", PlugInBiasWarning)
+            c1, _, c_y = Discretizer(**params).fit_transform(cols[i], cols[i], ay)
         codes[:, i], states[i] = c1, int(c1.max()) + 1 if c1.size else 1
         cy = c_y if cy is None else cy
     ny = int(cy.max()) + 1
@@ -216,9 +237,15 @@ def pairwise(
         def task(data, chunk):
             return _solve_pairs(data[0], data[1], states, ny, chunk, width, units, tol, max_iter)
 
-        parts = compute([dask.delayed(task)(shared, index_pairs[a:b]) for a, b in bounds], client=client, retries=1,
+        parts = compute([dask.delayed(task)(shared, index_pairs[a:b]) for a, b in bounds], client=client,
+                        retries=check_positive_int("retries", retries, minimum=0),
                         what=f"pairwise decomposition of {len(index_pairs)} pairs")
         out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    if not out["converged"].all():
+        bad = np.flatnonzero(~out["converged"])
+        warnings.warn(f"{bad.size} of {len(index_pairs)} pair tables stopped above tol (worst certified gap "
+                      f"{out['duality_gap'][bad].max():.2e} {units}); their atoms are within their duality_gap.",
+                      ConvergenceWarning, stacklevel=2)
     return PairwiseResult(
         **{k: out[k] for k in BATCH_ARRAYS},
         units=units,

@@ -1,7 +1,6 @@
 """Out-of-core estimates and decompositions on Dask (pidkit.scale): same numbers as in memory."""
 
 import sys
-import warnings
 
 import numpy as np
 import pytest
@@ -133,10 +132,9 @@ def test_failing_task_is_retried_or_raises_never_a_partial_table(client, tmp_pat
 
 def test_decompose_many_on_a_cluster_is_identical(client):
     p = np.random.default_rng(6).dirichlet(np.ones(36), size=3000).reshape(3000, 3, 3, 4)
-    with warnings.catch_warnings():  # table 2732 stops above tol (a cycling solve) in both runs alike
-        warnings.simplefilter("ignore", pid.exceptions.ConvergenceWarning)
-        local = pid.decompose_many(p)
-        remote = pid.decompose_many(p, client=client, chunk_size=400)
+    local = pid.decompose_many(p)
+    remote = pid.decompose_many(p, client=client, chunk_size=400)
+    assert local.converged.all()
     for k in ("R", "U1", "U2", "S", "total", "duality_gap", "iterations", "converged"):
         np.testing.assert_array_equal(getattr(remote, k), getattr(local, k))
     assert remote.solver == local.solver
@@ -194,3 +192,34 @@ def test_read_parquet_selects_columns(tmp_path):
     _same(pid.estimate(a, b, lab, discretizer=disc), pid.estimate(x1, x2, y, discretizer=disc, estimator="cvx"))
     with pytest.raises(pid.exceptions.InputError, match="no column matches 'txt_\\*'"):
         pid.scale.read_parquet(str(tmp_path / "*.parquet"), x1="a", x2="txt_*", y="label")
+
+
+def test_sampler_covers_float_categories_and_skips_binned_labels():
+    rng = np.random.default_rng(9)
+    n = 8000
+    x1 = rng.integers(0, 3, n).astype(float)
+    x1[5555] = 7.0  # a float category seen once: must still get a code
+    x2 = rng.integers(0, 2, n)
+    y = (x1 + x2) % 2
+    res = pid.estimate(da.from_array(x1, chunks=1000), da.from_array(x2, chunks=1000), da.from_array(y, chunks=1000),
+                       sample_size=200, random_state=0)
+    assert res.shape == (4, 2, 2) and res.n_samples == n
+    # a continuous label binned by y_bins: no "first row of every value" (that would be every row)
+    from pidkit.scale.counts import dask_joint_counts
+
+    yc = rng.normal(size=n)
+    disc = pid.Discretizer(y_bins=4, random_state=0)
+    counts, total = dask_joint_counts(da.from_array(x1, chunks=1000), da.from_array(x2, chunks=1000),
+                                      da.from_array(yc, chunks=1000), disc, sample_size=300)
+    assert total == n and counts.sum() == n and disc.n_samples_fit_ < 400
+
+
+def test_estimator_options_are_checked_before_the_data_are_read():
+    x1, x2, y = _data(n=600)
+    lazy = [da.from_array(v, chunks=200) for v in (x1, x2, y)]
+    with pytest.raises(ParameterError, match="foo"):
+        pid.estimate(*lazy, foo=1)
+    with pytest.raises(ParameterError, match="solver must be one of"):
+        pid.estimate(*lazy, solver="gurobi")
+    with pytest.raises(pid.exceptions.TableTooLargeError, match="max_table_bytes=64"):
+        pid.estimate(*lazy, max_table_bytes=64)

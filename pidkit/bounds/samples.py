@@ -238,7 +238,9 @@ def estimate_synergy_bounds(
         warnings.warn("estimate_synergy_bounds(discretizers=...) is deprecated; use discretizer=... (the name of "
                       "pidkit.estimate's option; it takes the same None, Discretizer or dict).", FutureWarning,
                       stacklevel=2)
-        discretizer = discretizers if discretizer is None else discretizer
+        if discretizer is not None and discretizer is not discretizers:
+            raise ParameterError("pass discretizer= only (discretizers= is its deprecated name); got both.")
+        discretizer = discretizers
     check_units(units)
     if not (isinstance(max_inconsistency, str) and max_inconsistency == "auto"):
         check_positive_float("max_inconsistency", max_inconsistency)

@@ -78,7 +78,7 @@ import numpy as np
 from .._validation import check_positive_float, check_positive_int, check_prob_table, check_units
 from ..estimators import decompose, decompose_many
 from ..estimators.exact import DEFAULT_MAX_TABLE_BYTES, check_table_size
-from ..exceptions import ConvergenceWarning, ShapeError
+from ..exceptions import ConvergenceWarning, ParameterError, ShapeError
 from ..info import entropy_nats, total_variation
 from .accuracy import AccuracyBounds, _accuracy_arrays
 from .coupling import meet_entropy
@@ -288,7 +288,9 @@ def synergy_bounds(
     if pid_tol is not None:
         warnings.warn("synergy_bounds(pid_tol=...) is deprecated; use tol=... (decompose's name for the same target).",
                       FutureWarning, stacklevel=2)
-        tol = pid_tol if tol is None else tol
+        if tol is not None and tol != pid_tol:
+            raise ParameterError("pass tol= only (pid_tol= is its deprecated name); got both, with different values.")
+        tol = pid_tol
     return _bounds_from_tables(
         p_x1y, p_x2y, p_x1x2, units=units, max_inconsistency=max_inconsistency, ipf_tol=ipf_tol,
         ipf_max_iter=ipf_max_iter, pid_tol=tol, stacklevel=4, max_table_bytes=max_table_bytes,

@@ -386,13 +386,7 @@ class ExactEstimator:
     def estimate(self, x1, x2, y, *, discretizer, units: str, random_state=None) -> PIDResult:
         from ..discretize import joint_counts
 
-        # bad options fail before the data are coded
-        backend = _solver_settings(self.solver, self.tol, self.max_iter, units)[0]
-        check_positive_int("max_table_bytes", self.max_table_bytes)
-        check_option("elimination", self.elimination, ELIMINATIONS)
-        _check_solver_device(backend, self.device, self.elimination)
-        if self.max_solver_bytes is not None:
-            check_positive_int("max_solver_bytes", self.max_solver_bytes)
+        self.check_options(units)  # bad options fail before the data are coded
         if not discretizer.is_fitted():
             c1, c2, cy = discretizer.fit_transform(x1, x2, y)
             summary = discretizer.summary_
@@ -405,6 +399,15 @@ class ExactEstimator:
         return self.decompose_table(
             counts / counts.sum(), units=units, n_samples=int(len(cy)), discretization=summary.to_dict()
         )
+
+    def check_options(self, units: str) -> None:
+        """Validate every option (solver, tol, max_iter, sizes, elimination, device) for ``units``."""
+        backend = _solver_settings(self.solver, self.tol, self.max_iter, units)[0]
+        check_positive_int("max_table_bytes", self.max_table_bytes)
+        check_option("elimination", self.elimination, ELIMINATIONS)
+        _check_solver_device(backend, self.device, self.elimination)
+        if self.max_solver_bytes is not None:
+            check_positive_int("max_solver_bytes", self.max_solver_bytes)
 
     def check_size(self, shape: tuple[int, int, int]) -> None:
         """Raise :class:`TableTooLargeError` if a table of ``shape`` exceeds ``max_table_bytes``."""

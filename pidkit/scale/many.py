@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ._dask import compute, require_dask
+from ._dask import map_chunks
 
 __all__ = ["chunk_bounds", "decompose_many_on", "MIN_CELLS_PER_TASK", "TASKS_PER_WORKER"]
 
@@ -42,19 +42,27 @@ def chunk_bounds(
 
 
 def _solve_chunk(tables: np.ndarray, tol_nats: float, max_iter: int) -> dict:
-    """One task: validated, normalized tables solved in the worker's process."""
+    """One task: validated, normalized tables solved in the worker's process, on the worker's threads."""
     from ..estimators.many import _solve
 
-    return _solve(tables, tol_nats, max_iter)
+    try:
+        from distributed import get_worker
+
+        threads = get_worker().state.nthreads
+    except (ImportError, ValueError, AttributeError):  # not on a worker (a local scheduler)
+        threads = None
+    return _solve(tables, tol_nats, max_iter, threads)
 
 
 def decompose_many_on(client: Any, pmfs: np.ndarray, *, tol_nats: float, max_iter: int,
                       chunk_size: int | None = None, retries: int = 1) -> dict[str, np.ndarray]:
-    """Solve validated pmfs (B, n1, n2, ny) in chunks on ``client``; the arrays of the whole batch (nats)."""
-    dask = require_dask("decompose_many(client=...)", distributed=True)
+    """Solve validated pmfs (B, n1, n2, ny) in chunks on ``client``; the arrays of the whole batch (nats).
+
+    The chunks are scattered to the workers first (the task graph stays small) and mapped.
+    """
     cells = int(np.prod(pmfs.shape[1:]))
     bounds = chunk_bounds(pmfs.shape[0], cells, n_workers(client), chunk_size)
-    solve = dask.delayed(_solve_chunk, pure=True)
-    parts = compute([solve(pmfs[a:b], tol_nats, max_iter) for a, b in bounds], client=client, retries=retries,
-                    what=f"decompose_many of {pmfs.shape[0]} tables in {len(bounds)} tasks")
+    parts = map_chunks(_solve_chunk, [pmfs[a:b] for a, b in bounds], client=client, retries=retries,
+                       what=f"decompose_many of {pmfs.shape[0]} tables in {len(bounds)} tasks",
+                       tol_nats=tol_nats, max_iter=max_iter)
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
