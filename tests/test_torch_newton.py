@@ -156,7 +156,10 @@ def test_missing_torch_says_how_to_install(monkeypatch):
 
 @needs_native
 def test_auto_without_cuda_stays_on_the_compiled_kernel(monkeypatch):
+    from pidkit.estimators import native_backend
+
     big = types.SimpleNamespace(shape=(500, 400, 10))  # Schur complement of 4000 unknowns
+    monkeypatch.setattr(native_backend, "plan_native", lambda prob, **kw: ("pairs", {}))
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert exact._auto_torch_device(big, "auto") is None
     assert pid.decompose(gate_pmf("xor")).diagnostics.solver == "native/ipm (C++)"
@@ -173,3 +176,17 @@ def test_auto_dispatches_to_torch_when_chosen(monkeypatch):
     res = pid.decompose(gate_pmf("copy"))
     assert res.diagnostics.solver == "native/ipm (torch Schur, cpu)"
     assert res.diagnostics.duality_gap <= 1e-8
+
+
+@needs_native
+def test_auto_keeps_few_pairs_many_labels_on_the_label_elimination(monkeypatch):
+    # 3 x 3 x 2000: a Schur complement of 6000 unknowns, but the native label elimination is far cheaper
+    from pidkit.estimators._problem import BROJAProblem, check_pmf
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2000, 20_000)
+    t = np.zeros((3, 3, 2000))
+    np.add.at(t, ((y + rng.integers(0, 2, y.size)) % 3, (7 * y + rng.integers(0, 3, y.size)) % 3, y), 1)
+    prob = BROJAProblem.from_pmf(check_pmf(t))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # pretend a GPU
+    assert exact._auto_torch_device(prob, "auto") is None

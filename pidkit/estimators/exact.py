@@ -80,13 +80,20 @@ def _auto_torch_device(prob: BROJAProblem, device: Any):
     n1, n2, ny = prob.shape
     if min(n1, n2) * ny < AUTO_TORCH_MIN_SCHUR or importlib.util.find_spec("torch") is None:
         return None
+    from ..kernels import native_available
     from ..kernels.torch_newton import torch_device
+    from .native_backend import plan_native
 
     try:
         _, dev = torch_device(device)
     except PIDKitError:  # e.g. device="cuda" on a machine without one: "auto" stays on the C++ kernel
         return None
-    return dev if dev.type == "cuda" else None
+    if dev.type != "cuda":
+        return None
+    # few pairs and many labels: the native label elimination beats any Schur complement, GPU or not
+    if native_available() and plan_native(prob, max_bytes=2**62)[0] == "labels":
+        return None
+    return dev
 
 
 def _solver_settings(solver: str, tol: float | None, max_iter: int | None, units: str) -> tuple[str, float, int]:
