@@ -112,7 +112,7 @@ def as_samples(x: Any, name: str) -> np.ndarray:
 
     Accepts NumPy arrays, lists, tuples, pandas Series / DataFrames (categoricals become their
     values) and torch tensors (moved to CPU). Raises for 0-D or >2-D input, empty input, NaN/inf
-    in numeric data and object arrays whose entries are not scalars.
+    in numeric data and object arrays whose entries are not scalars. Returns a C-contiguous array.
     """
     if x is None:
         raise ShapeError(f"{name} is None; expected an array-like of shape (n,) or (n, d).")
@@ -172,7 +172,9 @@ def as_samples(x: Any, name: str) -> np.ndarray:
                 f"(first at index {tuple(int(i) for i in idx)}); expected finite numbers. "
                 "Drop or impute these samples before estimating."
             )
-    return arr
+    # one memory layout whatever the source (a DataFrame's values are column-major): sums and
+    # fits over the same values then give the same floating-point results
+    return np.ascontiguousarray(arr)
 
 
 def _ragged_message(x: Any, name: str) -> str:

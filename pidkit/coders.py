@@ -2,16 +2,18 @@
 
 One class per coding, all with the same small interface, scikit-learn style:
 
-* ``fit(values)`` → ``self``; ``fit_transform(values)`` and ``transform(values)`` → int64 codes, shape (n,);
-* ``kind`` (``"categorical"``, ``"binned"``, ``"clustered"``), ``n_states_``, ``notes_`` (remarks
+* ``fit(values, y=None)`` → ``self``; ``fit_transform(values, y=None)`` and ``transform(values)`` → int64
+  codes, shape (n,) (only the supervised coder uses the labels ``y``);
+* ``kind`` (``"categorical"``, ``"binned"``, ``"clustered"``, ``"supervised"``), ``n_states_``, ``notes_`` (remarks
   recorded while fitting), ``summary()`` (a plain dict) and ``fingerprint_items()`` (what
   :attr:`pidkit.Discretizer.fingerprint_` hashes for this variable).
 
 :class:`CategoricalCoder` label-encodes sorted distinct values (1-D) or rows (2-D);
 :class:`BinnedCoder` cuts 1-D numbers into uniform-width or quantile bins with open outer bins (a
-binned label is a ``BinnedCoder`` too); :class:`ClusteredCoder` assigns rows to k-means centres,
-optionally after PCA. :class:`~pidkit.Discretizer` picks one coder per variable of (x1, x2, y)
-and holds them in ``coders_``; a coder can also be used alone::
+binned label is a ``BinnedCoder`` too); :class:`ClusteredCoder` assigns standardized rows to
+k-means centres, optionally after PCA; :class:`SupervisedCoder` codes rows by their cross-fitted
+class posterior (it needs the label: ``fit(values, y)``). :class:`~pidkit.Discretizer` picks one
+coder per variable of (x1, x2, y) and holds them in ``coders_``; a coder can also be used alone::
 
     >>> import numpy as np
     >>> coder = BinnedCoder(n_bins=4, name="x1").fit(np.arange(10.0))
@@ -26,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_samples, check_option, seed_from
+from ._validation import as_samples, check_bool, check_option, seed_from
 from .exceptions import NotFittedError, ParameterError, ShapeError, UnknownCategoryError
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "CategoricalCoder",
     "ClusteredCoder",
     "Coder",
+    "SupervisedCoder",
 ]
 
 STRATEGIES = ("uniform", "quantile")
@@ -91,6 +94,23 @@ def _sorted_values(values: list) -> list:
         return sorted(values)
     except TypeError:  # mixed types (e.g. ints and strings): group by type, then by text
         return sorted(values, key=lambda v: (type(v).__name__, repr(v)))
+
+
+def fit_kmeans(x: np.ndarray, k: int, seed: int | None):
+    """k-means of the rows of ``x``: ``KMeans(n_init=4)`` up to :data:`MINIBATCH_THRESHOLD` rows,
+    ``MiniBatchKMeans(n_init=3, batch_size=2048)`` above; OpenMP and BLAS on one thread (see
+    :func:`pidkit.heldout.single_blas_thread`)."""
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
+    from .heldout import single_blas_thread
+
+    if x.shape[0] <= MINIBATCH_THRESHOLD:
+        km = KMeans(n_clusters=k, n_init=4, random_state=seed)
+    else:
+        km = MiniBatchKMeans(n_clusters=k, n_init=3, batch_size=2048, random_state=seed)
+    with single_blas_thread():
+        km.fit(x)
+    return km
 
 
 # ---- parameter checks (one message style for every bad value; the Discretizer uses them too) ----
@@ -153,14 +173,22 @@ class Coder:
     def __init__(self, *, name: str = "x"):
         self.name = name
 
-    def fit(self, values: Any) -> Coder:
-        """Learn the coding of ``values`` (shape (n,) or (n, d)); returns ``self``."""
-        self.fit_transform(values)
+    def fit(self, values: Any, y: Any = None) -> Coder:
+        """Learn the coding of ``values`` (shape (n,) or (n, d)); returns ``self``.
+
+        ``y`` (the label of every sample) is used by :class:`SupervisedCoder` only.
+        """
+        self.fit_transform(values, y)
         return self
 
-    def fit_transform(self, values: Any) -> np.ndarray:
+    def fit_transform(self, values: Any, y: Any = None) -> np.ndarray:
         """Fit, then return the int64 codes of ``values``, shape (n,)."""
-        return self._fit_checked(as_variable(values, self.name))
+        arr = as_variable(values, self.name)
+        if y is not None:
+            y = np.unique(as_variable(y, "y"), return_inverse=True)[1].reshape(-1).astype(np.int64)
+            if y.size != arr.shape[0]:
+                raise ShapeError(f"y has {y.size} labels for {arr.shape[0]} samples of {self.name}; pass one each.")
+        return self._fit_checked(arr, y)
 
     def transform(self, values: Any) -> np.ndarray:
         """Code new values with the fitted coding: int64 codes, shape (n,)."""
@@ -183,18 +211,20 @@ class Coder:
         fitted = f", n_states_={self.n_states_}" if hasattr(self, "n_states_") else ""
         return f"{type(self).__name__}(name={self.name!r}{fitted})"
 
-    def _fit_checked(self, arr: np.ndarray) -> np.ndarray:
+    def _fit_checked(self, arr: np.ndarray, y: np.ndarray | None = None, **context: Any) -> np.ndarray:
+        """Fit on validated values ``arr`` and label codes ``y``; ``context`` holds shared work
+        (a :class:`~pidkit.heldout.CrossFit` under ``crossfit``) that a coder may reuse."""
         for attr in [a for a in vars(self) if a.endswith("_")]:  # a failed refit leaves no stale state
             delattr(self, attr)
         self.notes_ = []
         try:
-            return self._fit(arr)
+            return self._fit(arr, y, **context)
         except BaseException:
             for attr in [a for a in vars(self) if a.endswith("_")]:
                 delattr(self, attr)
             raise
 
-    def _fit(self, arr: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+    def _fit(self, arr: np.ndarray, y: np.ndarray | None = None, **context: Any) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
     def _transform(self, arr: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
@@ -225,7 +255,7 @@ class CategoricalCoder(Coder):
 
     kind = "categorical"
 
-    def _fit(self, arr: np.ndarray) -> np.ndarray:
+    def _fit(self, arr: np.ndarray, y: np.ndarray | None = None, **context: Any) -> np.ndarray:
         self._ndim = arr.ndim
         self._numeric = arr.dtype.kind in "biuf"
         self._map = None
@@ -328,7 +358,7 @@ class BinnedCoder(Coder):
         self.n_bins = n_bins
         self.strategy = strategy
 
-    def _fit(self, arr: np.ndarray) -> np.ndarray:
+    def _fit(self, arr: np.ndarray, y: np.ndarray | None = None, **context: Any) -> np.ndarray:
         n_bins = check_n_bins("n_bins", self.n_bins)
         strategy = check_strategy("strategy", self.strategy)
         if n_bins == "auto":
@@ -388,6 +418,11 @@ class ClusteredCoder(Coder):
         :data:`MINIBATCH_THRESHOLD` samples, ``MiniBatchKMeans(n_init=3, batch_size=2048)`` above.
     pca_components : None, int >= 1 or float in (0, 1), default None
         Project onto this many principal components, or enough to keep this variance fraction, first.
+    standardize : bool, default True
+        Scale every column to mean 0 and standard deviation 1 (constant columns are only centred)
+        before PCA and k-means, so that a change of units of one feature (grams to kilograms, a
+        column 1000 times larger than the others) does not change the clusters. ``False`` clusters
+        the raw values, for features that share one scale on purpose (e.g. pixels, embeddings).
     random_state : None, int or numpy Generator
         Seeds PCA and k-means.
     name : str, default "x"
@@ -396,21 +431,23 @@ class ClusteredCoder(Coder):
     ----------
     kmeans_ : sklearn KMeans or MiniBatchKMeans
     pca_ : sklearn PCA or None
+    mean_, scale_ : ndarray of shape (n_features_in_,)
+        The standardization (zeros and ones with ``standardize=False``).
     n_features_in_ : int
         Columns of the fit data (1 for 1-D data).
     """
 
     kind = "clustered"
 
-    def __init__(self, *, n_clusters: int = 8, pca_components: Any = None, random_state: Any = None,
-                 name: str = "x"):
+    def __init__(self, *, n_clusters: int = 8, pca_components: Any = None, standardize: bool = True,
+                 random_state: Any = None, name: str = "x"):
         super().__init__(name=name)
         self.n_clusters = n_clusters
         self.pca_components = pca_components
+        self.standardize = standardize
         self.random_state = random_state
 
-    def _fit(self, arr: np.ndarray) -> np.ndarray:
-        from sklearn.cluster import KMeans, MiniBatchKMeans
+    def _fit(self, arr: np.ndarray, y: np.ndarray | None = None, **context: Any) -> np.ndarray:
         from sklearn.decomposition import PCA
 
         k = check_n_clusters("n_clusters", self.n_clusters)
@@ -430,6 +467,12 @@ class ClusteredCoder(Coder):
         if x.ndim == 1:
             x = x.reshape(-1, 1)
         n, d = x.shape
+        if check_bool("standardize", self.standardize):
+            std = x.std(axis=0)
+            self.mean_, self.scale_ = x.mean(axis=0), np.where(std > 0, std, 1.0)
+        else:
+            self.mean_, self.scale_ = np.zeros(d), np.ones(d)
+        x = (x - self.mean_) / self.scale_
         pca = None
         if pca_components is not None:
             if isinstance(pca_components, int) and pca_components > min(n, d):
@@ -445,11 +488,7 @@ class ClusteredCoder(Coder):
         if distinct < k:
             self.notes_.append(f"{self.name}: n_clusters={k} capped at the {distinct} distinct rows of the data.")
             k = distinct
-        if n <= MINIBATCH_THRESHOLD:
-            km = KMeans(n_clusters=k, n_init=4, random_state=seed)
-        else:
-            km = MiniBatchKMeans(n_clusters=k, n_init=3, batch_size=2048, random_state=seed)
-        km.fit(x)
+        km = fit_kmeans(x, k, seed)
         self.pca_, self.kmeans_, self.n_features_in_, self.n_states_ = pca, km, d, int(k)
         return km.predict(x).astype(np.int64)
 
@@ -457,13 +496,105 @@ class ClusteredCoder(Coder):
         x = arr.reshape(-1, 1) if arr.ndim == 1 else arr
         if non_numeric(arr) or x.shape[1] != self.n_features_in_:
             raise self._wrong_shape(f"clustered with {self.n_features_in_} numeric feature(s)", arr)
-        x = np.asarray(x, dtype=np.float64)
+        x = (np.asarray(x, dtype=np.float64) - self.mean_) / self.scale_
         if self.pca_ is not None:
             x = self.pca_.transform(x)
         return self.kmeans_.predict(x).astype(np.int64)
 
     def _fingerprint_extra(self) -> list[tuple[str, Any]]:
-        items = [("centres", self.kmeans_.cluster_centers_)]
+        items = [("centres", self.kmeans_.cluster_centers_), ("scaling", np.concatenate([self.mean_, self.scale_]))]
         if self.pca_ is not None:
             items.append(("pca", np.concatenate([self.pca_.mean_, self.pca_.components_.ravel()])))
         return items
+
+
+class SupervisedCoder(Coder):
+    r"""Rows (or 1-D numbers) coded by their class posterior :math:`\hat p(y \mid x)`, quantized into cells.
+
+    Why: the posterior :math:`p(y \mid x)` is a sufficient statistic of :math:`x` for :math:`y`, and the
+    BROJA atoms R, U1 and U2 depend on a modality only through its joint distribution with the label,
+    which a sufficient statistic keeps — so coding a modality by its posterior changes R, U1 and U2
+    by no more than the quantization loses, however many dimensions the modality has. Synergy needs
+    more than each modality's posterior (in an XOR the posteriors are flat): codes that lose it show
+    a low I(X1,X2;Y) of the codes, which the automatic coding
+    (:class:`~pidkit.Discretizer`) compares with unsupervised clusters.
+
+    How: a multinomial logistic regression on the standardized columns is cross-fitted
+    (:class:`~pidkit.heldout.CrossFit`: every fit sample gets the posterior of a model that never saw
+    it, so the codes do not overfit the labels), and the posteriors' square roots (Hellinger
+    geometry, close to the information lost by merging them) are clustered by k-means into
+    ``n_states`` cells. New data are coded with the model fitted on all fit samples, so — like
+    scikit-learn's ``TargetEncoder`` — ``fit_transform(x, y)`` and ``fit(x, y).transform(x)`` may
+    differ on a few samples; use the codes ``fit_transform`` returns for the fit data.
+
+    Parameters
+    ----------
+    n_states : int >= 2, default 8
+        Cells of the posterior simplex (capped at the distinct posteriors; noted).
+    random_state : None, int or numpy Generator
+        Seeds the folds and k-means.
+    name : str, default "x"
+
+    Attributes
+    ----------
+    posterior_ : pidkit.heldout.Posterior
+        The fitted p̂(y | x) that codes new data.
+    kmeans_ : sklearn KMeans or MiniBatchKMeans
+        The cells, on square-root posteriors.
+    n_classes_ : int
+        Label classes of the fit data.
+    n_features_in_ : int
+    """
+
+    kind = "supervised"
+
+    def __init__(self, *, n_states: int = 8, random_state: Any = None, name: str = "x"):
+        super().__init__(name=name)
+        self.n_states = n_states
+        self.random_state = random_state
+
+    def _fit(self, arr: np.ndarray, y: np.ndarray | None = None, **context: Any) -> np.ndarray:
+        from .heldout import CrossFit
+
+        k = check_n_clusters("n_states", self.n_states)
+        if k == "auto":
+            raise ParameterError(
+                "n_states='auto' is the Discretizer's automatic coding; a SupervisedCoder alone needs an integer >= 2."
+            )
+        if y is None:
+            raise ParameterError(
+                f"a supervised coding of {self.name} learns p(y | {self.name}): call fit({self.name}, y) with the "
+                "label of every sample, or use kind='clustered' for data without labels."
+            )
+        if non_numeric(arr):
+            raise ShapeError(
+                f"{self.name} has non-numeric dtype {arr.dtype} and cannot be coded by a classifier's posterior; "
+                "expected numbers. Use a CategoricalCoder for labels."
+            )
+        crossfit = context.get("crossfit") or CrossFit(y, random_state=self.random_state)
+        proba, self.posterior_ = crossfit.posterior(self.name, arr)
+        z = np.sqrt(proba)
+        distinct = n_distinct(np.round(z, 12))
+        if distinct < k:
+            self.notes_.append(f"{self.name}: n_states={k} capped at the {distinct} distinct posteriors.")
+            k = max(distinct, 1)
+        self.n_classes_ = int(proba.shape[1])
+        self.n_features_in_ = 1 if arr.ndim == 1 else int(arr.shape[1])
+        if k == 1:
+            self.kmeans_, self.n_states_ = None, 1
+            return np.zeros(arr.shape[0], dtype=np.int64)
+        self.kmeans_ = fit_kmeans(z, k, seed_from(self.random_state))
+        self.n_states_ = int(k)
+        return self.kmeans_.predict(z).astype(np.int64)
+
+    def _transform(self, arr: np.ndarray) -> np.ndarray:
+        x = arr.reshape(-1, 1) if arr.ndim == 1 else arr
+        if non_numeric(arr) or x.shape[1] != self.n_features_in_:
+            raise self._wrong_shape(f"supervised with {self.n_features_in_} numeric feature(s)", arr)
+        if self.kmeans_ is None:
+            return np.zeros(x.shape[0], dtype=np.int64)
+        return self.kmeans_.predict(np.sqrt(self.posterior_(x))).astype(np.int64)
+
+    def _fingerprint_extra(self) -> list[tuple[str, Any]]:
+        centres = np.zeros(1) if self.kmeans_ is None else self.kmeans_.cluster_centers_
+        return [("posterior", self.posterior_.fingerprint()), ("cells", centres)]

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ._validation import (
+    check_bool,
     check_option,
     check_positive_int,
     check_same_length,
@@ -39,6 +40,7 @@ from .coders import (
     CategoricalCoder,
     ClusteredCoder,
     Coder,
+    SupervisedCoder,
     as_variable,
     check_n_bins,
     check_n_clusters,
@@ -57,6 +59,8 @@ from .exceptions import (
     ShapeError,
     TableTooLargeError,
 )
+from .granularity import FreeModality, choose_codes
+from .heldout import CrossFit
 
 __all__ = [
     "BIN_RULES",
@@ -73,7 +77,9 @@ __all__ = [
 MODALITIES = ("x1", "x2")
 #: The three variables of the joint table, in its axis order.
 VARIABLES = ("x1", "x2", "y")
-KINDS = ("auto", "categorical", "binned", "clustered")
+KINDS = ("auto", "categorical", "binned", "clustered", "supervised")
+#: What ``kind={"y": ...}`` may say of the label (binning it is ``y_bins``).
+LABEL_KINDS = ("auto", "categorical")
 
 #: Largest joint table (cells) :func:`joint_counts` will allocate: 2**28 int64 cells = 2 GiB.
 MAX_TABLE_CELLS = 2**28
@@ -84,12 +90,19 @@ _DEFAULTS = {
     "strategy": "uniform",
     "n_clusters": "auto",
     "pca_components": None,
+    "standardize": True,
     "max_categories": 32,
 }
 
 
-#: Largest number of k-means clusters ``n_clusters="auto"`` chooses.
+#: Largest number of states ``n_bins="auto"`` / ``n_clusters="auto"`` chooses.
 MAX_AUTO_CLUSTERS = 32
+#: The automatic coding tries at most as many states as fill the joint table with this many
+#: samples per cell (held-out information then picks among them).
+SEARCH_MIN_SAMPLES_PER_CELL = 1.0
+#: Numbers with at most this many distinct values are categorical under ``kind="auto"`` however few
+#: samples per cell the joint table has (binning three values into two gains nothing).
+MIN_CATEGORICAL = 4
 
 
 def _auto_states(n: int, fixed_cells: int, n_free: int, min_samples_per_cell: float, cap: int) -> int:
@@ -246,58 +259,76 @@ class Discretizer:
 
     Parameters
     ----------
-    kind : {"auto", "categorical", "binned", "clustered"} or dict, default "auto"
-        Coding per modality. ``"auto"`` picks one from the data at ``fit``:
+    kind : {"auto", "categorical", "binned", "clustered", "supervised"} or dict, default "auto"
+        Coding per modality. ``"auto"`` decides from the values, never from the dtype (the same
+        numbers as int64, float64, from a CSV or a Parquet file are coded alike):
 
-        * 1-D bool / string / object / pandas-categorical → categorical;
-        * 1-D integer → categorical, or binned (with a note) if it has more than
-          ``max_categories`` distinct values;
-        * 1-D float with at most ``max_categories`` distinct values → categorical, else binned;
-        * 2-D string / object → categorical by row;
-        * 2-D numeric whose rows take at most ``max_categories`` distinct values (e.g. one-hot
-          codes) → categorical by row, else clustered.
+        * strings, bools, objects and pandas categoricals → categorical (one state per value, or
+          per distinct row of a 2-D array);
+        * numbers (1-D values or 2-D rows) with at most ``min(max_categories, max(cap, 4))``
+          distinct values → categorical: lossless, each value its own state. ``cap`` is the
+          number of states per modality that the joint (x1, x2, y) table can fill with one sample
+          per cell, ``floor(sqrt(n / |Y|))`` (at most 32);
+        * more distinct numbers, 1-D → binned; 2-D → clustered or supervised, whichever keeps more
+          held-out information (below).
+
+        ``"supervised"`` codes a numeric modality by its cross-fitted class posterior p̂(y | x)
+        (:class:`~pidkit.coders.SupervisedCoder`): a sufficient statistic for y, so R, U1 and U2
+        need few states, but synergy that no single modality's posterior shows is lost.
+        The label takes ``kind={"y": "categorical"}`` to declare numbers with many values
+        class codes (otherwise such a label is refused, see ``y_bins``).
     n_bins : int >= 1, {"auto", "rice", "sturges", "sqrt"} or dict, default "auto"
         Bins of a binned modality; rules use the number of fit samples n: Rice
         ``ceil(2 n^(1/3))``, Sturges ``ceil(log2 n) + 1``, square root ``ceil(sqrt n)``.
-        ``"auto"`` (default) is Rice's rule capped by the *joint-table budget*: the table
-        (x1, x2, y) may have at most ``n / min_samples_per_cell`` cells; the label and any
-        categorical modality take their share, and the binned/clustered modalities split the
-        rest equally, ``k = floor((n / (min_samples_per_cell * |Y| * prod(categorical states)))
-        ** (1 / #free))``, at least 2. So the default never produces a table too sparse for
-        plug-in estimation (e.g. n = 20 000, |Y| = 2, two continuous modalities: 44 bins each).
+        ``"auto"`` (default): chosen with the other modality's states by held-out information
+        (:mod:`pidkit.granularity`): among 2 .. ``cap`` states, the fewest whose held-out
+        I(C1;Y) + I(C2;Y) + I(C1,C2;Y) is within 1% of the best — coarse enough that every cell
+        holds samples, fine enough to keep what the samples can show. Without a label
+        (:meth:`fit_one`) ``"auto"`` is the joint-table budget
+        ``floor(n / min_samples_per_cell)`` of that variable alone, capped at Rice's rule.
     strategy : {"uniform", "quantile"} or dict, default "uniform"
         ``"uniform"``: equal-width bins over the fit range [min, max]; ``"quantile"``: edges at
         quantiles of the fit data, duplicate edges dropped (noted). Either way the first and last
         bins are open (extend to -inf / +inf), so new data outside the fit range lands in them.
         Bins are closed on the left: a value equal to an edge goes to the bin above it.
     n_clusters : int >= 2, "auto" or dict, default "auto"
-        k of k-means for a clustered modality (``kind="clustered"`` also accepts 1-D numbers).
-        ``"auto"`` = the joint-table budget of ``n_bins="auto"``, capped at 32 clusters
-        (``MAX_AUTO_CLUSTERS``). Always capped at the number of distinct rows (noted). k-means is
-        scikit-learn ``KMeans(n_init=4)`` up to ``MINIBATCH_THRESHOLD`` = 10 000 samples,
-        ``MiniBatchKMeans(n_init=3, batch_size=2048)`` above.
+        States of a clustered or supervised modality (``kind="clustered"`` also accepts 1-D
+        numbers). ``"auto"``: chosen by held-out information like ``n_bins="auto"``, up to 32
+        (``MAX_AUTO_CLUSTERS``); without a label, the joint-table budget. An integer with
+        ``kind="auto"`` asks for k-means clusters. Always capped at the number of distinct rows
+        (noted). k-means is scikit-learn ``KMeans(n_init=4)`` up to ``MINIBATCH_THRESHOLD`` =
+        10 000 samples, ``MiniBatchKMeans(n_init=3, batch_size=2048)`` above.
     pca_components : None, int >= 1, float in (0, 1) or dict, default None
         If set, a clustered modality is first projected by PCA onto this many components (int) or
         onto enough components to keep this fraction of the variance (float).
+    standardize : bool or dict, default True
+        Scale every column of a clustered modality to mean 0 and standard deviation 1 before PCA
+        and k-means (:class:`~pidkit.coders.ClusteredCoder`), so that the unit of a feature does
+        not decide the clusters. The supervised coding always standardizes; bins are unaffected
+        by scale.
     max_categories : int >= 1 or dict, default 32
-        Threshold of the ``"auto"`` rule above. For the label, the larger of the per-modality
-        values is used.
+        Most distinct values (or rows) a numeric modality may have to be coded as categorical by
+        ``kind="auto"`` (see ``kind``). For the label, the larger of the per-modality values is
+        the most distinct values of a numeric label (more are refused, see ``y_bins``).
     y_bins : int >= 2 or None, default None
         Bin a numeric label into this many uniform-width bins (open outer bins). Without it, a
-        label that looks continuous raises :class:`~pidkit.exceptions.ContinuousLabelError`;
-        a label is never binned silently.
+        numeric label with more than ``max_categories`` distinct values — integers or not — raises
+        :class:`~pidkit.exceptions.ContinuousLabelError`: a label is never binned silently, and
+        a regression target is not taken for hundreds of classes. Class codes with many values:
+        ``kind={"y": "categorical"}``.
     min_samples_per_cell : float >= 0, default 5.0
         :meth:`summarize` warns (:class:`~pidkit.exceptions.PlugInBiasWarning`) when there are
         fewer samples per occupied cell of the joint table. The plug-in mutual information is
         biased upward by roughly ``cells / (2 n ln 2)`` bits (Miller–Madow), i.e. about
         ``0.72 / min_samples_per_cell`` bits at the threshold: 5 keeps it near 0.14 bits at worst,
         and much less in practice, since only part of that bias survives in each PID atom.
-        0 disables the warning.
+        0 disables the warning. Also the budget of ``"auto"`` without a label (:meth:`fit_one`).
     random_state : None, int or numpy Generator, default None
-        Seeds PCA and k-means (via :func:`pidkit._validation.seed_from`): same seed, same codes.
+        Seeds PCA, k-means, the folds and the classifiers' subsample of the automatic coding
+        (via :func:`pidkit._validation.seed_from`): same seed, same codes.
 
     Every modality-level parameter takes one value for both modalities or a dict
-    ``{"x1": v, "x2": v}``; missing keys take the default.
+    ``{"x1": v, "x2": v}``; missing keys take the default (``kind`` also takes ``"y"``).
 
     Attributes
     ----------
@@ -314,8 +345,13 @@ class Discretizer:
         Internal bin edges of each binned variable (``n_states - 1`` of them).
     kmeans_, pca_ : dict
         Fitted scikit-learn k-means / PCA (or None) of each clustered modality.
+    selection_ : pidkit.granularity.Selection or None
+        What the automatic coding tried and chose (None when nothing was chosen automatically).
+    crossfit_ : pidkit.heldout.CrossFit or None
+        The label's folds and the cross-fitted posteriors computed while fitting (reused by the
+        information check of :func:`pidkit.estimate`); None after :meth:`fit_one`.
     notes_ : list of str
-        Remarks about what was done (merged bins, capped clusters, binned integer or label).
+        What was decided and why (kinds, states, merged bins, capped clusters, binned label).
     n_samples_fit_ : int
         Number of samples seen in ``fit``.
     summary_ : DiscretizationSummary
@@ -335,10 +371,12 @@ class Discretizer:
     >>> c1, c2, cy = disc.fit_transform(x1, x2, y)
     >>> disc.kinds_ == {'x1': 'binned', 'x2': 'clustered', 'y': 'categorical'}
     True
-    >>> disc.n_states_ == {'x1': 7, 'x2': 4, 'y': 2}   # 7 bins: the joint-table budget of 500 samples
-    True
+    >>> disc.n_states_["x2"]                       # the n_clusters asked for
+    4
+    >>> disc.n_states_["x1"]   # bins chosen by held-out information: fine enough to resolve y = (x1 > 0)
+    12
     >>> _, _, cy_hat = disc.transform(y=np.ones(10, dtype=int))   # code predictions alike
-    >>> counts = joint_counts(c1, c2, cy, (7, 4, 2))
+    >>> counts = joint_counts(c1, c2, cy, (12, 4, 2))
     """
 
     def __init__(
@@ -349,6 +387,7 @@ class Discretizer:
         strategy: Any = "uniform",
         n_clusters: Any = "auto",
         pca_components: Any = None,
+        standardize: Any = True,
         max_categories: Any = 32,
         y_bins: int | None = None,
         min_samples_per_cell: float = 5.0,
@@ -359,13 +398,14 @@ class Discretizer:
         self.strategy = strategy
         self.n_clusters = n_clusters
         self.pca_components = pca_components
+        self.standardize = standardize
         self.max_categories = max_categories
         self.y_bins = y_bins
         self.min_samples_per_cell = min_samples_per_cell
         self.random_state = random_state
 
     _PARAMS = (
-        "kind", "n_bins", "strategy", "n_clusters", "pca_components", "max_categories",
+        "kind", "n_bins", "strategy", "n_clusters", "pca_components", "standardize", "max_categories",
         "y_bins", "min_samples_per_cell", "random_state",
     )
 
@@ -388,11 +428,16 @@ class Discretizer:
             "strategy": check_strategy,
             "n_clusters": check_n_clusters,
             "pca_components": check_pca,
+            "standardize": check_bool,
             "max_categories": lambda name, v: check_positive_int(name, v),
         }
         out = {}
+        y_kind = "auto"
         for pname, check in checks.items():
             value = getattr(self, pname)
+            if pname == "kind" and isinstance(value, dict) and "y" in value:
+                y_kind = check_option('kind for y', value["y"], LABEL_KINDS)
+                value = {k: v for k, v in value.items() if k != "y"}
             if isinstance(value, dict):
                 bad = [k for k in value if k not in MODALITIES]
                 if bad:
@@ -405,8 +450,14 @@ class Discretizer:
                 per = {m: value for m in MODALITIES}
             out[pname] = {m: check(f"{pname} for {m}" if isinstance(value, dict) else pname, v)
                           for m, v in per.items()}
+        out["y_kind"] = y_kind
         if self.y_bins is not None:
             check_positive_int("y_bins", self.y_bins, minimum=2)
+            if y_kind == "categorical":
+                raise ParameterError(
+                    f"kind={{'y': 'categorical'}} keeps every label value, y_bins={self.y_bins} bins them; pass one "
+                    "of the two."
+                )
         msc = self.min_samples_per_cell
         if isinstance(msc, bool) or not isinstance(msc, (int, float, np.integer, np.floating)) \
                 or not math.isfinite(msc) or msc < 0:
@@ -585,12 +636,12 @@ class Discretizer:
 
     # ---- internals ---------------------------------------------------------------------------
 
-    # fitted state: the coders (in fit order: y, categorical modalities, then binned/clustered ones)
+    # fitted state: the coders (x1, x2, y) and what is derived from them
     # and what is derived from them
-    _FITTED = ("coders_", "notes_", "n_samples_fit_", "summary_", "fingerprint_")
+    _FITTED = ("coders_", "notes_", "n_samples_fit_", "summary_", "fingerprint_", "selection_", "crossfit_")
 
     def _per_coder(self, attr: str, cls: type = Coder) -> dict:
-        """``{variable: coder.<attr>}`` over the fitted coders of class ``cls``, in fit order."""
+        """``{variable: coder.<attr>}`` over the fitted coders of class ``cls`` (x1, x2, y order)."""
         return {name: getattr(c, attr) for name, c in self.coders_.items() if isinstance(c, cls)}
 
     kinds_ = property(lambda self: self._per_coder("kind"))
@@ -617,17 +668,35 @@ class Discretizer:
         n = check_same_length(**arrays)
         seed = seed_from(self.random_state)
 
-        self.notes_, self.coders_ = [], {}
+        self.notes_, self.coders_, self.selection_ = [], {}, None
         codes = {"y": self._fit_label(arrays["y"], params, is_pandas_categorical(y))}
-        kinds = {m: self._resolve_kind(m, arrays[m], params, raw[m]) for m in MODALITIES}
-        fixed = self.coders_["y"].n_states_
-        for m in MODALITIES:  # categorical first: their state counts set the budget of the others
+        n_y = self.coders_["y"].n_states_
+        self.crossfit_ = CrossFit(codes["y"], random_state=seed)
+        cap_free = _auto_states(n, n_y, len(MODALITIES), SEARCH_MIN_SAMPLES_PER_CELL, MAX_AUTO_CLUSTERS)
+        kinds = {m: self._resolve_kind(m, arrays[m], params, raw[m], cap_free) for m in MODALITIES}
+        fixed = n_y
+        for m in MODALITIES:  # categorical first: their state counts bound the others
             if kinds[m] == "categorical":
                 codes[m] = self._fit_modality(m, arrays[m], kinds[m], params, seed)
                 fixed *= self.coders_[m].n_states_
         free = [m for m in MODALITIES if kinds[m] != "categorical"]
+        cap = _auto_states(n, fixed, len(free), SEARCH_MIN_SAMPLES_PER_CELL, MAX_AUTO_CLUSTERS)
+        searched = [m for m in free if self._states_param(kinds[m], params)[m] == "auto"]
         for m in free:
-            codes[m] = self._fit_modality(m, arrays[m], kinds[m], params, seed, (fixed, len(free)))
+            if m not in searched:  # a number of states (or a rule) the user chose
+                codes[m] = self._fit_modality(m, arrays[m], kinds[m], params, seed, (fixed, len(free)),
+                                              y=codes["y"])
+        if searched:
+            specs = [self._free_modality(m, arrays[m], kinds[m], params, seed, cap) for m in searched]
+            fixed_codes = {m: c for m, c in codes.items() if m != "y"}
+            coders, found, self.selection_ = choose_codes(specs, fixed_codes, codes["y"], crossfit=self.crossfit_,
+                                                          seed=seed)
+            for m in searched:
+                self.coders_[m] = coders[m]
+                self.notes_ += coders[m].notes_
+                codes[m] = found[m]
+            self.notes_.append(self.selection_.note())
+        self.coders_ = {m: self.coders_[m] for m in VARIABLES}
         self.n_samples_fit_ = int(n)
         self.fingerprint_ = self._fingerprint()
         self.summary_ = self._summarize(codes["x1"], codes["x2"], codes["y"], stacklevel=stacklevel + 1)
@@ -636,11 +705,19 @@ class Discretizer:
     def _fit_slot(self, slot: str, values: Any) -> np.ndarray:
         params = self._validated_params()
         arr = as_variable(values, slot)
-        self.notes_, self.coders_ = [], {}
+        self.notes_, self.coders_, self.selection_, self.crossfit_ = [], {}, None, None
         if slot == "y":
             codes = self._fit_label(arr, params, is_pandas_categorical(values))
-        else:  # alone in the joint-table budget: label and other modality count as one state each
-            kind = self._resolve_kind(slot, arr, params, values)
+        else:  # as in fit with a one-state label (the other modality free): the same kind of coding
+            cap = _auto_states(arr.shape[0], 1, len(MODALITIES), SEARCH_MIN_SAMPLES_PER_CELL, MAX_AUTO_CLUSTERS)
+            kind = self._resolve_kind(slot, arr, params, values, cap)
+            if kind == "supervised":
+                raise ParameterError(
+                    f"kind='supervised' codes {slot} by its posterior p(y | {slot}), which needs the label; fit_one "
+                    f"sees {slot} alone. Use kind='clustered' (or 'auto') here, or fit(x1, x2, y)."
+                )
+            if kind == "continuous":
+                kind = "clustered"
             codes = self._fit_modality(slot, arr, kind, params, seed_from(self.random_state), (1, 1))
         self.n_samples_fit_ = int(len(arr))
         self.fingerprint_ = self._fingerprint()
@@ -660,27 +737,36 @@ class Discretizer:
                     h.update(repr(value.tolist() if isinstance(value, np.ndarray) else value).encode())
         return h.hexdigest()[:16]
 
-    def _auto_kind(self, name: str, arr: np.ndarray, max_categories: int, raw: Any) -> str:
+    def _auto_kind(self, name: str, arr: np.ndarray, params: dict, raw: Any, cap: int) -> str:
+        """The coding of ``kind="auto"``: from the values (distinct values or rows), never from the dtype."""
         if is_pandas_categorical(raw) or (is_label_dtype(arr) and (arr.ndim == 1 or non_numeric(arr))):
             return "categorical"  # 1-D labels and 2-D strings/objects; 2-D bools go on below
+        limit = min(params["max_categories"][name], max(cap, MIN_CATEGORICAL))
         distinct = n_distinct(arr)
-        if distinct <= max_categories:
+        what = "values" if arr.ndim == 1 else f"rows of {arr.shape[1]} columns"
+        if distinct <= limit:
+            if distinct > 2:
+                self.notes_.append(f"{name}: {distinct} distinct numeric {what}, at most {limit}: one state each")
             return "categorical"
-        if arr.ndim == 2:
+        why = (f"{name}: {distinct} distinct numeric {what}, more than {limit} (the fewer of max_categories="
+               f"{params['max_categories'][name]} and the {cap} states per modality a joint table of "
+               f"{arr.shape[0]} samples can fill)")
+        if arr.ndim == 1:
+            self.notes_.append(f"{why}: binned")
+            return "binned"
+        if params["n_clusters"][name] != "auto":
+            self.notes_.append(f"{why}: clustered into n_clusters={params['n_clusters'][name]}")
             return "clustered"
-        if arr.dtype.kind in "iu":
-            self.notes_.append(
-                f"{name}: integer array with {distinct} distinct values > max_categories="
-                f"{max_categories}, so it was binned; pass kind='categorical' (or a larger "
-                "max_categories) to keep every value."
-            )
-        return "binned"
+        scaled = "standardized columns" if params["standardize"][name] else "raw columns (standardize=False)"
+        self.notes_.append(f"{why}: coded by clusters of {scaled} or by the cross-fitted posterior p(y | {name}), "
+                           "whichever keeps more held-out information")
+        return "continuous"
 
-    def _resolve_kind(self, name: str, arr: np.ndarray, params: dict, raw: Any) -> str:
+    def _resolve_kind(self, name: str, arr: np.ndarray, params: dict, raw: Any, cap: int) -> str:
         kind = params["kind"][name]
         if kind == "auto":
-            kind = self._auto_kind(name, arr, params["max_categories"][name], raw)
-        elif kind in ("binned", "clustered") and non_numeric(arr):
+            kind = self._auto_kind(name, arr, params, raw, cap)
+        elif kind in ("binned", "clustered", "supervised") and non_numeric(arr):
             raise ShapeError(
                 f"{name} has non-numeric dtype {arr.dtype} and cannot be {kind}; "
                 "expected numbers. Use kind='categorical' (or 'auto') for labels."
@@ -692,27 +778,44 @@ class Discretizer:
             )
         return kind
 
-    def _fit_modality(self, name: str, arr: np.ndarray, kind: str, params: dict, seed: int | None,
-                      budget: tuple[int, int] = (1, 0)) -> np.ndarray:
-        """Fit the coder of modality ``name``; ``budget`` = (fixed cells, binned/clustered modalities)."""
-        coder: Coder
-        if kind == "categorical":
-            coder = CategoricalCoder(name=name)
-        else:
-            cap = MAX_AUTO_CLUSTERS if kind == "clustered" else BIN_RULES["rice"](len(arr))
-            auto_k = _auto_states(len(arr), budget[0], budget[1], self.min_samples_per_cell, cap)
-            if kind == "binned":
-                n_bins = params["n_bins"][name]
-                coder = BinnedCoder(n_bins=auto_k if n_bins == "auto" else n_bins, strategy=params["strategy"][name],
-                                    name=name)
-            else:
-                k = params["n_clusters"][name]
-                coder = ClusteredCoder(n_clusters=auto_k if k == "auto" else k, name=name,
-                                       pca_components=params["pca_components"][name], random_state=seed)
-        return self._add_coder(name, coder, arr)
+    @staticmethod
+    def _states_param(kind: str, params: dict) -> dict:
+        """The per-modality parameter that sets the states of ``kind``: ``n_bins`` or ``n_clusters``."""
+        return params["n_bins"] if kind == "binned" else params["n_clusters"]
 
-    def _add_coder(self, name: str, coder: Coder, arr: np.ndarray, note: str | None = None) -> np.ndarray:
-        codes = coder._fit_checked(arr)
+    def _make_coder(self, name: str, family: str, k: Any, params: dict, seed: int | None) -> Coder:
+        """An unfitted coder of ``family`` with ``k`` states for modality ``name``."""
+        if family == "binned":
+            return BinnedCoder(n_bins=k, strategy=params["strategy"][name], name=name)
+        if family == "supervised":
+            return SupervisedCoder(n_states=k, random_state=seed, name=name)
+        return ClusteredCoder(n_clusters=k, name=name, pca_components=params["pca_components"][name],
+                              standardize=params["standardize"][name], random_state=seed)
+
+    def _free_modality(self, name: str, arr: np.ndarray, kind: str, params: dict, seed: int | None,
+                       cap: int) -> FreeModality:
+        """The search's view of a modality whose states are ``"auto"``."""
+        families = ("clustered", "supervised") if kind == "continuous" else (kind,)
+        return FreeModality(name=name, values=arr, families=families, cap=max(min(cap, n_distinct(arr)), 2),
+                            make=lambda family, k: self._make_coder(name, family, k, params, seed))
+
+    def _fit_modality(self, name: str, arr: np.ndarray, kind: str, params: dict, seed: int | None,
+                      budget: tuple[int, int] = (1, 0), y: np.ndarray | None = None) -> np.ndarray:
+        """Fit the coder of modality ``name`` with the user's states, or the budget without a label.
+
+        ``budget`` = (fixed cells, binned/clustered modalities) of the joint-table budget of ``"auto"``.
+        """
+        if kind == "categorical":
+            return self._add_coder(name, CategoricalCoder(name=name), arr)
+        k = self._states_param(kind, params)[name]
+        if k == "auto":  # no label (fit_one): the joint-table budget
+            cap = MAX_AUTO_CLUSTERS if kind == "clustered" else BIN_RULES["rice"](len(arr))
+            k = _auto_states(len(arr), budget[0], budget[1], self.min_samples_per_cell, cap)
+        return self._add_coder(name, self._make_coder(name, kind, k, params, seed), arr, y=y)
+
+    def _add_coder(self, name: str, coder: Coder, arr: np.ndarray, note: str | None = None,
+                   y: np.ndarray | None = None) -> np.ndarray:
+        codes = coder._fit_checked(arr, y, crossfit=getattr(self, "crossfit_", None))
         if note is not None:
             coder.notes_.insert(0, note)
         self.coders_[name] = coder
@@ -735,14 +838,17 @@ class Discretizer:
                 )
             note = f"y: binned into {self.y_bins} uniform-width bins (y_bins={self.y_bins})."
             return self._add_coder("y", BinnedCoder(n_bins=int(self.y_bins), strategy="uniform", name="y"), y, note)
-        if y.dtype.kind == "f":
+        if numeric and params["y_kind"] == "auto":
             max_categories = max(params["max_categories"].values())
             distinct = int(np.unique(y).size)
-            if distinct > max_categories and not np.all(y == np.round(y)):
+            if distinct > max_categories:
+                integers = bool(np.all(y == np.round(y)))
                 raise ContinuousLabelError(
-                    f"y looks continuous: {distinct} distinct values, not all integers (more than "
-                    f"max_categories={max_categories}); expected a discrete label. PID needs a "
-                    "discrete label: pass class labels, or bin y explicitly with y_bins=<int>."
+                    f"y looks continuous: a numeric label with {distinct} distinct values"
+                    f"{' (all integers)' if integers else ''}, more than max_categories={max_categories}; "
+                    "PID needs a discrete label (a regression target is not hundreds of classes). Bin it with "
+                    "y_bins=<int> (Discretizer(y_bins=5), --y-bins 5 on the command line), or, if the numbers are "
+                    "class codes, say so with Discretizer(kind={'y': 'categorical'}) (--y-categorical)."
                 )
         return self._add_coder("y", CategoricalCoder(name="y"), y)
 

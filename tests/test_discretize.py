@@ -75,8 +75,9 @@ AUTO_CASES = {
     "bools": (lambda r: r.random(N) > 0.5, "categorical", 2),
     "list": (lambda r: [1, 2] * (N // 2), "categorical", 2),
     "float_few": (lambda r: r.choice([0.5, 1.5, 2.25], N), "categorical", 3),
-    "float_many": (lambda r: r.normal(size=N), "binned", math.ceil(2 * N ** (1 / 3))),
-    "int_many": (lambda r: np.arange(N), "binned", math.ceil(2 * N ** (1 / 3))),
+    # many distinct numbers, unrelated to the label: binned, with the fewest states (nothing more to keep)
+    "float_many": (lambda r: r.normal(size=N), "binned", 2),
+    "int_many": (lambda r: np.arange(N), "binned", 2),
     "one_hot_2d": (lambda r: _one_hot(N), "categorical", 4),
     "string_2d": (lambda r: np.array([["a", "b"], ["a", "c"]] * (N // 2)), "categorical", 2),
     "continuous_2d": (lambda r: r.normal(size=(N, 3)), "clustered", 5),
@@ -141,7 +142,7 @@ def test_dict_missing_key_takes_default(rng):
 @pytest.mark.parametrize(
     ("params", "match"),
     [
-        ({"kind": "bins"}, r"kind must be one of \['auto', 'categorical', 'binned', 'clustered'\]"),
+        ({"kind": "bins"}, r"kind must be one of \['auto', 'categorical', 'binned', 'clustered', 'supervised'\]"),
         ({"kind": {"x3": "binned"}}, r"keys must be among \['x1', 'x2'\].*'x3'"),
         ({"n_bins": 0}, r"n_bins must be an integer >= 1 or one of \['auto', 'rice', 'sturges', 'sqrt'\]"),
         ({"n_bins": "scott"}, r"n_bins must be one of \['auto', 'rice', 'sturges', 'sqrt'\]"),
@@ -283,10 +284,15 @@ def test_auto_clusters_rule_and_distinct_row_cap(rng):
     x_many = rng.normal(size=(N, 2))
     x_few = np.tile(rng.normal(size=(40, 2)), (8, 1))[:N]  # 40 distinct rows > max_categories
     fit_quiet(disc, x_many, x_few, labels())
-    # joint-table budget: N / (min_samples_per_cell * |Y|) = 30 cells per label, shared by two
-    # clustered modalities -> floor(sqrt(30)) = 5 clusters each
-    assert disc.n_states_["x1"] == math.floor(math.sqrt(N / (5 * 2))) == 5
-    assert disc.summary_.samples_per_occupied_cell >= 5
+    # states chosen by held-out information: a label unrelated to the modalities keeps nothing, so the fewest
+    assert disc.n_states_["x1"] == disc.n_states_["x2"] == 2
+    assert disc.selection_ is not None and disc.selection_.chosen.k == 2
+    assert any("held-out information" in n for n in disc.notes_)
+    # ... and a modality that tells the label apart gets the states that resolve it
+    y = (x_many[:, 0] > 0).astype(int) + 2 * (x_many[:, 1] > 0)
+    informed = Discretizer(kind="clustered", random_state=0)
+    fit_quiet(informed, x_many, x_few, y)
+    assert informed.n_states_["x1"] >= 3 and informed.selection_.chosen.I1 > 1.0  # of H(Y) = 2 bits
     disc = Discretizer(n_clusters=10, kind={"x2": "clustered"}, random_state=0)
     fit_quiet(disc, x_many, np.repeat([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]], 100, axis=0), labels())
     assert disc.n_states_["x2"] == 3
@@ -323,7 +329,7 @@ def test_minibatch_kmeans_above_threshold(rng):
 def test_transform_predictions_with_fit_codes(rng):
     x1, x2 = rng.normal(size=N), rng.normal(size=(N, 3))
     y = rng.choice(["cat", "dog", "eel"], N)
-    disc = Discretizer(random_state=0)
+    disc = Discretizer(kind={"x2": "clustered"}, random_state=0)  # a supervised x2: see test_trust
     c1, c2, cy = fit_quiet(disc, x1, x2, y)
     idx = rng.permutation(N)[:50]
     none1, none2, cy_hat = disc.transform(y=y[idx])  # a model's predictions
@@ -394,18 +400,21 @@ def test_continuous_label_error_names_y_bins(rng):
         Discretizer().fit(labels(), labels(), y)
 
 
-def test_auto_budget_accounts_for_categorical_modality(rng):
+def test_auto_states_follow_the_information_not_the_budget(rng):
     n = 20_000
+    x = rng.normal(size=n)
+    noise = Discretizer()
+    fit_quiet(noise, x, rng.integers(0, 4, n), rng.integers(0, 2, n))
+    assert noise.n_states_["x1"] == 2  # unrelated to the label: nothing to keep
+    steps = np.digitize(x, [-1.0, 0.0, 1.0])  # the label is x's quartile-ish step, with some noise
+    y = np.where(rng.random(n) < 0.9, steps, rng.integers(0, 4, n))
     disc = Discretizer()
-    fit_quiet(disc, rng.normal(size=n), rng.integers(0, 4, n), rng.integers(0, 2, n))
-    # 20000 / (5 * 2 labels * 4 categories) = 500 -> capped by Rice's rule ceil(2 n^(1/3)) = 55
-    assert disc.n_states_["x1"] == math.ceil(2 * n ** (1 / 3)) == 55
-    disc = Discretizer()
-    fit_quiet(disc, rng.normal(size=n), rng.normal(size=n), rng.integers(0, 2, n))
-    assert disc.n_states_["x1"] == disc.n_states_["x2"] == math.floor(math.sqrt(n / 10)) == 44
+    fit_quiet(disc, x, rng.integers(0, 4, n), y)
+    assert disc.n_states_["x1"] >= 8  # enough bins to resolve the three steps
+    assert disc.n_states_["x1"] <= 32
     disc = Discretizer(n_bins="rice")
     fit_quiet(disc, rng.normal(size=n), rng.normal(size=n), rng.integers(0, 2, n))
-    assert disc.n_states_["x1"] == 55
+    assert disc.n_states_["x1"] == math.ceil(2 * n ** (1 / 3)) == 55
 
 
 def test_y_bins_bins_the_label(rng):
@@ -425,12 +434,16 @@ def test_y_bins_rejects_string_labels():
 
 def test_label_rules():
     disc = Discretizer()
-    fit_quiet(disc, labels(100), labels(100), np.arange(100) * 1.0)  # integral floats
-    assert disc.kinds_["y"] == "categorical" and disc.n_states_["y"] == 100
     fit_quiet(disc, labels(100), labels(100), np.tile([0.1, 0.2, 0.7], 34)[:100])  # few floats
     assert disc.n_states_["y"] == 3
-    fit_quiet(disc, labels(100), labels(100), np.arange(100))  # many ints: still categorical
-    assert disc.kinds_["y"] == "categorical" and disc.n_states_["y"] == 100
+    fit_quiet(disc, labels(100), labels(100), np.arange(100) % 20 * 1.0)  # integral floats, few values
+    assert disc.kinds_["y"] == "categorical" and disc.n_states_["y"] == 20
+    for many in (np.arange(100), np.arange(100) * 1.0):  # many numbers, integers or not: continuous
+        with pytest.raises(ContinuousLabelError, match="100 distinct values .all integers."):
+            Discretizer().fit(labels(100), labels(100), many)
+    declared = Discretizer(kind={"y": "categorical"})
+    fit_quiet(declared, labels(100), labels(100), np.arange(100))  # unless declared class codes
+    assert declared.kinds_["y"] == "categorical" and declared.n_states_["y"] == 100
     with pytest.raises(ShapeError, match=r"y must be 1-D"):
         Discretizer().fit(labels(10), labels(10), np.zeros((10, 2)))
 
@@ -639,9 +652,10 @@ def test_fit_one_codes_a_variable_as_fit_does_in_its_slot(rng):
     zeros = np.zeros(N, dtype=int)
     for slot, values, args in (("x1", x, (x, zeros, zeros)), ("x2", x[:, 0], (zeros, x[:, 0], zeros)),
                                ("y", y, (zeros, zeros, y))):
-        full = Discretizer(random_state=0)
+        # the same states asked for: without a label, fit_one cannot choose them by held-out information
+        full = Discretizer(n_clusters=6, n_bins=6, random_state=0)
         codes = fit_quiet(full, *args)[("x1", "x2", "y").index(slot)]
-        one = Discretizer(random_state=0).fit_one(slot, values)
+        one = Discretizer(n_clusters=6, n_bins=6, random_state=0).fit_one(slot, values)
         assert list(one.coders_) == [slot] and one.kinds_[slot] == full.kinds_[slot]
         assert one.n_states_[slot] == full.n_states_[slot] and one.notes_ == full.notes_
         np.testing.assert_array_equal(one.transform_one(slot, values), codes)

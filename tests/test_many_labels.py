@@ -71,8 +71,8 @@ def test_one_label_per_sample_no_native_memory_error():
     rng = np.random.default_rng(0)
     n = 100_000
     x1, x2 = rng.integers(0, 3, n), rng.integers(0, 3, n)
-    with pytest.warns(pid.exceptions.PlugInBiasWarning):
-        r = pid.estimate(x1, x2, np.arange(n))
+    with pytest.warns(pid.exceptions.PlugInBiasWarning):  # one label per sample: declared class codes
+        r = pid.estimate(x1, x2, np.arange(n), discretizer=pid.Discretizer(kind={"y": "categorical"}))
     assert r.shape == (3, 3, n) and r.diagnostics.duality_gap <= 1e-8
     # each label is one sample: its (x1, x2) is known, so x1 and x2 each carry log2(3) bits
     assert r.I1 == pytest.approx(np.log2(3), abs=1e-3) and r.I2 == pytest.approx(np.log2(3), abs=1e-3)
