@@ -8,6 +8,8 @@ Main entry points: :func:`estimate` (samples), :func:`decompose` (a joint table)
 :class:`Discretizer` (the shared front end), :class:`PIDResult` (the result), :func:`model_pid`
 (the PID of a trained model's predictions), :func:`agreement` (how a model's PID matches its
 dataset's), :func:`select_models` (which fusion model to try, from the reference catalog),
+:func:`compare_estimators` (estimators and codings side by side, and which to believe),
+:mod:`pidkit.trust` (information kept and the ranges the informations allow),
 :func:`pairwise` (many feature pairs against one label), :mod:`pidkit.scale` (Dask: data out of
 core, decompositions on a cluster), :mod:`pidkit.info` (information measures),
 :mod:`pidkit.synthetic` (data with known answers, including the interaction suite),
@@ -16,14 +18,15 @@ core, decompositions on a cluster), :mod:`pidkit.info` (information measures),
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import bounds, exceptions, info, scale, selection, synthetic, uncertainty
+from . import bounds, exceptions, info, scale, selection, synthetic, trust, uncertainty
 from .agreement import Agreement, agreement
 from .api import bootstrap, estimate
+from .comparison import EstimatorComparison, compare_estimators
 from .discretize import DiscretizationSummary, Discretizer
 from .estimators import PIDBatchResult, available_estimators, decompose, decompose_many, register_estimator
 from .model_pid import model_pid
 from .pairwise import PairwiseResult, pairwise
-from .result import Diagnostics, PIDResult, Uncertainty
+from .result import Diagnostics, InformationCheck, PIDResult, Uncertainty
 from .selection import ModelSelection, select_models
 
 
@@ -45,6 +48,8 @@ except PackageNotFoundError:  # running from a source tree that was not installe
 __all__ = [
     "estimate",
     "bootstrap",
+    "compare_estimators",
+    "EstimatorComparison",
     "decompose",
     "decompose_many",
     "PIDBatchResult",
@@ -55,6 +60,7 @@ __all__ = [
     "PIDResult",
     "Diagnostics",
     "Uncertainty",
+    "InformationCheck",
     "model_pid",
     "agreement",
     "Agreement",
@@ -67,6 +73,7 @@ __all__ = [
     "synthetic",
     "selection",
     "uncertainty",
+    "trust",
     "scale",
     "fusion",
     "plot",

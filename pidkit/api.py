@@ -11,7 +11,7 @@ import numpy as np
 from ._validation import as_samples, check_bool, check_same_length, check_units
 from .discretize import joint_counts
 from .estimators.registry import available_estimators, make_estimator
-from .exceptions import ParameterError
+from .exceptions import ParameterError, PIDKitError
 from .result import PIDResult
 from .scale._dask import check_client, is_dask_collection
 from .uncertainty.core import batch_uncertainty, check_uncertainty_options, table_uncertainty
@@ -19,43 +19,90 @@ from .uncertainty.core import batch_uncertainty, check_uncertainty_options, tabl
 __all__ = ["estimate", "bootstrap"]
 
 
-#: ``estimator="auto"`` picks ``"batch"`` only with at least this many samples ...
+#: ``estimator="auto"`` falls back to ``"batch"`` (codes that keep too little information) only with at
+#: least this many samples: fewer cannot train its three classifiers and coupling networks reliably.
 AUTO_BATCH_MIN_SAMPLES = 1000
-#: ... and a continuous modality with at least this many feature columns.
-AUTO_BATCH_MIN_DIM = 16
+#: The seed every random step uses when ``random_state`` is None: the same data give the same answer.
+DEFAULT_SEED = 0
+#: ``info_check`` values: which held-out classifiers check the information kept (False: none).
+INFO_CHECKS = (True, False, "fast", "thorough")
 
 
-def _is_continuous_high_dim(a) -> bool:
-    return a.ndim == 2 and a.dtype.kind == "f" and a.shape[1] >= AUTO_BATCH_MIN_DIM
+def _check_estimator(name: Any) -> str:
+    if name != "auto" and name not in available_estimators():
+        raise ParameterError(f"estimator must be 'auto' or one of {available_estimators()}; got {name!r}.")
+    return name
 
 
-def _choose_estimator(name: str, a1=None, a2=None, discretizer=None) -> tuple[str, str | None]:
-    """The estimator to run and, for ``"auto"``, why it was chosen (a note for the result).
-
-    A Discretizer passed by the user asks for discretized data, so ``"auto"`` keeps ``"cvx"``.
-    """
-    if name != "auto":
-        if name not in available_estimators():
-            raise ParameterError(f"estimator must be 'auto' or one of {available_estimators()}; got {name!r}.")
-        return name, None
-    if a1 is None or a2 is None or discretizer is not None:
-        return "cvx", None
-    wide = [m for m, a in (("x1", a1), ("x2", a2)) if _is_continuous_high_dim(a)]
-    numeric = all(a.dtype.kind in "iuf" for a in (a1, a2))
-    if not wide or not numeric:
-        return "cvx", None
-    dims = ", ".join(f"{m} has {a.shape[1]} continuous features" for m, a in (("x1", a1), ("x2", a2)) if m in wide)
-    if a1.shape[0] < AUTO_BATCH_MIN_SAMPLES:
-        return "cvx", (
-            f"estimator='auto' chose 'cvx' (clustering) although {dims}: {a1.shape[0]} samples are under "
-            f"{AUTO_BATCH_MIN_SAMPLES}, too few to train the 'batch' estimator's networks"
+def _check_info_check(value: Any) -> str | None:
+    if isinstance(value, (bool, np.bool_)):
+        return "fast" if value else None
+    if value not in ("fast", "thorough"):
+        raise ParameterError(
+            f"info_check must be True (the fast classifiers), 'thorough' (gradient boosting as well) or False; "
+            f"got {value!r}."
         )
+    return value
+
+
+def _split_options(options: dict) -> dict[str, dict]:
+    """``estimator="auto"``: the options each candidate estimator takes (unknown to both: an error)."""
+    import inspect
+
+    from .estimators.registry import get_estimator
+
+    out, keywords = {}, {}
+    for name in ("cvx", "batch"):
+        params = inspect.signature(get_estimator(name).__init__).parameters
+        keywords[name] = {k for k, v in params.items() if v.kind is inspect.Parameter.KEYWORD_ONLY}
+        out[name] = {k: v for k, v in options.items() if k in keywords[name]}
+    unknown = sorted(set(options) - set(out["cvx"]) - set(out["batch"]))
+    if unknown:
+        raise ParameterError(
+            f"estimator 'auto' ('cvx', with 'batch' as its fallback) does not take option(s) {unknown}; the options "
+            f"of 'cvx' are {sorted(keywords['cvx'])}, those of 'batch' {sorted(keywords['batch'])}."
+        )
+    return out
+
+
+def _batch_unavailable(a1: np.ndarray, a2: np.ndarray, y_codes: np.ndarray, unc: dict, ci_method: Any, bias: bool,
+                       batch_options: dict) -> str | None:
+    """Why ``estimator="auto"`` cannot fall back to BATCH here (None when it can)."""
+    from .estimators.batch import min_class_size
+
+    if any(a.dtype.kind not in "biuf" for a in (a1, a2)):
+        return "a modality is not numeric (BATCH's networks need numbers)"
+    if y_codes.size < AUTO_BATCH_MIN_SAMPLES:
+        return f"{y_codes.size} samples are under {AUTO_BATCH_MIN_SAMPLES}, too few to train BATCH's networks"
     if importlib.util.find_spec("torch") is None:
-        return "cvx", (
-            f"estimator='auto' chose 'cvx' (clustering) although {dims}: PyTorch is not installed; "
-            "pip install 'pidkit[torch]' to get the 'batch' estimator"
-        )
-    return "batch", f"estimator='auto' chose 'batch': {dims} and there are {a1.shape[0]} samples"
+        return "PyTorch is not installed (pip install 'pidkit[torch]')"
+    if unc["n_perm"] or bias:
+        return "permutation tests and bias corrections need the count table of 'cvx'"
+    if ci_method is not None:
+        return f"ci_method={ci_method!r} was asked for, a method of the count table"
+    counts = np.bincount(y_codes)
+    need = min_class_size(batch_options.get("validation_size", 0.2), batch_options.get("test_size", 0.2))
+    if np.any((counts > 0) & (counts < need)):
+        return f"a class has fewer than the {need} samples BATCH's splits need"
+    return None
+
+
+def _coding_note(disc) -> str:
+    """What the Discretizer did, in one line for the result's notes."""
+    parts = []
+    for v in ("x1", "x2", "y"):
+        coder, k = disc.coders_[v], disc.n_states_[v]
+        what = {"categorical": "categories", "binned": "bins", "clustered": "clusters",
+                "supervised": "posterior cells"}[coder.kind]
+        extra = ""
+        if coder.kind == "clustered":
+            extra = " of standardized columns" if coder.standardize else " of raw columns"
+        elif coder.kind == "supervised":
+            extra = f" (cross-fitted logistic p(y | {v}))"
+        parts.append(f"{v} {k} {what}{extra}")
+    sel = disc.selection_
+    chosen = "" if sel is None else f"; states chosen by held-out information: {sel.short()}"
+    return "codes: " + ", ".join(parts) + chosen
 
 
 def estimate(
@@ -75,6 +122,7 @@ def estimate(
     bias: bool | None = None,
     client: Any = None,
     sample_size: int | None = None,
+    info_check: Any = True,
     **options: Any,
 ) -> PIDResult:
     """Partial information decomposition of what ``x1`` and ``x2`` tell about ``y``.
@@ -88,25 +136,36 @@ def estimate(
         exact estimator: the Discretizer is fitted on a bounded sample (``sample_size``) and the
         joint counts are summed over partitions, on ``client`` or locally.
     y : array-like of shape (n,)
-        Discrete task labels (ints, strings, bools, categoricals, or floats taking few values).
+        Discrete task labels (ints, strings, bools, categoricals, or numbers taking at most
+        ``max_categories`` (32) values). A numeric label with more values — a regression target,
+        integer or not — raises :class:`~pidkit.exceptions.ContinuousLabelError`: bin it
+        (``Discretizer(y_bins=5)``) or declare it class codes (``Discretizer(kind={"y": "categorical"})``).
     estimator : {"auto", "cvx", "batch"}
-        ``"cvx"`` discretizes with the shared :class:`~pidkit.Discretizer` and solves the BROJA
-        program exactly on the joint count table. ``"batch"``
+        ``"cvx"`` codes the samples with the shared :class:`~pidkit.Discretizer` (categories
+        kept as they are; continuous modalities binned, clustered or coded by their class posterior,
+        with the number of states chosen by held-out information) and solves the BROJA program
+        exactly on the joint count table. ``"batch"``
         (:class:`~pidkit.estimators.batch.BatchEstimator`, needs PyTorch) keeps numeric
-        modalities continuous: classifiers plus learned minibatch couplings. ``"auto"`` picks
-        ``"batch"`` when a modality is continuous and high-dimensional — a float array with at
-        least ``AUTO_BATCH_MIN_DIM`` (16) columns, the other modality numeric too — with at
-        least ``AUTO_BATCH_MIN_SAMPLES`` (1000) samples, torch installed and no ``discretizer``
-        given; otherwise ``"cvx"``. The result's notes say what ``"auto"`` chose and why.
+        modalities continuous: classifiers plus learned minibatch couplings. ``"auto"`` (default)
+        decides from the data, never from the dtype: it runs ``"cvx"`` and keeps it when its codes
+        keep at least 85% of I(X1;Y), I(X2;Y) and I(X1,X2;Y) that held-out classifiers find and its
+        atoms lie in the ranges those informations allow (``info_check``); otherwise it falls back
+        to ``"batch"`` — numeric modalities, at least ``AUTO_BATCH_MIN_SAMPLES`` (1000) samples,
+        torch installed, no ``discretizer`` given — and keeps whichever keeps more. The result's
+        notes say what was chosen and why, and how each variable was coded.
     discretizer : Discretizer, optional
         The front end to use. An unfitted one is fitted on these samples; a fitted one only
         transforms them, so codes mean the same thing as in an earlier call (e.g. to decompose a
         model's predictions with the dataset's bins and clusters). Default: ``Discretizer()``
-        with ``random_state``. ``"batch"`` uses it for the labels only.
+        with ``random_state``. ``"batch"`` uses it for the labels only. Passing one asks for
+        codes: ``"auto"`` then stays with ``"cvx"``.
     units : {"bits", "nats"}
     random_state : int, numpy Generator or None
-        Seed for every random step (k-means clustering; the splits, initializations and
-        minibatches of ``"batch"``; the resamples and permutations below).
+        Seed for every random step (the Discretizer's folds, classifiers and k-means; the splits,
+        initializations and minibatches of ``"batch"``; the information check; the resamples and
+        permutations below). None uses seed ``DEFAULT_SEED`` (0): the same data always give the
+        same answer — whatever their dtype or file format. Pass other ints to see how much the
+        random steps move the result.
     ci : float, optional
         Confidence level (e.g. 0.95) of intervals for every atom and for I(X1;Y), I(X2;Y),
         I(X1,X2;Y), with standard errors, in ``result.uncertainty`` (``result.ci("S")``).
@@ -136,6 +195,15 @@ def estimate(
     sample_size : int, optional
         Dask inputs only: rows the Discretizer is fitted on when it is not fitted yet (default
         200,000, plus the first row of every label and category); see :mod:`pidkit.scale.counts`.
+    info_check : bool or {"fast", "thorough"}, default True
+        Attach ``result.info_check`` (:class:`~pidkit.result.InformationCheck`): held-out lower
+        bounds on I(X1;Y), I(X2;Y), I(X1,X2;Y) from cross-fitted classifiers (logistic regression
+        and nearest neighbours; ``"thorough"`` adds gradient boosting), the share of each the
+        estimate keeps, and the ranges the atoms must lie in given the informations alone
+        (:mod:`pidkit.trust`). Warns (:class:`~pidkit.exceptions.InformationLossWarning`,
+        :class:`~pidkit.exceptions.OutOfRangeWarning`) when the estimate keeps under 85% or an atom
+        leaves its range. Lossless codes (all modalities categorical) need no classifier. False
+        skips it (and ``"auto"`` then keeps ``"cvx"``).
     **options
         Options of the chosen estimator, e.g. ``solver="ecos"``, ``tol=1e-7`` for ``"cvx"``;
         ``batch_size=1024``, ``epochs=60``, ``device="cuda"`` for ``"batch"``.
@@ -158,60 +226,209 @@ def estimate(
     from .discretize import Discretizer
 
     check_units(units)
-    _choose_estimator(estimator)  # a bad name fails before the data are looked at
+    _check_estimator(estimator)  # a bad name fails before the data are looked at
+    models = _check_info_check(info_check)
     if discretizer is not None and not isinstance(discretizer, Discretizer):
         raise ParameterError(
             f"discretizer must be None or a pidkit.Discretizer (fitted or not); got {type(discretizer).__name__} "
             f"{discretizer!r}. Pass discretizer=pid.Discretizer(...) or leave it out to use the default."
         )
     check_client(client)
+    if random_state is None:
+        random_state = DEFAULT_SEED
     if any(is_dask_collection(v) for v in (x1, x2, y)):
         return _estimate_dask(x1, x2, y, estimator=estimator, discretizer=discretizer, units=units,
                               random_state=random_state, ci=ci, n_boot=n_boot, ci_method=ci_method, n_perm=n_perm,
-                              tests=tests, bias=bias, client=client, sample_size=sample_size, options=options)
+                              tests=tests, bias=bias, client=client, sample_size=sample_size, models=models,
+                              options=options)
     if sample_size is not None:
         raise ParameterError("sample_size applies to dask inputs only (the Discretizer sees every in-memory sample).")
     a1 = as_samples(x1, "x1")
     a2 = as_samples(x2, "x2")
     ay = as_samples(y, "y")
     check_same_length(x1=a1, x2=a2, y=ay)
-    name, why = _choose_estimator(estimator, a1, a2, discretizer)
-    unc = check_uncertainty_options(name, ci, n_boot, ci_method, n_perm, tests)
+    first = "cvx" if estimator == "auto" else estimator
+    unc = check_uncertainty_options(first, ci, n_boot, ci_method, n_perm, tests)
     do_bias = (ci is not None) if bias is None else check_bool("bias", bias)
-    if do_bias and name == "batch" and bias:
+    if do_bias and first == "batch" and bias:
         raise ParameterError("bias corrections need the count table of estimator='cvx'; BATCH has none.")
-    est = make_estimator(name, options)
+    split = _split_options(options) if estimator == "auto" else {first: options}
+    est = make_estimator(first, split[first])
+    given = discretizer is not None
     if discretizer is None:
         discretizer = Discretizer(random_state=random_state)
-    res = est.estimate(a1, a2, ay, discretizer=discretizer, units=units, random_state=random_state)
-    if why is not None:
-        diag = dataclasses.replace(res.diagnostics, notes=(why, *res.diagnostics.notes))
-        res = dataclasses.replace(res, diagnostics=diag)
-    if name == "batch":
-        if unc["level"] is None:
-            return res
-
-        def refit(idx, seed):
-            from .discretize import Discretizer as D
-
-            return est.estimate(a1[idx], a2[idx], ay[idx], discretizer=D(), units=units, random_state=seed)
-
-        extra = batch_uncertainty(res, level=unc["level"], method=unc["method"], n_boot=unc["n_boot"], refit=refit,
-                                  n=len(ay), random_state=random_state)
-    elif unc["level"] is not None or unc["n_perm"] or do_bias:
-        c1, c2, cy = discretizer.transform(a1, a2, ay)
-        shape = (discretizer.n_states_["x1"], discretizer.n_states_["x2"], discretizer.n_states_["y"])
-        counts = joint_counts(c1, c2, cy, shape)
-        extra = table_uncertainty(counts, res, level=unc["level"], method=unc["method"], n_boot=unc["n_boot"],
-                                  bias=do_bias, codes=(c1, c2, cy), tests=unc["tests"], n_perm=unc["n_perm"],
-                                  random_state=random_state, client=client)
+    fresh = not discretizer.is_fitted()  # fitted here: its cross-fitted posteriors are of these samples
+    run = _Run(a1=a1, a2=a2, ay=ay, units=units, random_state=random_state, models=models,
+               discretizer=discretizer, fresh=fresh, given_discretizer=given)
+    if first == "batch":
+        res = run.batch(est, unc)
+    elif not hasattr(est, "estimate_table"):
+        res = run.other(est)
     else:
-        return res
-    return dataclasses.replace(res, uncertainty=extra)
+        res = run.table(est)
+        if estimator == "auto":
+            res = run.auto(res, unc, ci_method, bias is True, split)
+    run.warn(res)
+    return run.uncertainty(res, unc, do_bias, client)
+
+
+@dataclasses.dataclass
+class _Run:
+    """One call of :func:`estimate` on in-memory samples: the estimators it runs and what it attaches."""
+
+    a1: np.ndarray
+    a2: np.ndarray
+    ay: np.ndarray
+    units: str
+    random_state: Any
+    models: str | None
+    discretizer: Any
+    fresh: bool
+    given_discretizer: bool = False
+    counts: np.ndarray | None = None
+    codes: tuple | None = None
+    batch_run: tuple | None = None  # (estimator, uncertainty options) of the BATCH result, if one was made
+
+    def _checked(self, res: PIDResult, *, table: bool) -> PIDResult:
+        """``res`` with its information check (and, for a table estimate, a note on the codes)."""
+        from .trust import check_information
+
+        disc = self.discretizer
+        check = None
+        if self.models is not None:
+            y_codes = self.codes[2] if table else disc.encode_labels(self.ay)[0]
+            categorical = (None, None)
+            if table:
+                categorical = tuple(self.codes[i] if disc.kinds_[m] == "categorical" else None
+                                    for i, m in enumerate(("x1", "x2")))
+            check = check_information(
+                res, self.a1, self.a2, y_codes, counts=self.counts if table else None, categorical=categorical,
+                models=self.models, crossfit=disc.crossfit_ if self.fresh and disc.is_fitted() else None,
+                random_state=self.random_state,
+            )
+        res = dataclasses.replace(res, info_check=check)
+        return _noted(res, _coding_note(disc)) if table else res
+
+    def table(self, est) -> PIDResult:
+        res, self.counts, self.codes = est.estimate_table(self.a1, self.a2, self.ay, discretizer=self.discretizer,
+                                                          units=self.units, random_state=self.random_state)
+        return self._checked(res, table=True)
+
+    def other(self, est) -> PIDResult:
+        """A registered estimator without ``estimate_table``: its count table, if any, from the Discretizer."""
+        res = est.estimate(self.a1, self.a2, self.ay, discretizer=self.discretizer, units=self.units,
+                           random_state=self.random_state)
+        if not self.discretizer.is_fitted():
+            return self._checked(res, table=False)
+        self.codes = self.discretizer.transform(self.a1, self.a2, self.ay)
+        self.counts = joint_counts(*self.codes, tuple(self.discretizer.n_states_[v] for v in ("x1", "x2", "y")))
+        return self._checked(res, table=True)
+
+    def batch(self, est, unc: dict) -> PIDResult:
+        if unc["level"] is not None and hasattr(est, "check_intervals"):
+            est.check_intervals(self.ay.shape[0], unc["level"], unc["method"])  # before any training
+        res = est.estimate(self.a1, self.a2, self.ay, discretizer=self.discretizer, units=self.units,
+                           random_state=self.random_state)
+        self.batch_run = (est, unc)
+        return self._checked(res, table=False)
+
+    def auto(self, res: PIDResult, unc: dict, ci_method: Any, bias: bool, split: dict) -> PIDResult:
+        """``"auto"``: the codes if they keep the information; else BATCH, if it can run and keeps more."""
+        from .estimators.batch import BatchEstimator
+
+        check = res.info_check
+        if check is None or not (check.low or check.outside):
+            why = ("the information check is off (info_check=False)" if check is None else
+                   "the codes are lossless" if check.lossless else
+                   f"the codes keep {_kept(check)} of what held-out classifiers find")
+            return _noted(res, f"estimator='auto' chose 'cvx': {why}")
+        problem = (f"its codes keep only {_kept(check)} of what held-out classifiers find" if check.low else
+                   f"{', '.join(check.outside)} lie(s) outside the ranges the classifiers' informations allow "
+                   f"(the codes keep {_kept(check)})")
+        reason = "a Discretizer was passed, which asks for codes" if self.given_discretizer else \
+            _batch_unavailable(self.a1, self.a2, self.codes[2], unc, ci_method, bias, split["batch"])
+        unc_batch = check_uncertainty_options("batch", unc["level"], None, None, 0, None)
+        est = BatchEstimator(**split["batch"])
+        if reason is None and unc_batch["level"] is not None and hasattr(est, "check_intervals"):
+            try:
+                est.check_intervals(self.ay.shape[0], unc_batch["level"], unc_batch["method"])
+            except PIDKitError as err:
+                reason = f"its intervals cannot be formed: {err}"
+        if reason is not None:
+            return _noted(res, f"estimator='auto' kept 'cvx' although {problem}: it cannot fall back to 'batch' "
+                               f"({reason})")
+        alt = self.batch(est, unc_batch)
+        if _badness(alt.info_check) >= _badness(check):  # BATCH is no better: the exact solve of the codes stands
+            self.batch_run = None
+            return _noted(res, f"estimator='auto' kept 'cvx' although {problem}: 'batch' did no better (it keeps "
+                               f"{_kept(alt.info_check)}{_outside_words(alt.info_check)})")
+        return _noted(alt, f"estimator='auto' chose 'batch': with 'cvx' {problem}; 'batch' keeps "
+                           f"{_kept(alt.info_check)}{_outside_words(alt.info_check)}")
+
+    def warn(self, res: PIDResult) -> None:
+        from .trust import warn_about
+
+        if res.info_check is not None:
+            warn_about(res.info_check, res, stacklevel=3)
+
+    def uncertainty(self, res: PIDResult, unc: dict, bias: bool, client: Any) -> PIDResult:
+        if res.estimator == "batch" and self.batch_run is not None:
+            est, unc = self.batch_run
+            if unc["level"] is None:
+                return res
+            a1, a2, ay, units = self.a1, self.a2, self.ay, self.units
+
+            def refit(idx, seed):
+                from .discretize import Discretizer
+
+                return est.estimate(a1[idx], a2[idx], ay[idx], discretizer=Discretizer(), units=units,
+                                    random_state=seed)
+
+            extra = batch_uncertainty(res, level=unc["level"], method=unc["method"], n_boot=unc["n_boot"],
+                                      refit=refit, n=len(ay), random_state=self.random_state)
+            return dataclasses.replace(res, uncertainty=extra)
+        if unc["level"] is None and not unc["n_perm"] and not bias:
+            return res
+        if self.counts is None:
+            raise ParameterError(f"intervals, tests and bias corrections resample a count table; estimator "
+                                 f"{res.estimator!r} has none (pass a Discretizer, or use estimator='cvx').")
+        extra = table_uncertainty(self.counts, res, level=unc["level"], method=unc["method"], n_boot=unc["n_boot"],
+                                  bias=bias, codes=self.codes, tests=unc["tests"], n_perm=unc["n_perm"],
+                                  random_state=self.random_state, client=client)
+        return dataclasses.replace(res, uncertainty=extra)
+
+
+def _noted(res: PIDResult, note: str) -> PIDResult:
+    """``res`` with ``note`` first among its notes."""
+    return dataclasses.replace(res, diagnostics=dataclasses.replace(res.diagnostics,
+                                                                    notes=(note, *res.diagnostics.notes)))
+
+
+def _kept(check: Any) -> str:
+    """"I(X1;Y) 91%, I(X2;Y) 91%, I(X1,X2;Y) 97%" (the shares a check could measure)."""
+    if check is None:
+        return "an unchecked share"
+    return ", ".join(f"{_INFO[q]} {check.kept[q]:.0%}" for q in ("I1", "I2", "total") if not np.isnan(check.kept[q]))
+
+
+def _badness(check: Any) -> tuple[int, float]:
+    """How badly a check went, to compare two estimates: (shares below the threshold + atoms out of range,
+    the shortfall of the smallest share)."""
+    if check is None:
+        return (0, 0.0)
+    worst = min((v for v in check.kept.values() if not np.isnan(v)), default=1.0)
+    return (len(check.low) + len(check.outside), max(0.0, 1.0 - worst))
+
+
+def _outside_words(check: Any) -> str:
+    return "" if check is None or not check.outside else f", with {', '.join(check.outside)} out of range"
+
+
+_INFO = {"I1": "I(X1;Y)", "I2": "I(X2;Y)", "total": "I(X1,X2;Y)"}
 
 
 def _estimate_dask(x1, x2, y, *, estimator, discretizer, units, random_state, ci, n_boot, ci_method, n_perm, tests,
-                   bias, client, sample_size, options) -> PIDResult:
+                   bias, client, sample_size, models, options) -> PIDResult:
     """:func:`estimate` on dask collections: counts summed over partitions, then the exact solver."""
     from .scale.counts import DEFAULT_SAMPLE_SIZE, check_no_dask_batch
     from .scale.estimate import estimate_dask
@@ -226,7 +443,13 @@ def _estimate_dask(x1, x2, y, *, estimator, discretizer, units, random_state, ci
     do_bias = (ci is not None) if bias is None else check_bool("bias", bias)
     res, counts = estimate_dask(x1, x2, y, discretizer=discretizer, units=units, random_state=random_state,
                                 client=client, sample_size=DEFAULT_SAMPLE_SIZE if sample_size is None else sample_size,
-                                estimator_options=options)
+                                estimator_options=options, info_check=models)
+    if estimator == "auto":
+        res = _noted(res, "estimator='auto' chose 'cvx': dask inputs are counted out of core (BATCH trains in memory)")
+    if res.info_check is not None:
+        from .trust import warn_about
+
+        warn_about(res.info_check, res, stacklevel=3)
     if unc["level"] is None and not do_bias:
         return res
     extra = table_uncertainty(counts, res, level=unc["level"], method=unc["method"], n_boot=unc["n_boot"],

@@ -3,6 +3,7 @@
 ::
 
     pidkit estimate data.csv --x1 'px_*' --x2 age,height --y label [--ci 0.95] [--json] [--plot pid.png]
+    pidkit estimate data.csv --x1 'px_*' --x2 age,height --y label --compare
     pidkit decompose table.npy [--ci 0.95] [--json] [--plot pid.png]
     pidkit bounds --d1 a.csv --d2 b.csv --paired c.csv --x1 COLS --x2 COLS --y COL [--json] [--plot b.png]
     pidkit select data.csv --x1 COLS --x2 COLS --y COL [--json] [--plot s.png]
@@ -61,9 +62,17 @@ def _discretizer(args: argparse.Namespace):
         kw["n_bins"] = args.bins
     if args.clusters is not None:
         kw["n_clusters"] = args.clusters
-    if args.y_bins is not None:
-        kw["y_bins"] = args.y_bins
+    kw.update(_label_options(args))
     return pid.Discretizer(random_state=args.random_state, **kw) if kw else None
+
+
+def _label_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The Discretizer options of ``--y-bins`` / ``--y-categorical``."""
+    if args.y_bins is not None and args.y_categorical:
+        raise _Fail("--y-bins bins a numeric label and --y-categorical keeps every value as a class; pass one.")
+    if args.y_bins is not None:
+        return {"y_bins": args.y_bins}
+    return {"kind": {"y": "categorical"}} if args.y_categorical else {}
 
 
 def _progress(args: argparse.Namespace) -> bool:
@@ -104,20 +113,46 @@ def _estimate(args: argparse.Namespace) -> int:
     x1, x2, y = table.array(args.x1, "--x1"), table.array(args.x2, "--x2"), table.array(args.y, "--y")
     if y.ndim != 1:
         raise _Fail(f"--y selects {y.shape[1]} columns; the label must be one column.")
-    from pidkit._validation import as_samples
-    from pidkit.api import _choose_estimator
-
     options = _options(args.option)
-    disc = _discretizer(args)
-    name, _ = _choose_estimator(args.estimator, as_samples(x1, "x1"), as_samples(x2, "x2"), disc)
-    if name == "batch" and "progress" not in options and _progress(args):
-        options["progress"] = True  # tqdm bars for the networks' training, on a terminal only
+    info_check = {"fast": True, "thorough": "thorough", "off": False}[args.info_check]
+    if args.estimator in ("auto", "batch") and "progress" not in options:
+        options["progress"] = _progress(args)  # tqdm bars for BATCH's training on a terminal, never with --quiet
+    if args.compare:
+        return _compare(args, x1, x2, y, options, info_check)
     res = pid.estimate(
-        x1, x2, y, estimator=args.estimator, discretizer=disc, units=args.units, random_state=args.random_state,
-        ci=args.ci, n_boot=args.n_boot, ci_method=args.ci_method, n_perm=args.n_perm, **options,
+        x1, x2, y, estimator=args.estimator, discretizer=_discretizer(args), units=args.units,
+        random_state=args.random_state, ci=args.ci, n_boot=args.n_boot, ci_method=args.ci_method, n_perm=args.n_perm,
+        info_check=info_check, **options,
     )
     _emit(args, str(res), res.to_dict())
     _save_plot(args, lambda: res.plot())
+    return 0
+
+
+def _compare(args: argparse.Namespace, x1: Any, x2: Any, y: Any, options: dict[str, Any], info_check: Any) -> int:
+    """``pidkit estimate --compare``: :func:`pidkit.compare_estimators` on the selected columns."""
+    import pidkit as pid
+
+    if args.bins is not None or args.clusters is not None:
+        raise _Fail("--compare tries its own codings (the automatic one, fewer and more states, the other family); "
+                    "drop --bins / --clusters.")
+    if args.n_perm or args.ci_method or args.n_boot:
+        raise _Fail("--compare gives every estimate its default intervals (--ci); drop --n-perm, --ci-method and "
+                    "--n-boot.")
+    from pidkit.api import _split_options
+
+    split = _split_options(options)  # each estimator's own options (an unknown one: an error)
+    cmp = pid.compare_estimators(
+        x1, x2, y, estimators=("cvx", "batch") if args.estimator == "auto" else (args.estimator,),
+        ci=0.95 if args.ci is None else args.ci, units=args.units, random_state=args.random_state,
+        info_check=info_check, discretizer_options=_label_options(args) or None,
+        batch_options=split["batch"], **split["cvx"],
+    )
+    payload = {"best": cmp.best, "verdict": cmp.verdict, "skipped": cmp.skipped, "seconds": cmp.seconds,
+               "warnings": {k: list(v) for k, v in cmp.warnings.items()},
+               "results": {k: r.to_dict() for k, r in cmp.results.items()}}
+    _emit(args, str(cmp), payload)
+    _save_plot(args, lambda: cmp.plot())
     return 0
 
 
@@ -208,6 +243,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--bins", type=int, help="bins per 1-D continuous modality (default: the sample-size rule)")
         p.add_argument("--clusters", type=int, help="k-means clusters per multi-column modality (default: auto)")
         p.add_argument("--y-bins", type=int, help="bin a continuous label into this many bins (never done silently)")
+        p.add_argument("--y-categorical", action="store_true",
+                       help="the label's numbers are class codes: keep every value as a class (a numeric label with "
+                            "more than 32 values is otherwise refused as continuous)")
 
     def uncertainty(p: argparse.ArgumentParser) -> None:
         p.add_argument("--ci", type=float, metavar="LEVEL", help="confidence intervals at this level, e.g. 0.95")
@@ -219,6 +257,12 @@ def _parser() -> argparse.ArgumentParser:
     est.add_argument("file", help=".csv, .parquet, .npz or .npy")
     columns(est)
     est.add_argument("--estimator", choices=("auto", "cvx", "batch"), default="auto")
+    est.add_argument("--compare", action="store_true",
+                     help="run the applicable estimators and codings side by side, with the information each keeps, "
+                          "intervals and ranges, and say which to believe (pid.compare_estimators)")
+    est.add_argument("--info-check", choices=("fast", "thorough", "off"), default="fast",
+                     help="held-out classifiers that measure the information kept: fast (logistic regression and "
+                          "nearest neighbours, default), thorough (plus gradient boosting), off")
     coding(est)
     uncertainty(est)
     est.add_argument("-o", "--option", action="append", metavar="KEY=VALUE",

@@ -28,6 +28,8 @@ __all__ = [
     "PlugInBiasWarning",
     "NegativeAtomWarning",
     "DiscretizationMismatchWarning",
+    "InformationLossWarning",
+    "OutOfRangeWarning",
     "CatalogError",
     "OutsideCatalogWarning",
     "MissingDependencyError",
@@ -120,6 +122,14 @@ class NegativeAtomWarning(PIDKitWarning):
 
 class DiscretizationMismatchWarning(PIDKitWarning):
     """Two results compared with each other were coded by different Discretizers."""
+
+
+class InformationLossWarning(PIDKitWarning):
+    """An estimate keeps too little of the information that held-out classifiers find (see :mod:`pidkit.trust`)."""
+
+
+class OutOfRangeWarning(PIDKitWarning):
+    """An atom lies outside the range the mutual informations alone allow it (see :mod:`pidkit.trust`)."""
 
 
 class CatalogError(InputError):

@@ -74,6 +74,34 @@ def _values(res: Any, shares: bool, units: str | None) -> tuple[dict, dict | Non
     return vals, cis, unit
 
 
+def _draw_interval(ax: Any, x: float, interval: tuple[float, float], estimate: float, *, cap: float) -> bool:
+    """An interval as computed: a vertical line from low to high, with caps. True if it excludes ``estimate``."""
+    lo, hi = interval
+    ax.vlines(x, lo, hi, color="#333333", linewidth=1.2, zorder=3)
+    ax.hlines([lo, hi], x - cap, x + cap, color="#333333", linewidth=1.2, zorder=3)
+    return not lo - 1e-12 <= estimate <= hi + 1e-12
+
+
+def _draw_ranges(ax: Any, x: float, check: Any, atom: str) -> tuple[float, float]:
+    """Strips right of bar ``x``: the atom's range from the result's informations and from the classifiers."""
+    tops = []
+    for dx, rng, style, label in ((0.36, check.ranges, {"color": "#BBBBBB"}, "range from its informations"),
+                                  (0.44, check.classifier_ranges, {"color": "#333333", "fill": False},
+                                   "range from held-out classifiers")):
+        if atom not in rng:
+            continue
+        lo, hi = rng[atom]
+        height = max(hi - lo, 0.0)
+        rect = ax.bar([x + dx], [height], bottom=lo, width=0.06, linewidth=0.8, edgecolor="#333333",
+                      label=label if atom == "R" else None, **style)
+        if height <= 1e-9:  # a point: a tick
+            rect[0].set_height(0.0)
+            ax.hlines([lo], x + dx - 0.05, x + dx + 0.05, color=style["color"] if "fill" not in style else "#333333",
+                      linewidth=1.5)
+        tops.append(hi)
+    return tuple(tops) or (0.0,)
+
+
 def _ylabel(shares: bool, unit: str) -> str:
     return "share of the information" if shares else f"information ({unit})"
 
@@ -85,6 +113,7 @@ def plot_pid(
     kind: str = "bars",
     shares: bool = False,
     intervals: bool = True,
+    ranges: bool = True,
     units: str | None = None,
     title: str | None = None,
 ):
@@ -92,27 +121,41 @@ def plot_pid(
 
     Heights are in the result's units (or ``units``), or shares of the atoms' sum with
     ``shares=True``. With ``intervals`` and a result carrying confidence intervals, each bar gets
-    an asymmetric error bar from its interval. The title gives I(X1,X2;Y) and the estimator.
+    its interval exactly as computed — also when a bias-corrected interval excludes the estimate
+    (then marked ``*``). With ``ranges`` and a result carrying an information check
+    (``result.info_check``), two strips right of each bar show where the atom must lie given the
+    result's own informations (grey) and the held-out classifiers' (outlined). The title gives
+    I(X1,X2;Y) and the estimator.
     """
     _check_choice("kind", kind, ("bars", "stacked"))
-    ax = _axes(ax, width=4.2 if kind == "bars" else 3.8)
+    ax = _axes(ax, width=4.6 if kind == "bars" else 3.8)
     vals, cis, unit = _values(result, shares, units)
     if kind == "bars":
         x = np.arange(len(ATOMS))
         heights = [vals[a] for a in ATOMS]
-        err = None
+        ax.bar(x, heights, color=[ATOM_COLORS[a] for a in ATOMS], width=0.6, label=None)
+        tops = list(heights)
+        excluded = []
         if intervals and cis is not None:
-            err = np.array([[max(vals[a] - cis[a][0], 0.0) for a in ATOMS],
-                            [max(cis[a][1] - vals[a], 0.0) for a in ATOMS]])
-        ax.bar(x, heights, color=[ATOM_COLORS[a] for a in ATOMS], yerr=err, capsize=4,
-               error_kw={"elinewidth": 1.2, "ecolor": "#333333"}, label=None)
+            for xi, a in zip(x, ATOMS, strict=True):
+                if _draw_interval(ax, xi, cis[a], vals[a], cap=0.12):
+                    excluded.append(a)
+                tops[xi] = max(tops[xi], cis[a][1])
+        check = getattr(result, "info_check", None) if isinstance(result, PIDResult) and ranges and not shares else None
+        if check is not None:
+            scale = result.with_units(unit).info_check
+            tops = [max(t, *_draw_ranges(ax, xi, scale, a)) for xi, a, t in zip(x, ATOMS, tops, strict=True)]
         ax.set_xticks(x, [TICK_LABELS[a] for a in ATOMS], rotation=0, fontsize=8)
-        for xi, a, h in zip(x, ATOMS, heights, strict=True):  # the value above its bar and error bar
-            top = max(h, cis[a][1]) if err is not None else h
-            ax.annotate(f"{h:.3f}", (xi, max(top, 0.0)), xytext=(0, 3), textcoords="offset points", ha="center",
-                        fontsize=7)
-        ax.set_ylim(top=max(max(heights), float(err[1].max() + max(heights)) if err is not None else 0) * 1.12
-                    or 1.0)
+        for xi, a, h in zip(x, ATOMS, heights, strict=True):  # the value above its bar and interval
+            ax.annotate(f"{h:.3f}" + (" *" if a in excluded else ""), (xi, max(tops[xi], 0.0)), xytext=(0, 3),
+                        textcoords="offset points", ha="center", fontsize=7)
+        if excluded:
+            ax.annotate("* interval drawn as computed: it excludes the estimate (bias-corrected)", (0.01, 0.99),
+                        xycoords="axes fraction", va="top", fontsize=6.5, color="#333333")
+        if check is not None:
+            ax.legend(fontsize=6.5, frameon=False, loc="upper right")
+        lowest = min(0.0, *(cis[a][0] for a in ATOMS)) if intervals and cis is not None else min(0.0, *heights)
+        ax.set_ylim(bottom=lowest * 1.1 if lowest < 0 else None, top=(max(tops) * 1.25) or 1.0)
     else:
         bottom = 0.0
         for a in ATOMS:
@@ -149,9 +192,10 @@ def plot_compare(
     """Several decompositions side by side: datasets, estimators, or a dataset and its models.
 
     ``results`` maps labels to :class:`~pidkit.PIDResult` s (or dicts of atoms), or is a sequence
-    with ``labels``. ``kind="grouped"``: for each result four bars, one per atom (error bars when
-    the result has intervals); ``"stacked"``: one stacked bar per result. ``agreement`` maps labels
-    to :class:`~pidkit.Agreement` s (or numbers) whose total α is written above those results.
+    with ``labels``. ``kind="grouped"``: for each result four bars, one per atom (intervals as
+    computed when the result has them, ``*`` where one excludes its estimate); ``"stacked"``: one
+    stacked bar per result. ``agreement`` maps labels to :class:`~pidkit.Agreement` s (or numbers)
+    whose total α is written above those results.
     """
     _check_choice("kind", kind, ("grouped", "stacked"))
     if isinstance(results, Mapping):
@@ -167,17 +211,20 @@ def plot_compare(
     ax = _axes(ax, width=max(4.0, 1.3 * len(items) + 1.5))
     unit = units
     tops = []
+    excluded = False
     width = 0.8 / len(ATOMS)
     for i, (_, res) in enumerate(items):
         vals, cis, unit = _values(res, shares, unit)
         if kind == "grouped":
             for j, a in enumerate(ATOMS):
-                err = None
-                if intervals and cis is not None:
-                    err = [[max(vals[a] - cis[a][0], 0.0)], [max(cis[a][1] - vals[a], 0.0)]]
-                ax.bar(i - 0.4 + width * (j + 0.5), vals[a], width=width, color=ATOM_COLORS[a], yerr=err, capsize=2,
-                       error_kw={"elinewidth": 1.0, "ecolor": "#333333"}, label=ATOM_LABELS[a] if i == 0 else None)
-            tops.append(max(max(vals.values()), max((hi for _, hi in cis.values()), default=0) if cis else 0))
+                xj = i - 0.4 + width * (j + 0.5)
+                ax.bar(xj, vals[a], width=width, color=ATOM_COLORS[a], label=ATOM_LABELS[a] if i == 0 else None)
+                if intervals and cis is not None and _draw_interval(ax, xj, cis[a], vals[a], cap=width / 4):
+                    ax.annotate("*", (xj, cis[a][1]), xytext=(0, 1), textcoords="offset points", ha="center",
+                                fontsize=7)
+                    excluded = True
+            tops.append(max(max(vals.values()), max((hi for _, hi in cis.values()), default=0) if cis and intervals
+                            else 0))
         else:
             bottom = 0.0
             for a in ATOMS:
@@ -197,6 +244,9 @@ def plot_compare(
                             ha="center", fontsize=8)
     ax.set_ylim(top=max(tops) * 1.18 if max(tops) > 0 else 1.0)
     ax.legend(fontsize=7, ncols=4, loc="upper left", frameon=False)
+    if excluded:
+        ax.annotate("* interval drawn as computed: it excludes the estimate", (0.99, 0.01), xycoords="axes fraction",
+                    ha="right", va="bottom", fontsize=6.5, color="#333333")
     if title:
         ax.set_title(title, fontsize=9)
     return ax

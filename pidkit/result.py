@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["PIDResult", "Diagnostics", "Uncertainty", "ATOMS", "QUANTITIES"]
+__all__ = ["PIDResult", "Diagnostics", "Uncertainty", "InformationCheck", "ATOMS", "QUANTITIES"]
 
 ATOMS = ("R", "U1", "U2", "S")
 #: Every number a result reports: the atoms and the three mutual informations.
@@ -213,6 +213,113 @@ class Uncertainty:
         return cls(**d)
 
 
+INFORMATIONS = ("I1", "I2", "total")
+_INFO_LABELS = {"I1": "I(X1;Y)", "I2": "I(X2;Y)", "total": "I(X1,X2;Y)"}
+
+
+@dataclass(frozen=True)
+class InformationCheck:
+    """How far a decomposition can be trusted from its informations alone (see :mod:`pidkit.trust`).
+
+    Attributes
+    ----------
+    estimate : dict
+        ``{"I1", "I2", "total"}``: the informations the decomposition is made of — for a table
+        estimate the codes' plug-in informations corrected by Miller–Madow (the plug-in is biased
+        upward), for BATCH its own.
+    classifier : dict
+        The same three from held-out classifiers on the raw modalities (lower bounds:
+        H(Y) − cross-entropy on samples the classifier never saw). Empty when the codes are
+        lossless (every modality categorical): nothing can be lost.
+    kept : dict
+        ``estimate / classifier`` per quantity (1.0 for a lossless code, NaN where the classifiers
+        find under ``MIN_BITS``; can exceed 1, since the classifiers give lower bounds).
+    ranges : dict
+        ``{atom: (low, high)}``: where each atom must lie given the result's own I(X1;Y), I(X2;Y)
+        and I(X1,X2;Y) — R in [max(0, I1 + I2 − I12), min(I1, I2)], S = R − (I1 + I2 − I12).
+    classifier_ranges : dict
+        The same ranges from the classifiers' informations (empty when lossless).
+    outside : tuple of str
+        Atoms farther than ``margin`` outside ``classifier_ranges`` (or ``ranges``).
+    lossless : bool
+    threshold : float
+        Share of the classifiers' information below which the result warns (0.85).
+    margin : float
+        Distance outside a range that counts as outside, in the result's units.
+    method : str
+        The classifiers, folds and samples behind ``classifier``.
+    models : dict
+        Which classifier gave each bound, and every classifier's bound.
+    time_s : float
+    notes : tuple of str
+    """
+
+    estimate: dict
+    classifier: dict
+    kept: dict
+    ranges: dict
+    classifier_ranges: dict = field(default_factory=dict)
+    outside: tuple = ()
+    lossless: bool = False
+    threshold: float = 0.85
+    margin: float = 0.0
+    method: str = ""
+    models: dict = field(default_factory=dict)
+    time_s: float = 0.0
+    notes: tuple = ()
+
+    @property
+    def low(self) -> tuple[str, ...]:
+        """The informations kept below ``threshold``."""
+        return tuple(q for q in INFORMATIONS if self.kept.get(q, math.nan) < self.threshold)
+
+    def scaled(self, factor: float) -> InformationCheck:
+        """The same in other units (informations multiplied by ``factor``; shares unchanged)."""
+        def rng(d: dict) -> dict:
+            return {k: (lo * factor, hi * factor) for k, (lo, hi) in d.items()}
+
+        return replace(
+            self, estimate={k: v * factor for k, v in self.estimate.items()},
+            classifier={k: v * factor for k, v in self.classifier.items()}, ranges=rng(self.ranges),
+            classifier_ranges=rng(self.classifier_ranges), margin=self.margin * factor,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for key in ("ranges", "classifier_ranges"):
+            d[key] = {k: [float(lo), float(hi)] for k, (lo, hi) in getattr(self, key).items()}
+        d["outside"], d["notes"] = list(self.outside), list(self.notes)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> InformationCheck:
+        d = dict(d)
+        for key in ("ranges", "classifier_ranges"):
+            d[key] = {k: (float(v[0]), float(v[1])) for k, v in d.get(key, {}).items()}
+        d["outside"], d["notes"] = tuple(d.get("outside", ())), tuple(d.get("notes", ()))
+        return cls(**d)
+
+    def lines(self, units: str) -> list[str]:
+        """The printed block of a :class:`PIDResult`."""
+        if self.lossless:
+            out = ["information kept: all of it — every modality is coded losslessly (one state per value)"]
+        else:
+            out = [f"information kept by the estimate, against held-out classifiers ({self.method}):"]
+            for q in INFORMATIONS:
+                share = self.kept.get(q, math.nan)
+                flag = "  < " + f"{self.threshold:.0%}" if share < self.threshold else ""
+                shown = "  n/a" if math.isnan(share) else f"{share:5.0%}"
+                out.append(f"  {_INFO_LABELS[q]:<11} {self.estimate[q]:8.4f} of {self.classifier[q]:8.4f} {units}"
+                           f"  {shown}{flag}")
+        for label, rng in (("ranges from the informations", self.ranges),
+                           ("ranges from the classifiers ", self.classifier_ranges)):
+            if rng:
+                out.append(f"{label}: " + ", ".join(f"{a} [{lo:.4f}, {hi:.4f}]" for a, (lo, hi) in rng.items()))
+        if self.outside:
+            out.append(f"outside its range by more than {self.margin:.3f} {units}: {', '.join(self.outside)}")
+        return out
+
+
 class TextReport:
     """Results that print as a report: ``repr`` and IPython's display show ``str(self)``."""
 
@@ -252,6 +359,10 @@ class PIDResult(TextReport):
     uncertainty : Uncertainty or None
         Confidence intervals, standard errors, bias corrections and p-values when they were asked
         for (``pid.estimate(..., ci=0.95)``, ``n_perm=...``; :func:`pidkit.bootstrap`).
+    info_check : InformationCheck or None
+        How much of the information held-out classifiers find the estimate keeps, and the ranges
+        its atoms must lie in given the informations alone (:func:`pidkit.estimate` on samples;
+        None for a table, where there is nothing to compare with).
     """
 
     R: float
@@ -267,6 +378,7 @@ class PIDResult(TextReport):
     shape: tuple[int, ...]
     diagnostics: Diagnostics = field(repr=False)
     uncertainty: Uncertainty | None = field(default=None, repr=False)
+    info_check: InformationCheck | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ views
     @property
@@ -319,6 +431,19 @@ class PIDResult(TextReport):
 
         return plot_pid(self, ax, **kwargs)
 
+    def intervals_excluding_estimate(self) -> tuple[str, ...]:
+        """The quantities whose confidence interval does not contain the estimate itself.
+
+        A bias-corrected interval (BCa far from the centre, or the basic interval ``2·estimate −
+        quantiles``) can exclude a plug-in estimate that the sampling bias pushed aside; the
+        printout and the plots show such intervals as computed and say so.
+        """
+        if self.uncertainty is None:
+            return ()
+        tol = 1e-12
+        return tuple(q for q, (lo, hi) in self.uncertainty.intervals.items()
+                     if not lo - tol <= getattr(self, q) <= hi + tol)
+
     def consistency_error(self) -> float:
         """Largest violation of the PID identities (in ``units``); ~0 for an exact solve."""
         return max(
@@ -330,10 +455,12 @@ class PIDResult(TextReport):
     # ------------------------------------------------------------ conversions
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python dict, diagnostics included (non-finite floats stay floats; see :meth:`to_json`)."""
-        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("diagnostics", "uncertainty")}
+        nested = ("diagnostics", "uncertainty", "info_check")
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in nested}
         d["shape"] = list(self.shape)
         d["diagnostics"] = self.diagnostics.to_dict()
         d["uncertainty"] = None if self.uncertainty is None else self.uncertainty.to_dict()
+        d["info_check"] = None if self.info_check is None else self.info_check.to_dict()
         return d
 
     def to_json(self, **kwargs: Any) -> str:
@@ -359,7 +486,7 @@ class PIDResult(TextReport):
             )
         d = _decode_nonfinite(dict(d))
         names = [f.name for f in fields(cls)]
-        _check_fields("the serialized result", d, names, [n for n in names if n != "uncertainty"])
+        _check_fields("the serialized result", d, names, [n for n in names if n not in ("uncertainty", "info_check")])
         for q in QUANTITIES:
             d[q] = _real(q, d[q])
         if d["units"] not in ("bits", "nats"):
@@ -387,12 +514,12 @@ class PIDResult(TextReport):
             diag["duality_gap"] = _real("diagnostics.duality_gap", diag["duality_gap"], optional=True)
         diag["notes"] = tuple(diag.get("notes", ()))
         d["diagnostics"] = Diagnostics(**diag)
-        unc = d.get("uncertainty")
-        if unc is not None:
-            try:
-                d["uncertainty"] = Uncertainty.from_dict(unc)
-            except (TypeError, ValueError, KeyError, IndexError) as err:
-                raise _format_error(f"field 'uncertainty' is not a valid Uncertainty ({err}). {_FIX}") from None
+        for key, kind in (("uncertainty", Uncertainty), ("info_check", InformationCheck)):
+            if d.get(key) is not None:
+                try:
+                    d[key] = kind.from_dict(d[key])
+                except (TypeError, ValueError, KeyError, IndexError) as err:
+                    raise _format_error(f"field {key!r} is not a valid {kind.__name__} ({err}). {_FIX}") from None
         return cls(**d)
 
     @classmethod
@@ -429,7 +556,8 @@ class PIDResult(TextReport):
             atom_std=None if std is None else {k: v * factor for k, v in std.items()},
         )
         unc = None if self.uncertainty is None else self.uncertainty.scaled(factor)
-        return replace(self, **scaled, units=units, diagnostics=diag, uncertainty=unc)
+        check = None if self.info_check is None else self.info_check.scaled(factor)
+        return replace(self, **scaled, units=units, diagnostics=diag, uncertainty=unc, info_check=check)
 
     def describe(self) -> str:
         """One sentence that interprets the decomposition in plain words."""
@@ -480,13 +608,15 @@ class PIDResult(TextReport):
             header,
         ]
 
+        excluded = self.intervals_excluding_estimate()
+
         def extra(key: str) -> str:
             out = ""
             if std:
                 out += "  ± n/a" + " " * 9 if math.isnan(std.get(key, math.nan)) else f"  ± {std[key]:.4f}" + " " * 7
             if key in cis:
                 lo, hi = cis[key]
-                out += f"  [{lo:9.5f}, {hi:9.5f}]"
+                out += f"  [{lo:9.5f}, {hi:9.5f}]" + (" *" if key in excluded else "")
             return out
 
         for a in ATOMS:
@@ -503,6 +633,12 @@ class PIDResult(TextReport):
                 lines.append(f"bias-corrected ({method}): " + ", ".join(f"{k} {v:.4f}" for k, v in vals.items()))
             for test, pval in unc.p_values.items():
                 lines.append(f"test {test}: H0 {unc.tests.get(test, '?')}; p = {pval:.3g}")
+            if excluded:
+                lines.append(f"* the interval of {', '.join(excluded)} excludes the estimate: it is shown as computed. "
+                             "Bias-corrected intervals move away from a plug-in estimate that the sampling "
+                             "bias pushed up (or down); read the interval, not the estimate, for those.")
+        if self.info_check is not None:
+            lines += self.info_check.lines(self.units)
         gap = "n/a" if d.duality_gap is None else f"{d.duality_gap:.1e} {self.units}"
         lines.append(
             f"solver {d.solver} ({d.status}), {d.iterations if d.iterations is not None else '?'} it, "

@@ -42,31 +42,51 @@ def texts(ax):
     return [t.get_text() for t in ax.texts]
 
 
-def test_pid_bars_heights_colours_errorbars_labels(and_result):
+def atom_bars(ax):
+    """The four atom bars (the range strips beside them are narrower)."""
+    return [r for r in bars(ax) if r.get_width() > 0.3]
+
+
+def interval_segments(ax):
+    """(x, low, high) of every vertical segment drawn (the intervals, as computed)."""
+    out = []
+    for coll in ax.collections:
+        for seg in coll.get_segments():
+            if len(seg) == 2 and seg[0][0] == seg[1][0]:
+                out.append((seg[0][0], min(seg[0][1], seg[1][1]), max(seg[0][1], seg[1][1])))
+    return sorted(out)
+
+
+def test_pid_bars_heights_colours_intervals_labels(and_result):
     ax = and_result.plot()
-    rects = bars(ax)
+    rects = atom_bars(ax)
     assert [r.get_height() for r in rects] == pytest.approx([getattr(and_result, a) for a in ATOMS])
     assert [to_hex(r.get_facecolor()) for r in rects] == [ATOM_COLORS[a].lower() for a in ATOMS]
-    err = bar_container(ax).errorbar
-    assert err is not None
-    segs = err.lines[2][0].get_segments()  # one vertical segment per bar: from the interval's low to high
-    for seg, a in zip(segs, ATOMS, strict=True):
-        lo, hi = and_result.ci(a)
-        v = getattr(and_result, a)
-        assert seg[0][1] == pytest.approx(min(lo, v)) and seg[1][1] == pytest.approx(max(hi, v))
+    segs = interval_segments(ax)  # one vertical line per bar: exactly the interval, low to high
+    assert len(segs) == 4
+    for (x, lo, hi), a in zip(segs, ATOMS, strict=True):
+        assert (lo, hi) == pytest.approx(and_result.ci(a))
     assert ax.get_ylabel() == "information (bits)"
     assert [t.get_text() for t in ax.get_xticklabels()] == [
         "R\nredundancy", "U1\nonly X1", "U2\nonly X2", "S\nsynergy"]
     assert "0.821 bits" in ax.get_title() and "95% CI" in ax.get_title()
     assert f"{and_result.S:.3f}" in texts(ax)
+    # the ranges the result's informations allow, as a strip right of each bar (lossless codes: no classifier)
+    strips = [r for r in bars(ax) if r.get_width() < 0.1]
+    assert len(strips) == 4
+    lo, hi = and_result.info_check.ranges["S"]
+    assert strips[3].get_y() == pytest.approx(lo) and strips[3].get_height() == pytest.approx(hi - lo)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["range from its informations"]
+    assert not any("excludes" in t for t in texts(ax))
+    assert len(atom_bars(plot_pid(and_result, ranges=False))) == len(bars(plot_pid(and_result, ranges=False)))
 
 
 def test_pid_shares_nats_and_stacked(and_result):
     ax = plot_pid(and_result, shares=True, intervals=False)
-    assert sum(r.get_height() for r in bars(ax)) == pytest.approx(1.0)
-    assert ax.get_ylabel() == "share of the information" and bar_container(ax).errorbar is None
+    assert sum(r.get_height() for r in atom_bars(ax)) == pytest.approx(1.0)
+    assert ax.get_ylabel() == "share of the information" and interval_segments(ax) == []
     ax = plot_pid(and_result, units="nats", intervals=False)
-    assert bars(ax)[3].get_height() == pytest.approx(and_result.S * np.log(2))
+    assert atom_bars(ax)[3].get_height() == pytest.approx(and_result.S * np.log(2))
     assert ax.get_ylabel() == "information (nats)"
     ax = plot_pid(and_result, kind="stacked")
     rects = bars(ax)

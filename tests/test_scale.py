@@ -64,9 +64,12 @@ def test_unfitted_discretizer_is_fitted_on_a_bounded_sample():
                         da.from_array(y, chunks=3000), sample_size=4000, random_state=0)
     full = pid.estimate(x1, x2, y, estimator="cvx", random_state=0)
     assert lazy.n_samples == 20_000
-    assert lazy.diagnostics.discretization["n_states"] == full.diagnostics.discretization["n_states"]
-    # bins and clusters from 4,000 of 20,000 rows: the atoms move by sampling error only
-    _same(lazy, full, tol=0.03)
+    # coded alike, with states chosen by held-out information on 4,000 of 20,000 rows (fewer samples support no
+    # more states): the atoms move by sampling error and by the coarser clusters (S resolves the threshold on
+    # x2[:, 0] less sharply: 0.33 vs 0.28 bits here)
+    assert lazy.diagnostics.discretization["kinds"] == full.diagnostics.discretization["kinds"]
+    assert lazy.diagnostics.discretization["n_states"]["x2"] <= full.diagnostics.discretization["n_states"]["x2"]
+    _same(lazy, full, tol=0.06)
     again = pid.estimate(da.from_array(x1, chunks=3000), da.from_array(x2, chunks=(3000, 3)),
                          da.from_array(y, chunks=3000), sample_size=4000, random_state=0)
     _same(again, lazy)

@@ -391,6 +391,14 @@ class ExactEstimator:
         self.device = device
 
     def estimate(self, x1, x2, y, *, discretizer, units: str, random_state=None) -> PIDResult:
+        return self.estimate_table(x1, x2, y, discretizer=discretizer, units=units, random_state=random_state)[0]
+
+    def estimate_table(self, x1, x2, y, *, discretizer, units: str, random_state=None):
+        """:meth:`estimate`, also returning the count table and the codes it decomposed.
+
+        Returns ``(result, counts, (c1, c2, cy))``: the intervals and tests of :func:`pidkit.estimate`
+        resample that table and those codes (the samples are coded once).
+        """
         from ..discretize import joint_counts
 
         self.check_options(units)  # bad options fail before the data are coded
@@ -403,9 +411,10 @@ class ExactEstimator:
         shape = (discretizer.n_states_["x1"], discretizer.n_states_["x2"], discretizer.n_states_["y"])
         self.check_size(shape)
         counts = joint_counts(c1, c2, cy, shape)
-        return self.decompose_table(
+        res = self.decompose_table(
             counts / counts.sum(), units=units, n_samples=int(len(cy)), discretization=summary.to_dict()
         )
+        return res, counts, (c1, c2, cy)
 
     def check_options(self, units: str) -> None:
         """Validate every option (solver, tol, max_iter, sizes, elimination, device) for ``units``."""

@@ -211,13 +211,15 @@ def dask_joint_counts(
     client: Any = None,
     retries: int = 1,
     on_fitted: Any = None,
+    on_sample: Any = None,
 ) -> tuple[np.ndarray, int]:
     """Joint count table of dask collections, and the number of rows counted (see the module docstring).
 
     ``discretizer`` is fitted on a bounded sample when it is not fitted yet (in place, like
     ``Discretizer.fit``); a fitted one is used as is. ``on_fitted(shape)``, if given, is called
-    with the table's shape before the counting pass (e.g. to refuse a table too large). Returns
-    ``(counts, n)`` with ``counts.sum() == n``.
+    with the table's shape before the counting pass (e.g. to refuse a table too large);
+    ``on_sample(x1, x2, y)`` with the in-memory sample the Discretizer was fitted on (not called
+    for a fitted Discretizer). Returns ``(counts, n)`` with ``counts.sum() == n``.
     """
     dask = require_dask("dask inputs to pidkit.estimate")
     from .._validation import check_positive_int, seed_from
@@ -245,6 +247,8 @@ def dask_joint_counts(
         with warnings.catch_warnings():  # the sample's table is not the one decomposed: warn on the full counts
             warnings.simplefilter("ignore", PlugInBiasWarning)
             discretizer.fit(s1, s2, sy)
+        if on_sample is not None:
+            on_sample(s1, s2, sy)
     shape = (discretizer.n_states_["x1"], discretizer.n_states_["x2"], discretizer.n_states_["y"])
     if on_fitted is not None:
         on_fitted(shape)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from typing import Any
 
+from .._validation import as_samples
 from ..exceptions import InputError, ParameterError
 from ._dask import check_client, require_dask
 from .counts import DEFAULT_SAMPLE_SIZE, dask_joint_counts
@@ -24,12 +26,16 @@ def estimate_dask(
     sample_size: int = DEFAULT_SAMPLE_SIZE,
     retries: int = 1,
     estimator_options: dict | None = None,
+    info_check: str | None = None,
 ):
     """The exact (``"cvx"``) PID of dask collections; returns the result and the count table.
 
     What :func:`pidkit.estimate` runs when a modality or the label is a dask collection: the
     Discretizer (fitted on a bounded sample unless already fitted), counts summed over partitions
-    (:func:`~pidkit.scale.counts.dask_joint_counts`), then the exact solver on the table.
+    (:func:`~pidkit.scale.counts.dask_joint_counts`), then the exact solver on the table. With
+    ``info_check`` (``"fast"`` / ``"thorough"``) the result's information check compares the
+    counts' informations with held-out classifiers fitted on that sample; a Discretizer fitted
+    before gives no sample, and the check is then left out (noted).
     """
     from ..discretize import Discretizer
     from ..estimators.registry import make_estimator
@@ -39,11 +45,30 @@ def estimate_dask(
     est.check_options(units)  # before any pass over the data
     if discretizer is None:
         discretizer = Discretizer(random_state=random_state)
+    sample: list = []
     counts, n = dask_joint_counts(x1, x2, y, discretizer, sample_size=sample_size, random_state=random_state,
-                                  client=client, retries=retries, on_fitted=est.check_size)
+                                  client=client, retries=retries, on_fitted=est.check_size,
+                                  on_sample=lambda *arrays: sample.extend(arrays))
     summary = discretizer.summarize_counts(counts)
     res = est.decompose_table(counts / n, units=units, n_samples=n, discretization=summary.to_dict())
-    return res, counts
+    if info_check is None:
+        return res, counts
+    if not sample:
+        note = ("no information check: the Discretizer was fitted before, so no sample of these data is in memory "
+                "for the held-out classifiers (pass an unfitted Discretizer, or info_check=False)")
+        return dataclasses.replace(res, diagnostics=dataclasses.replace(
+            res.diagnostics, notes=(note, *res.diagnostics.notes))), counts
+    from ..trust import check_information
+
+    s1, s2, sy = (as_samples(a, name) for a, name in zip(sample, ("x1", "x2", "y"), strict=True))
+    c1, c2, cy = discretizer.transform(s1, s2, sy)
+    categorical = tuple(c if discretizer.kinds_[m] == "categorical" else None for c, m in ((c1, "x1"), (c2, "x2")))
+    check = check_information(res, s1, s2, cy, counts=counts, categorical=categorical, models=info_check,
+                              crossfit=discretizer.crossfit_, random_state=random_state)
+    note = (f"information check: held-out classifiers fitted on the {cy.size:,} sampled rows the Discretizer was "
+            "fitted on; the estimate's informations are those of all rows")
+    return dataclasses.replace(res, info_check=check, diagnostics=dataclasses.replace(
+        res.diagnostics, notes=(*res.diagnostics.notes, note))), counts
 
 
 def _select(columns: list[str], spec: Any, name: str) -> list[str]:
