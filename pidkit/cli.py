@@ -294,7 +294,7 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="decompose bitwise gates, samples, the digits dataset and two models")
     demo.add_argument("--seed", type=int, default=0, help="random_state for sampling and clustering")
-    demo.add_argument("--clusters", type=int, default=10, help="k-means clusters per image half")
+    demo.add_argument("--clusters", type=int, default=10, help="k-means clusters per image half in the contrast")
     demo.add_argument("--no-batch", dest="batch", action="store_false",
                       help="skip the BATCH estimator section (needs PyTorch)")
     demo.add_argument("--no-models", dest="models", action="store_false",

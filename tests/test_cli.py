@@ -185,3 +185,68 @@ def test_parquet(tmp_path, capsys):
     status, out, _ = run_cli(["estimate", tmp_path / "xor.parquet", "--x1", "left", "--x2", "right", "--y", "target"],
                              capsys)
     assert status == 0 and "S    synergy" in out
+
+
+# ------------------------------------------------------------------------------ the same data, any file (issue 20)
+@pytest.fixture()
+def wine_files(tmp_path):
+    """sklearn's wine, integer-valued (x 10, rounded), as a CSV (read as int64) and a Parquet file (float64)."""
+    import numpy as np
+    import pandas as pd
+    from sklearn.datasets import load_wine
+
+    X, y = load_wine(return_X_y=True)
+    frame = pd.DataFrame(np.round(X * 10).astype(np.int64), columns=[f"f{i}" for i in range(13)])
+    frame["kind"] = np.array(["barolo", "grignolino", "barbera"])[y]
+    frame["price"] = np.arange(len(y)) * 3 + 10  # a many-valued integer column: no label
+    frame.to_csv(tmp_path / "wine.csv", index=False)
+    pytest.importorskip("pyarrow")
+    frame.astype({f"f{i}": np.float64 for i in range(13)}).to_parquet(tmp_path / "wine.parquet")
+    return tmp_path / "wine.csv", tmp_path / "wine.parquet"
+
+
+def test_csv_and_parquet_give_the_same_answer(wine_files, capsys):
+    import json
+
+    runs = []
+    for path in wine_files:
+        status, out, _ = run_cli(["estimate", path, "--x1", "f0:f6", "--x2", "f7:f12", "--y", "kind", "--json"], capsys)
+        assert status == 0
+        runs.append(json.loads(out))
+    csv_run, parquet_run = runs
+    assert csv_run["estimator"] == parquet_run["estimator"] == "cvx"
+    for a in ("R", "U1", "U2", "S", "total"):
+        assert csv_run[a] == parquet_run[a]
+    assert csv_run["diagnostics"]["discretization"] == parquet_run["diagnostics"]["discretization"]
+    assert min(csv_run["info_check"]["kept"].values()) >= 0.85
+    assert csv_run["diagnostics"]["notes"][0].startswith("estimator='auto' chose 'cvx'")
+
+
+def test_label_rules_on_the_command_line(wine_files, capsys):
+    csv_path = wine_files[0]
+    status, out, err = run_cli(["estimate", csv_path, "--x1", "f0:f6", "--x2", "f7:f12", "--y", "price"], capsys)
+    assert status == 2 and out == "" and "178 distinct values (all integers)" in err and "--y-categorical" in err
+    status, out, _ = run_cli(["estimate", csv_path, "--x1", "f0", "--x2", "f7", "--y", "price", "--y-bins", "3",
+                              "--info-check", "off"], capsys)
+    assert status == 0 and "x3," in out.splitlines()[0]
+    status, _, err = run_cli(["estimate", csv_path, "--x1", "f0", "--x2", "f7", "--y", "price", "--y-bins", "3",
+                              "--y-categorical"], capsys)
+    assert status == 2 and "pass one" in err
+
+
+def test_compare_says_which_to_believe(wine_files, capsys):
+    import json
+
+    csv_path = wine_files[0]
+    status, out, _ = run_cli(["estimate", csv_path, "--x1", "f0:f6", "--x2", "f7:f12", "--y", "kind", "--compare",
+                              "--estimator", "cvx", "--ci", "0.9"], capsys)
+    assert status == 0 and "believe: 'cvx (auto)'" in out and "kept I1/I2/I12" in out
+    assert "cvx (fewer" in out and "set aside" in out
+    status, out, _ = run_cli(["estimate", csv_path, "--x1", "f0:f6", "--x2", "f7:f12", "--y", "kind", "--compare",
+                              "--estimator", "cvx", "--json"], capsys)
+    payload = json.loads(out)
+    assert payload["best"] == "cvx (auto)" and "cvx (auto)" in payload["results"]
+    assert payload["results"]["cvx (auto)"]["uncertainty"]["level"] == 0.95
+    status, _, err = run_cli(["estimate", csv_path, "--x1", "f0:f6", "--x2", "f7:f12", "--y", "kind", "--compare",
+                              "--clusters", "4"], capsys)
+    assert status == 2 and "drop --bins / --clusters" in err
