@@ -93,11 +93,11 @@ def via_files(x1, x2, y, tmp: Path, name: str):
 
 
 def in_ranges(res) -> tuple[bool, bool, float]:
-    """Atoms inside the result's own ranges; inside the classifiers' (within the margin); the largest distance out."""
+    """Atoms inside the result's own ranges; inside the reference ones (within the margin); the largest distance out."""
     c = res.info_check
     own = all(lo - 1e-7 <= getattr(res, a) <= hi + 1e-7 for a, (lo, hi) in c.ranges.items())
     far = 0.0
-    for a, (lo, hi) in c.classifier_ranges.items():
+    for a, (lo, hi) in c.reference_ranges.items():
         far = max(far, lo - getattr(res, a), getattr(res, a) - hi)
     return own, not c.outside, far
 
@@ -114,7 +114,7 @@ def main() -> int:
         lines.append(s)
 
     out(f"pidkit {pid.__version__}, Python {platform.python_version()}, {platform.machine()}, "
-        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; atoms in bits; default pid.estimate (random_state=None)")
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; atoms in bits; the default pid.estimate")
     ok = True
     out("\n(a) real data: the default estimate, the information it keeps, its ranges")
     head = (f"{'dataset':<14}{'n':>6}{'est':>6}{'table':>10}{'R':>8}{'U1':>8}{'U2':>8}{'S':>8}  "
@@ -135,8 +135,8 @@ def main() -> int:
             + f"  {kept[0]:8.0%}{kept[1]:8.0%}{kept[2]:9.0%}  {'in' if own else 'OUT'}/{'in' if clf else 'OUT'} "
             f"{max(far, 0.0):5.3f}   {secs:6.1f}  {', '.join(warned) or '-'}")
         out(f"{'':<14}split: {split}; classifiers: I1 {c.classifier['I1']:.3f}, I2 {c.classifier['I2']:.3f}, "
-            f"I12 {c.classifier['total']:.3f}; classifier range of R [{c.classifier_ranges['R'][0]:.3f}, "
-            f"{c.classifier_ranges['R'][1]:.3f}], margin {c.margin:.3f}")
+            f"I12 {c.classifier['total']:.3f}; reference range of R [{c.reference_ranges['R'][0]:.3f}, "
+            f"{c.reference_ranges['R'][1]:.3f}], margin {c.margin:.3f}")
         out(f"{'':<14}{res.diagnostics.notes[0]}")
         out(f"{'':<14}{res.diagnostics.notes[1]}")
 

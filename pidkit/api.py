@@ -343,7 +343,7 @@ class _Run:
                    f"the codes keep {_kept(check)} of what held-out classifiers find")
             return _noted(res, f"estimator='auto' chose 'cvx': {why}")
         problem = (f"its codes keep only {_kept(check)} of what held-out classifiers find" if check.low else
-                   f"{', '.join(check.outside)} lie(s) outside the ranges the classifiers' informations allow "
+                   f"{' and '.join(check.outside)} fell outside the range(s) that the informations found allow "
                    f"(the codes keep {_kept(check)})")
         reason = "a Discretizer was passed, which asks for codes" if self.given_discretizer else \
             _batch_unavailable(self.a1, self.a2, self.codes[2], unc, ci_method, bias, split["batch"])

@@ -94,7 +94,7 @@ class EstimatorComparison(TextReport):
             lines.append(f"held-out classifiers ({check.method}): I(X1;Y) {clf['I1']:.3f}, I(X2;Y) {clf['I2']:.3f}, "
                          f"I(X1,X2;Y) {clf['total']:.3f}")
             lines.append("ranges they allow: " + ", ".join(f"{a} [{lo:.3f}, {hi:.3f}]"
-                                                            for a, (lo, hi) in check.classifier_ranges.items()))
+                                                            for a, (lo, hi) in check.reference_ranges.items()))
         width = max(len(k) for k in self.results) + 2
         head = f"{'estimate':<{width}}" + "".join(f"{a:>17}" for a in ATOMS) + "   kept I1/I2/I12   out   seconds"
         lines += ["-" * len(head), head, "-" * len(head)]
@@ -142,7 +142,7 @@ def _describe(res: PIDResult) -> str:
     kept = ", ".join(f"{_LABELS[q]} {c.kept[q]:.0%}" for q in _LABELS if not math.isnan(c.kept[q]))
     parts = [f"keeps {kept}" if kept else ("is lossless" if c.lossless else "keeps an unmeasured share")]
     if c.outside:
-        where = c.classifier_ranges or c.ranges
+        where = c.reference_ranges or c.ranges
         parts.append("has " + ", ".join(f"{a} = {getattr(res, a):.3f} outside [{where[a][0]:.3f}, {where[a][1]:.3f}]"
                                         for a in c.outside))
     return " and ".join(parts)
@@ -153,12 +153,17 @@ def _verdict(results: dict[str, PIDResult], sparse: set[str], units: str) -> tup
 
     Trustworthy: no failed check and a table that is not too sparse for plug-in estimates
     (``sparse``: the runs that raised a PlugInBiasWarning — a sparse table's informations, even
-    Miller–Madow corrected, look better than they are). The first trustworthy one in run order
-    (the default coding first) is believed; without any, the one with the fewest failed checks.
+    Miller–Madow corrected, look better than they are). Among the trustworthy ones, the one whose
+    smallest share kept is largest (to the percent; shares above 100% count as 100%) is believed,
+    ties going to run order (the default coding first); without any, the one with the fewest failed
+    checks.
     """
     order = list(results)
     good = [k for k in order if _badness(results[k])[0] == 0 and k not in sparse]
-    best = good[0] if good else min(order, key=lambda k: (_badness(results[k]), k in sparse, order.index(k)))
+    if good:  # the one that keeps the most (shares above 100% only say the classifiers are weaker), then run order
+        best = min(good, key=lambda k: (round(_badness(results[k])[1], 2), order.index(k)))
+    else:
+        best = min(order, key=lambda k: (_badness(results[k]), k in sparse, order.index(k)))
     b = results[best]
     text = f"'{best}': it {_describe(b)}"
     if good:
@@ -176,8 +181,8 @@ def _verdict(results: dict[str, PIDResult], sparse: set[str], units: str) -> tup
         spread = {a: max(getattr(results[k], a) for k in good) - min(getattr(results[k], a) for k in good)
                   for a in ATOMS}
         a = max(spread, key=spread.get)
-        parts.append(f"the {len(good)} trustworthy estimates agree within {spread[a]:.3f} {units} on every atom "
-                     f"(widest: {a})")
+        parts.append(f"the {len(good)} trustworthy estimates ({', '.join(repr(k) for k in good)}) agree within "
+                     f"{spread[a]:.3f} {units} on every atom (widest: {a})")
     return best, ". ".join(parts) + "."
 
 

@@ -98,10 +98,14 @@ def label_entropy_bits(y: np.ndarray, n_classes: int | None = None) -> float:
     return float(-(p * np.log2(p)).sum())
 
 
-def proba_information(proba: np.ndarray, y: np.ndarray) -> float:
-    """H(Y) − held-out cross-entropy (bits) of out-of-fold class probabilities ``proba`` (n, K)."""
+def proba_information(proba: np.ndarray, y: np.ndarray, *, per_sample: bool = False):
+    """H(Y) − held-out cross-entropy (bits) of out-of-fold class probabilities ``proba`` (n, K).
+
+    ``per_sample=True`` returns the n terms ``H(Y) + log2 p(y_i | x_i)`` whose mean that is.
+    """
     p = np.clip(proba[np.arange(y.size), y], 1e-300, 1.0)
-    return label_entropy_bits(y, proba.shape[1]) + float(np.mean(np.log2(p)))
+    terms = label_entropy_bits(y, proba.shape[1]) + np.log2(p)
+    return terms if per_sample else float(terms.mean())
 
 
 def codes_information(codes: np.ndarray, y: np.ndarray, folds: np.ndarray, *, per_sample: bool = False):
@@ -322,6 +326,8 @@ class ClassifierInformation:
         Samples the classifiers were fitted on (a stratified subsample above
         :data:`MAX_CLASSIFIER_SAMPLES`) and folds of the cross-fit.
     time_s : float
+    terms : dict
+        The per-sample terms (n_samples each) of the three bounds, for standard errors.
     """
 
     I1: float
@@ -331,6 +337,12 @@ class ClassifierInformation:
     n_samples: int
     folds: int
     time_s: float
+    terms: dict = field(default_factory=dict, repr=False)
+
+    def standard_error(self, weights: dict[str, float]) -> float:
+        """Standard error (bits) of ``sum_q weights[q] * bound_q`` from the paired per-sample terms."""
+        d = sum(w * self.terms[q] for q, w in weights.items())
+        return float(np.std(d, ddof=1) / np.sqrt(d.size)) if np.size(d) > 1 else 0.0
 
 
 def classifier_information(
@@ -363,23 +375,24 @@ def classifier_information(
     cf = crossfit if crossfit is not None else CrossFit(y, random_state=random_state)
     joint = np.hstack([_as_2d(f1), _as_2d(f2)])
     best: dict[str, float] = {}
+    terms: dict[str, np.ndarray] = {}
     per_model: dict[str, dict[str, float]] = {}
     which: dict[str, str] = {}
     for q, key, feats in (("I1", keys[0], f1), ("I2", keys[1], f2), ("total", "+".join(keys), joint)):
         per_model[q] = {}
         for m in names:
-            v = cf.information(key, feats, m)
-            per_model[q][m] = v
-            if q not in best or v > best[q]:
-                best[q], which[q] = v, m
+            t = proba_information(cf.proba(key, feats, m), cf.y_fit, per_sample=True)
+            per_model[q][m] = float(t.mean())
+            if q not in best or per_model[q][m] > best[q]:
+                best[q], which[q], terms[q] = per_model[q][m], m, t
     if best["total"] < max(best["I1"], best["I2"]):
-        best["total"] = max(best["I1"], best["I2"])
-        which["total"] = which["I1"] if best["I1"] >= best["I2"] else which["I2"]
-        which["total"] += " (one modality alone)"
+        one = "I1" if best["I1"] >= best["I2"] else "I2"
+        best["total"], terms["total"] = best[one], terms[one]
+        which["total"] = which[one] + " (one modality alone)"
     return ClassifierInformation(
         I1=best["I1"], I2=best["I2"], total=best["total"],
         models={"best": which, "bounds": per_model},
-        n_samples=int(cf.index.size), folds=cf.folds, time_s=time.perf_counter() - t0,
+        n_samples=int(cf.index.size), folds=cf.folds, time_s=time.perf_counter() - t0, terms=terms,
     )
 
 

@@ -86,7 +86,7 @@ def _draw_ranges(ax: Any, x: float, check: Any, atom: str) -> tuple[float, float
     """Strips right of bar ``x``: the atom's range from the result's informations and from the classifiers."""
     tops = []
     for dx, rng, style, label in ((0.36, check.ranges, {"color": "#BBBBBB"}, "range from its informations"),
-                                  (0.44, check.classifier_ranges, {"color": "#333333", "fill": False},
+                                  (0.44, check.reference_ranges, {"color": "#333333", "fill": False},
                                    "range from held-out classifiers")):
         if atom not in rng:
             continue

@@ -237,10 +237,17 @@ class InformationCheck:
     ranges : dict
         ``{atom: (low, high)}``: where each atom must lie given the result's own I(X1;Y), I(X2;Y)
         and I(X1,X2;Y) — R in [max(0, I1 + I2 − I12), min(I1, I2)], S = R − (I1 + I2 − I12).
-    classifier_ranges : dict
-        The same ranges from the classifiers' informations (empty when lossless).
+    reference : dict
+        The best estimate of each information: the larger of ``estimate`` and ``classifier``
+        (both are lower bounds of the data's information, up to the plug-in bias; empty when
+        lossless).
+    reference_ranges : dict
+        The ranges from ``reference`` (empty when lossless): where the atoms must lie if the data
+        hold the informations the best estimates find. Usually the classifiers' (they see the raw
+        data); the estimate's own where the classifiers find less (weak classifiers, e.g. in many
+        dimensions).
     outside : tuple of str
-        Atoms farther than ``margin`` outside ``classifier_ranges`` (or ``ranges``).
+        Atoms farther than ``margin`` outside ``reference_ranges`` (``ranges`` when lossless).
     lossless : bool
     threshold : float
         Share of the classifiers' information below which the result warns (0.85).
@@ -258,7 +265,8 @@ class InformationCheck:
     classifier: dict
     kept: dict
     ranges: dict
-    classifier_ranges: dict = field(default_factory=dict)
+    reference: dict = field(default_factory=dict)
+    reference_ranges: dict = field(default_factory=dict)
     outside: tuple = ()
     lossless: bool = False
     threshold: float = 0.85
@@ -280,13 +288,14 @@ class InformationCheck:
 
         return replace(
             self, estimate={k: v * factor for k, v in self.estimate.items()},
-            classifier={k: v * factor for k, v in self.classifier.items()}, ranges=rng(self.ranges),
-            classifier_ranges=rng(self.classifier_ranges), margin=self.margin * factor,
+            classifier={k: v * factor for k, v in self.classifier.items()},
+            reference={k: v * factor for k, v in self.reference.items()}, ranges=rng(self.ranges),
+            reference_ranges=rng(self.reference_ranges), margin=self.margin * factor,
         )
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        for key in ("ranges", "classifier_ranges"):
+        for key in ("ranges", "reference_ranges"):
             d[key] = {k: [float(lo), float(hi)] for k, (lo, hi) in getattr(self, key).items()}
         d["outside"], d["notes"] = list(self.outside), list(self.notes)
         return d
@@ -294,7 +303,7 @@ class InformationCheck:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> InformationCheck:
         d = dict(d)
-        for key in ("ranges", "classifier_ranges"):
+        for key in ("ranges", "reference_ranges"):
             d[key] = {k: (float(v[0]), float(v[1])) for k, v in d.get(key, {}).items()}
         d["outside"], d["notes"] = tuple(d.get("outside", ())), tuple(d.get("notes", ()))
         return cls(**d)
@@ -304,17 +313,19 @@ class InformationCheck:
         if self.lossless:
             out = ["information kept: all of it — every modality is coded losslessly (one state per value)"]
         else:
-            out = [f"information kept by the estimate, against held-out classifiers ({self.method}):"]
+            out = [f"information kept, against held-out classifiers ({self.method}):"]
             for q in INFORMATIONS:
                 share = self.kept.get(q, math.nan)
                 flag = "  < " + f"{self.threshold:.0%}" if share < self.threshold else ""
                 shown = "  n/a" if math.isnan(share) else f"{share:5.0%}"
                 out.append(f"  {_INFO_LABELS[q]:<11} {self.estimate[q]:8.4f} of {self.classifier[q]:8.4f} {units}"
                            f"  {shown}{flag}")
-        for label, rng in (("ranges from the informations", self.ranges),
-                           ("ranges from the classifiers ", self.classifier_ranges)):
+        for label, rng in (("ranges from its informations", self.ranges),
+                           ("ranges from the best found  ", self.reference_ranges)):
             if rng:
                 out.append(f"{label}: " + ", ".join(f"{a} [{lo:.4f}, {hi:.4f}]" for a, (lo, hi) in rng.items()))
+        if self.reference_ranges:
+            out.append("  (the best found: for each information the larger of the estimate's and the classifiers')")
         if self.outside:
             out.append(f"outside its range by more than {self.margin:.3f} {units}: {', '.join(self.outside)}")
         return out

@@ -64,7 +64,7 @@ def test_pid_bars_heights_colours_intervals_labels(and_result):
     assert [to_hex(r.get_facecolor()) for r in rects] == [ATOM_COLORS[a].lower() for a in ATOMS]
     segs = interval_segments(ax)  # one vertical line per bar: exactly the interval, low to high
     assert len(segs) == 4
-    for (x, lo, hi), a in zip(segs, ATOMS, strict=True):
+    for (_, lo, hi), a in zip(segs, ATOMS, strict=True):
         assert (lo, hi) == pytest.approx(and_result.ci(a))
     assert ax.get_ylabel() == "information (bits)"
     assert [t.get_text() for t in ax.get_xticklabels()] == [

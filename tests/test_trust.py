@@ -151,9 +151,17 @@ def test_synergy_needs_clusters_not_posteriors():
     assert disc.kinds_["x1"] == "clustered" and disc.selection_.chosen.family == "clustered"
     supervised = disc.selection_.best_of("supervised")
     assert disc.selection_.chosen.total > supervised.total + 0.5
-    res = pid.estimate(x1, x2, a1 ^ a2)
-    # each factor is misread with probability Phi(-2) = 0.0228, the XOR with 0.0445: S = 1 - h(0.0445) = 0.737
-    assert res.S == pytest.approx(0.737, abs=0.03) and max(res.R, res.U1, res.U2) < 0.02
+    # the codes read each factor as a bit, misread with probability Phi(-2) = 0.0228 (the XOR with 0.0445), so
+    # they keep S = 1 - h(0.0445) = 0.737 bits; the features say more, with their confidence:
+    # I(X1,X2;Y) = 1 - E h(p(y | x1, x2)) = 0.835 bits (Monte Carlo of the model, 4e6 draws)
+    with pytest.warns(OutOfRangeWarning, match="S = 0.7"):
+        coded = pid.estimate(x1, x2, a1 ^ a2, estimator="cvx")
+    assert coded.S == pytest.approx(0.737, abs=0.02) and max(coded.R, coded.U1, coded.U2) < 0.02
+    assert coded.info_check.classifier["total"] > coded.S + 0.03  # nearest neighbours find more
+    pytest.importorskip("torch")
+    res = pid.estimate(x1, x2, a1 ^ a2)  # so 'auto' falls back to BATCH, which keeps the features continuous
+    assert res.estimator == "batch" and "'batch' keeps I(X1,X2;Y)" in res.diagnostics.notes[0]
+    assert res.S == pytest.approx(0.835, abs=0.03) and max(res.R, res.U1, res.U2) < 0.02
 
 
 # ------------------------------------------------------------------------------------ held-out information
@@ -202,7 +210,7 @@ def test_coarse_codes_warn_and_say_what_to_do(wine):
     check = res.info_check
     assert check.low and all(check.kept[q] < 0.85 for q in check.low)
     assert "R" in check.outside
-    lo, hi = check.classifier_ranges["R"]
+    lo, hi = check.reference_ranges["R"]
     assert not lo - check.margin <= res.R <= hi + check.margin
     assert "information kept" in str(res) and "outside its range" in str(res)
     # a passed Discretizer asks for codes: 'auto' stays with them and says why
@@ -284,7 +292,7 @@ def test_plot_pid_draws_the_ranges(wine):
     ax = pid.plot.plot_pid(res)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["range from its informations", "range from held-out classifiers"]
-    lo, hi = res.info_check.classifier_ranges["R"]
+    lo, hi = res.info_check.reference_ranges["R"]
     strips = [p for p in ax.patches if abs(p.get_x() + p.get_width() / 2 - 0.44) < 1e-9]
     assert strips and strips[0].get_y() == pytest.approx(lo) and strips[0].get_height() == pytest.approx(hi - lo)
     plt.close("all")
