@@ -1,4 +1,4 @@
-"""Agreement between a dataset's PID and a model's PID (thesis §3.3.4, eq. 3.6; DESIGN §5).
+"""Agreement between a dataset's PID and a model's PID (thesis §3.3.4, eq. 3.6).
 
 With the dataset's atoms normalized to shares, ``Î_D = I_D / Σ_I' I'_D``, the agreement of a
 model ``f`` on interaction ``I`` is ``α_I = Î_D · I_f`` — how much of that interaction the model

@@ -1,4 +1,4 @@
-"""Model PID: what a trained model's predictions hold about its inputs (thesis §3.3.3, DESIGN §5).
+"""Model PID: what a trained model's predictions hold about its inputs (thesis §3.3.3).
 
 The PID of ``(X1, X2, Ŷ)`` with ``Ŷ`` drawn from the model's predictive distribution
 ``p_f(y | x1, x2)``. With the exact estimator every sample adds its whole probability vector to

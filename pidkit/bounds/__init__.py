@@ -1,4 +1,4 @@
-"""Semi-supervised synergy bounds and accuracy bounds (DESIGN §4, thesis chapter 6).
+"""Semi-supervised synergy bounds and accuracy bounds (thesis chapter 6).
 
 With labeled unimodal data D1 = {(x1, y)}, D2 = {(x2, y)} and unlabeled paired data
 DM = {(x1, x2)}, the redundancy and uniquenesses are exact while synergy is bounded:

@@ -1,4 +1,4 @@
-r"""Bounds on synergy from labeled unimodal and unlabeled paired data (DESIGN §4, thesis ch. 6).
+r"""Bounds on synergy from labeled unimodal and unlabeled paired data (thesis ch. 6).
 
 Only :math:`p(x_1, y)`, :math:`p(x_2, y)` and :math:`p(x_1, x_2)` are known. The BROJA atoms
 :math:`R, U_1, U_2` depend on the first two only and are computed exactly (by

@@ -1,4 +1,4 @@
-"""Significance tests of PID quantities with stated nulls (DESIGN §8).
+"""Significance tests of PID quantities with stated nulls.
 
 All four work on the coded samples (the Discretizer's codes) and the plug-in statistics of their
 count table, so the plug-in bias of the statistic is reproduced under the null and cancels:
