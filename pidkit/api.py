@@ -405,26 +405,18 @@ def _noted(res: PIDResult, note: str) -> PIDResult:
 
 
 def _kept(check: Any) -> str:
-    """"I(X1;Y) 91%, I(X2;Y) 91%, I(X1,X2;Y) 97%" (the shares a check could measure)."""
-    if check is None:
-        return "an unchecked share"
-    return ", ".join(f"{_INFO[q]} {check.kept[q]:.0%}" for q in ("I1", "I2", "total") if not np.isnan(check.kept[q]))
+    """The shares a check measured, in words ("an unchecked share" without a check)."""
+    return "an unchecked share" if check is None else check.kept_words()
 
 
 def _badness(check: Any) -> tuple[int, float]:
-    """How badly a check went, to compare two estimates: (shares below the threshold + atoms out of range,
-    the shortfall of the smallest share)."""
-    if check is None:
-        return (0, 0.0)
-    worst = min((v for v in check.kept.values() if not np.isnan(v)), default=1.0)
-    return (len(check.low) + len(check.outside), max(0.0, 1.0 - worst))
+    return (0, 0.0) if check is None else check.badness
 
 
 def _outside_words(check: Any) -> str:
-    return "" if check is None or not check.outside else f", with {', '.join(check.outside)} out of range"
+    return "" if check is None or not check.outside else f", with {' and '.join(check.outside)} out of range"
 
 
-_INFO = {"I1": "I(X1;Y)", "I2": "I(X2;Y)", "total": "I(X1,X2;Y)"}
 
 
 def _estimate_dask(x1, x2, y, *, estimator, discretizer, units, random_state, ci, n_boot, ci_method, n_perm, tests,
@@ -441,9 +433,14 @@ def _estimate_dask(x1, x2, y, *, estimator, discretizer, units, random_state, ci
         )
     unc = check_uncertainty_options("cvx", ci, n_boot, ci_method, n_perm, tests)
     do_bias = (ci is not None) if bias is None else check_bool("bias", bias)
+    if discretizer is None:
+        from .discretize import Discretizer
+
+        discretizer = Discretizer(random_state=random_state)
     res, counts = estimate_dask(x1, x2, y, discretizer=discretizer, units=units, random_state=random_state,
                                 client=client, sample_size=DEFAULT_SAMPLE_SIZE if sample_size is None else sample_size,
                                 estimator_options=options, info_check=models)
+    res = _noted(res, _coding_note(discretizer))
     if estimator == "auto":
         res = _noted(res, "estimator='auto' chose 'cvx': dask inputs are counted out of core (BATCH trains in memory)")
     if res.info_check is not None:

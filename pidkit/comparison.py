@@ -22,13 +22,12 @@ import numpy as np
 
 from ._validation import as_samples, check_same_length, check_units
 from .exceptions import ParameterError, PIDKitError, PIDKitWarning
-from .result import ATOMS, PIDResult, TextReport
+from .result import ATOMS, INFORMATIONS, PIDResult, TextReport
 
 __all__ = ["compare_estimators", "EstimatorComparison", "MIN_BATCH_SAMPLES"]
 
 #: BATCH joins the comparison from this many samples (it trains three classifiers and two encoders).
 MIN_BATCH_SAMPLES = 100
-_LABELS = {"I1": "I(X1;Y)", "I2": "I(X2;Y)", "total": "I(X1,X2;Y)"}
 
 
 @dataclass(frozen=True, repr=False)
@@ -71,7 +70,7 @@ class EstimatorComparison(TextReport):
             c = r.info_check
             row = {"estimate": label, **r.atoms, "I1": r.I1, "I2": r.I2, "total": r.total}
             if c is not None:
-                row.update({f"kept_{q}": c.kept.get(q, math.nan) for q in _LABELS})
+                row.update({f"kept_{q}": c.kept.get(q, math.nan) for q in INFORMATIONS})
                 row["outside"] = ",".join(c.outside)
             row["seconds"] = self.seconds.get(label, math.nan)
             rows.append(row)
@@ -110,7 +109,7 @@ class EstimatorComparison(TextReport):
                     cells.append(f"{v:7.3f}".rjust(17))
             c = r.info_check
             kept = "/".join("  - " if c is None or math.isnan(c.kept.get(q, math.nan)) else f"{c.kept[q]:4.0%}"
-                            for q in _LABELS)
+                            for q in INFORMATIONS)
             out = "-" if c is None or not c.outside else ",".join(c.outside)
             mark = " <" if label == self.best else ""
             seconds = self.seconds.get(label, math.nan)
@@ -126,12 +125,7 @@ class EstimatorComparison(TextReport):
 
 
 def _badness(res: PIDResult) -> tuple[int, float]:
-    """(failed checks: shares under the threshold and atoms out of range, shortfall of the smallest share)."""
-    c = res.info_check
-    if c is None:
-        return (0, 0.0)
-    worst = min((v for v in c.kept.values() if not math.isnan(v)), default=1.0)
-    return (len(c.low) + len(c.outside), max(0.0, 1.0 - worst))
+    return (0, 0.0) if res.info_check is None else res.info_check.badness
 
 
 def _describe(res: PIDResult) -> str:
@@ -139,13 +133,7 @@ def _describe(res: PIDResult) -> str:
     c = res.info_check
     if c is None:
         return "was not checked"
-    kept = ", ".join(f"{_LABELS[q]} {c.kept[q]:.0%}" for q in _LABELS if not math.isnan(c.kept[q]))
-    parts = [f"keeps {kept}" if kept else ("is lossless" if c.lossless else "keeps an unmeasured share")]
-    if c.outside:
-        where = c.reference_ranges or c.ranges
-        parts.append("has " + ", ".join(f"{a} = {getattr(res, a):.3f} outside [{where[a][0]:.3f}, {where[a][1]:.3f}]"
-                                        for a in c.outside))
-    return " and ".join(parts)
+    return f"keeps {c.kept_words()}" + (f" and has {c.outside_words(res)}" if c.outside else "")
 
 
 def _verdict(results: dict[str, PIDResult], sparse: set[str], units: str) -> tuple[str, str]:

@@ -214,7 +214,7 @@ class Uncertainty:
 
 
 INFORMATIONS = ("I1", "I2", "total")
-_INFO_LABELS = {"I1": "I(X1;Y)", "I2": "I(X2;Y)", "total": "I(X1,X2;Y)"}
+INFORMATION_LABELS = {"I1": "I(X1;Y)", "I2": "I(X2;Y)", "total": "I(X1,X2;Y)"}
 
 
 @dataclass(frozen=True)
@@ -281,6 +281,27 @@ class InformationCheck:
         """The informations kept below ``threshold``."""
         return tuple(q for q in INFORMATIONS if self.kept.get(q, math.nan) < self.threshold)
 
+    @property
+    def badness(self) -> tuple[int, float]:
+        """How badly the check went, to rank estimates: (failed checks — shares below ``threshold`` plus
+        atoms out of range —, shortfall of the smallest share below 100%)."""
+        worst = min((v for v in self.kept.values() if not math.isnan(v)), default=1.0)
+        return (len(self.low) + len(self.outside), max(0.0, 1.0 - worst))
+
+    def kept_words(self) -> str:
+        """The shares kept in words: "I(X1;Y) 90%, I(X2;Y) 91%, I(X1,X2;Y) 97%" (those measured)."""
+        if self.lossless:
+            return "all of it (lossless codes)"
+        words = [f"{INFORMATION_LABELS[q]} {self.kept[q]:.0%}" for q in INFORMATIONS
+                 if not math.isnan(self.kept.get(q, math.nan))]
+        return ", ".join(words) or "an unmeasured share"
+
+    def outside_words(self, res: Any) -> str:
+        """The atoms of ``res`` out of range in words: "R = 0.750 outside [1.245, 1.346]" ("" if none)."""
+        where = self.reference_ranges or self.ranges
+        return ", ".join(f"{a} = {getattr(res, a):.3f} outside [{where[a][0]:.3f}, {where[a][1]:.3f}]"
+                         for a in self.outside)
+
     def scaled(self, factor: float) -> InformationCheck:
         """The same in other units (informations multiplied by ``factor``; shares unchanged)."""
         def rng(d: dict) -> dict:
@@ -318,7 +339,7 @@ class InformationCheck:
                 share = self.kept.get(q, math.nan)
                 flag = "  < " + f"{self.threshold:.0%}" if share < self.threshold else ""
                 shown = "  n/a" if math.isnan(share) else f"{share:5.0%}"
-                out.append(f"  {_INFO_LABELS[q]:<11} {self.estimate[q]:8.4f} of {self.classifier[q]:8.4f} {units}"
+                out.append(f"  {INFORMATION_LABELS[q]:<11} {self.estimate[q]:8.4f} of {self.classifier[q]:8.4f} {units}"
                            f"  {shown}{flag}")
         for label, rng in (("ranges from its informations", self.ranges),
                            ("ranges from the best found  ", self.reference_ranges)):

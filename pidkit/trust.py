@@ -37,7 +37,7 @@ import numpy as np
 
 from .exceptions import InformationLossWarning, OutOfRangeWarning
 from .heldout import MODEL_SETS, CrossFit, classifier_information, stratified_folds
-from .result import ATOMS, INFORMATIONS, InformationCheck, PIDResult
+from .result import ATOMS, INFORMATION_LABELS, INFORMATIONS, InformationCheck, PIDResult
 
 __all__ = [
     "KEPT_THRESHOLD",
@@ -214,8 +214,8 @@ def warn_about(check: InformationCheck, res: PIDResult, *, stacklevel: int = 2) 
     """Warn when the estimate keeps too little information or an atom leaves its range."""
     units = res.units
     if check.low:
-        parts = ", ".join(f"{check.kept[q]:.0%} of {_LABEL[q]} ({check.estimate[q]:.3f} of {check.classifier[q]:.3f} "
-                          f"{units})" for q in check.low)
+        parts = ", ".join(f"{check.kept[q]:.0%} of {INFORMATION_LABELS[q]} ({check.estimate[q]:.3f} of "
+                          f"{check.classifier[q]:.3f} {units})" for q in check.low)
         fix = ("give the codes more states (Discretizer(n_clusters=...) / n_bins=...), keep the modalities "
                "continuous with estimator='batch', or see the estimators side by side with pid.compare_estimators"
                if res.estimator != "batch" else
@@ -227,17 +227,10 @@ def warn_about(check: InformationCheck, res: PIDResult, *, stacklevel: int = 2) 
             InformationLossWarning, stacklevel=stacklevel + 1,
         )
     if check.outside:
-        where = check.reference_ranges or check.ranges
-        parts = ", ".join(f"{a} = {getattr(res, a):.3f} outside [{where[a][0]:.3f}, {where[a][1]:.3f}]"
-                          for a in check.outside)
-        kept = ", ".join(f"{_LABEL[q]} {check.kept[q]:.0%}" for q in INFORMATIONS if not math.isnan(check.kept[q]))
         warnings.warn(
-            f"{parts} {units}: the informations found in the samples (the larger of the estimate's and held-out "
-            f"classifiers') leave the atoms only these ranges (R between max(0, I1 + I2 - I12) and min(I1, I2)), so "
-            f"the estimate's split is an artefact of the information it lost (kept: {kept}). Compare estimators "
-            "with pid.compare_estimators.",
+            f"{check.outside_words(res)} {units}: the informations found in the samples (the larger of the "
+            "estimate's and held-out classifiers') leave the atoms only these ranges (R between max(0, I1 + I2 - "
+            "I12) and min(I1, I2)), so the estimate's split is an artefact of the information it lost (kept: "
+            f"{check.kept_words()}). Compare estimators with pid.compare_estimators.",
             OutOfRangeWarning, stacklevel=stacklevel + 1,
         )
-
-
-_LABEL = {"I1": "I(X1;Y)", "I2": "I(X2;Y)", "total": "I(X1,X2;Y)"}
