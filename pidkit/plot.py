@@ -85,9 +85,9 @@ def _draw_interval(ax: Any, x: float, interval: tuple[float, float], estimate: f
 def _draw_ranges(ax: Any, x: float, check: Any, atom: str) -> tuple[float, float]:
     """Strips right of bar ``x``: the atom's range from the result's informations and from the classifiers."""
     tops = []
-    for dx, rng, style, label in ((0.36, check.ranges, {"color": "#BBBBBB"}, "range from its informations"),
+    for dx, rng, style, label in ((0.36, check.ranges, {"color": "#BBBBBB"}, "range its informations allow"),
                                   (0.44, check.reference_ranges, {"color": "#333333", "fill": False},
-                                   "range from held-out classifiers")):
+                                   "range the best informations found allow")):
         if atom not in rng:
             continue
         lo, hi = rng[atom]
@@ -124,8 +124,9 @@ def plot_pid(
     its interval exactly as computed — also when a bias-corrected interval excludes the estimate
     (then marked ``*``). With ``ranges`` and a result carrying an information check
     (``result.info_check``), two strips right of each bar show where the atom must lie given the
-    result's own informations (grey) and the held-out classifiers' (outlined). The title gives
-    I(X1,X2;Y) and the estimator.
+    result's own informations (grey) and given the best informations found — for each, the larger
+    of the estimate's and held-out classifiers' (outlined). The title gives I(X1,X2;Y) and the
+    estimator.
     """
     _check_choice("kind", kind, ("bars", "stacked"))
     ax = _axes(ax, width=4.6 if kind == "bars" else 3.8)
@@ -134,28 +135,29 @@ def plot_pid(
         x = np.arange(len(ATOMS))
         heights = [vals[a] for a in ATOMS]
         ax.bar(x, heights, color=[ATOM_COLORS[a] for a in ATOMS], width=0.6, label=None)
-        tops = list(heights)
+        tops = list(heights)  # the top of each bar and its interval: where its value is written
         excluded = []
         if intervals and cis is not None:
             for xi, a in zip(x, ATOMS, strict=True):
                 if _draw_interval(ax, xi, cis[a], vals[a], cap=0.12):
                     excluded.append(a)
                 tops[xi] = max(tops[xi], cis[a][1])
+        highest = max(tops)
         check = getattr(result, "info_check", None) if isinstance(result, PIDResult) and ranges and not shares else None
         if check is not None:
-            scale = result.with_units(unit).info_check
-            tops = [max(t, *_draw_ranges(ax, xi, scale, a)) for xi, a, t in zip(x, ATOMS, tops, strict=True)]
+            scaled = result.with_units(unit).info_check
+            highest = max(highest, *(max(_draw_ranges(ax, xi, scaled, a)) for xi, a in zip(x, ATOMS, strict=True)))
         ax.set_xticks(x, [TICK_LABELS[a] for a in ATOMS], rotation=0, fontsize=8)
         for xi, a, h in zip(x, ATOMS, heights, strict=True):  # the value above its bar and interval
             ax.annotate(f"{h:.3f}" + (" *" if a in excluded else ""), (xi, max(tops[xi], 0.0)), xytext=(0, 3),
                         textcoords="offset points", ha="center", fontsize=7)
         if excluded:
-            ax.annotate("* interval drawn as computed: it excludes the estimate (bias-corrected)", (0.01, 0.99),
+            ax.annotate("* interval drawn as computed: it excludes the estimate (bias-corrected)", (0.0, -0.2),
                         xycoords="axes fraction", va="top", fontsize=6.5, color="#333333")
         if check is not None:
-            ax.legend(fontsize=6.5, frameon=False, loc="upper right")
+            ax.legend(fontsize=6.5, frameon=False, loc="best")
         lowest = min(0.0, *(cis[a][0] for a in ATOMS)) if intervals and cis is not None else min(0.0, *heights)
-        ax.set_ylim(bottom=lowest * 1.1 if lowest < 0 else None, top=(max(tops) * 1.25) or 1.0)
+        ax.set_ylim(bottom=lowest * 1.1 if lowest < 0 else None, top=(highest * 1.25) or 1.0)
     else:
         bottom = 0.0
         for a in ATOMS:

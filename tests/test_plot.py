@@ -76,7 +76,7 @@ def test_pid_bars_heights_colours_intervals_labels(and_result):
     assert len(strips) == 4
     lo, hi = and_result.info_check.ranges["S"]
     assert strips[3].get_y() == pytest.approx(lo) and strips[3].get_height() == pytest.approx(hi - lo)
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["range from its informations"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["range its informations allow"]
     assert not any("excludes" in t for t in texts(ax))
     assert len(atom_bars(plot_pid(and_result, ranges=False))) == len(bars(plot_pid(and_result, ranges=False)))
 

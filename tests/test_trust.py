@@ -291,7 +291,7 @@ def test_plot_pid_draws_the_ranges(wine):
     res = pid.estimate(*wine)
     ax = pid.plot.plot_pid(res)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["range from its informations", "range from held-out classifiers"]
+    assert labels == ["range its informations allow", "range the best informations found allow"]
     lo, hi = res.info_check.reference_ranges["R"]
     strips = [p for p in ax.patches if abs(p.get_x() + p.get_width() / 2 - 0.44) < 1e-9]
     assert strips and strips[0].get_y() == pytest.approx(lo) and strips[0].get_height() == pytest.approx(hi - lo)
