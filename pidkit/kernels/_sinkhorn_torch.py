@@ -321,6 +321,12 @@ def native_iterate(kern, r, c, a, b, tol, max_iter, tau, check_every):
 # backward
 
 
+def _no_mass(dtype) -> float:
+    """Targets below ``finfo.tiny * e^(2 tau)`` (float32: 2.8e-21, float64: 1.2e-134) count as empty
+    in the backward: with scalings within ``e^(+-tau)`` every factor it forms stays finite."""
+    return torch.finfo(dtype).tiny * math.exp(2.0 * api._TAU[str(dtype).removeprefix("torch.")])
+
+
 def _implicit_grad(kern, a, b, r, grad, use_native=False):
     """``G - q * (u 1^T + 1 v^T)`` with ``[u; v]`` from the fixed-point system (module docstring).
 
@@ -344,11 +350,17 @@ def _implicit_grad(kern, a, b, r, grad, use_native=False):
         compiled.row_col_sums(grad, g_row, g_col, torch.get_num_threads())
     else:
         g_row, g_col = grad.sum(dim=2), grad.sum(dim=1)
-    r_inv = torch.where(r > 0, r.reciprocal(), 0.0)  # float32 rows below ~1e-38 carry no mass
+    # rows and columns with less mass than this carry none as far as the solve is concerned: their
+    # constraint is dropped (u_i = 0 / v_j = 0). A subnormal target's reciprocal is inf (the NaN
+    # gradients of issue "BATCH diverges on separated clusters"), and with scalings up to e^tau the
+    # factors a^2 / r below would overflow; dropped rows change S by at most their mass, below rounding
+    no_mass = _no_mass(kern.dtype)
+    r_inv = torch.where(r > no_mass, r.reciprocal(), 0.0)
     rhs = g_col - b * _rmatvec(kern, a * g_row * r_inv)
     roots = torch.cat([r_inv, c], dim=1).sqrt()  # one sqrt call: each costs a parallel region
     left, sqrt_c = a * roots[:, : a.shape[1]], roots[:, a.shape[1] :]
-    c_inv_sqrt = torch.where(c > 0, sqrt_c.reciprocal(), 0.0)
+    sqrt_c = torch.where(c > no_mass, sqrt_c, 0.0)
+    c_inv_sqrt = torch.where(c > no_mass, sqrt_c.reciprocal(), 0.0)
     right = b * c_inv_sqrt
     null = sqrt_c * torch.rsqrt(c.sum(dim=1, keepdim=True))  # unit null vector of the scaled system
     f = rhs * c_inv_sqrt

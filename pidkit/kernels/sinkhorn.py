@@ -234,8 +234,11 @@ def sinkhorn_projection(
     Sinkhorn needs more iterations as the logits sharpen (roughly with their spread): encoder-like
     logits of unit scale converge in ~5 iterations, scale 3 in ~15, logits spread over 10^3 in
     thousands. Targets so small that float32 cannot scale them (below ~1e-30) are handled by
-    log-domain iterations in the forward; the backward divides by the row sums, so for such
-    targets use float64.
+    log-domain iterations in the forward (slower: a logsumexp per iteration). The backward divides
+    by the row and column sums; rows and columns whose target is below ``finfo.tiny · e^(2τ)``
+    (float32: 2.8e-21, float64: 1.2e-134) are treated as carrying no mass there (their constraint is
+    dropped, which changes the solve by less than rounding), so a subnormal or zero float32 target
+    gives finite gradients instead of ``1/r = inf`` and NaN.
     """
     impl = _implementation()
     check_option("backend", backend, BACKENDS)
