@@ -19,6 +19,16 @@ states throws information away. BATCH instead works on the samples:
    I(X1,X2;Y) from the multimodal classifier, so ``R + U1 + U2 + S = I(X1,X2;Y)`` holds by
    construction. Their spread across batches is reported in ``diagnostics.atom_std``.
 
+Small data and well-separated classes (the choices that keep them working):
+
+* Classifier probabilities are floored at ``PROBA_FLOOR`` (1e-12). On separable validation data the
+  fitted temperature sharpens the logits up to e^3-fold, so probabilities like e^-340 occur; their
+  minibatch targets p/m are subnormal or 0 in float32, and the projection's backward divided by
+  them (``1/r = inf``): NaN gradients, NaN encoder weights and, one step later, "logits contains
+  NaN". The floor changes no information measurably (< 1e-10 bits); the projection's backward
+  itself now also treats such rows as massless (:mod:`pidkit.kernels.sinkhorn`). A non-finite loss
+  or gradient would stop training with a :class:`~pidkit.exceptions.SolverError` naming the step.
+
 torch is imported only when the estimator runs (``pip install 'pidkit[torch]'``).
 """
 
@@ -50,6 +60,7 @@ from ..exceptions import (
     InputError,
     NegativeAtomWarning,
     ParameterError,
+    SolverError,
 )
 from ..result import ATOMS, Diagnostics, PIDResult
 from .registry import register_estimator
@@ -452,7 +463,7 @@ class BatchEstimator:
             table = torch.as_tensor(soft, dtype=torch.float64, device=run.device)
             user = {**user, "joint": lambda i: table[i]}
             inputs["joint"] = (torch.arange(soft.shape[0], device=run.device),)
-        reports = {}
+        reports, floored = {}, {}
         for key in _CLASSIFIER_KEYS:
             sel_va = tuple(x[it["va"]] for x in inputs[key])
             if key in user:
@@ -480,7 +491,15 @@ class BatchEstimator:
                 run.logp[key] = fn(*inputs[key], offset=base).to(torch.float64)
                 if base is not None:
                     reports[key] = dataclasses.replace(reports[key], stacked_on=base_name)
+            run.logp[key], low = bm.floor_log_proba(run.logp[key])
+            if low:
+                floored[key] = low
             log.info("classifier %s: %s", key, reports[key])
+        if floored:
+            listed = ", ".join(f"{n} of p̂(y|{'x1,x2' if key == 'joint' else key})" for key, n in floored.items())
+            run.notes.append(f"classifier probabilities below {bm.PROBA_FLOOR:g} were raised to it ({listed}; an "
+                             "information change below 1e-10 bits) so that the minibatch targets stay representable "
+                             f"in {self.dtype}")
         return reports
 
     @staticmethod
@@ -547,6 +566,7 @@ class BatchEstimator:
                     warnings.simplefilter("always", ConvergenceWarning)
                     loss.backward()
                 inexact_grads += any(issubclass(w.category, ConvergenceWarning) for w in caught)
+                self._check_finite_step(torch, model, loss, steps, t1, t2)
                 opt.step()
                 steps += 1
             val = val_objective()
@@ -575,6 +595,25 @@ class BatchEstimator:
             "history": [v / to_units for v in history], "sinkhorn_iterations_mean": train_iters / max(steps, 1),
         }
         return model, stats
+
+    def _check_finite_step(self, torch, model, loss, step: int, t1, t2) -> None:
+        """Refuse a non-finite loss or gradient before the optimizer spreads it into every weight.
+
+        Not expected (targets are floored, the projection's backward drops massless rows): if it
+        happens anyway, stopping here names the step and the targets' range instead of failing one
+        step later on NaN logits that look like bad features.
+        """
+        grads = [p.grad.sum() for p in model.parameters() if p.grad is not None]
+        total = loss.detach() + (torch.stack(grads).sum() if grads else 0.0)
+        if bool(torch.isfinite(total)):
+            return
+        lo = min(float(t1.min()), float(t2.min()))
+        raise SolverError(
+            f"BATCH coupling training produced a non-finite loss or gradient at step {step + 1} (loss "
+            f"{float(loss.detach()):.6g}; smallest log-target {lo:.1f}); expected finite values. The weights were "
+            f"not updated. Rerun with dtype='float64', a smaller lr (now {self.lr:g}) or max_logit (now "
+            f"{self.max_logit:g}), and please report it with the data's shape."
+        )
 
     def _read_out(self, run: _RunState, model, to_units: float):
         """Phase 3: the atoms on held-out minibatches, their mean and spread across batches."""
