@@ -28,6 +28,9 @@ Small data and well-separated classes (the choices that keep them working):
   NaN". The floor changes no information measurably (< 1e-10 bits); the projection's backward
   itself now also treats such rows as massless (:mod:`pidkit.kernels.sinkhorn`). A non-finite loss
   or gradient would stop training with a :class:`~pidkit.exceptions.SolverError` naming the step.
+* An epoch is at least ``MIN_STEPS_PER_EPOCH`` optimizer steps: on a training split of one or two
+  batches the classifiers use smaller minibatches (at least ``MIN_CLASSIFIER_BATCH``) and the
+  coupling, whose minibatch size sets its bias, makes several passes.
 
 torch is imported only when the estimator runs (``pip install 'pidkit[torch]'``).
 """
@@ -74,6 +77,12 @@ MIN_SAMPLES = 20
 _CLASSIFIER_KEYS = ("x1", "x2", "joint")
 #: Atoms below minus this many bits get a NegativeAtomWarning (smaller ones are numerical zeros).
 NEGATIVE_ATOM_TOL = 1e-3
+#: Fewest optimizer steps in one epoch (classifiers and coupling). On a training split of a few
+#: batches an epoch would otherwise be one or two Adam steps, and early stopping would end
+#: training after a few dozen: the classifiers shrink their minibatch (never below
+#: MIN_CLASSIFIER_BATCH), the coupling, whose minibatch size sets its bias, makes several passes.
+MIN_STEPS_PER_EPOCH = 8
+MIN_CLASSIFIER_BATCH = 32
 
 
 def _split_sizes(n_c: int, val_frac: float, test_frac: float) -> tuple[int, int, int]:
@@ -99,6 +108,19 @@ def _batches(idx: np.ndarray, size: int) -> list[np.ndarray]:
     """``idx`` cut into ceil(len/size) nearly equal minibatches (none smaller than size/2)."""
     k = max(1, math.ceil(idx.size / size))
     return [b for b in np.array_split(idx, k) if b.size]
+
+
+def classifier_batch_size(batch_size: int, n_train: int) -> int:
+    """The classifiers' minibatch: ``batch_size``, shrunk so that an epoch has MIN_STEPS_PER_EPOCH steps."""
+    return max(1, min(batch_size, n_train, max(MIN_CLASSIFIER_BATCH, n_train // MIN_STEPS_PER_EPOCH)))
+
+
+def _epoch_batches(idx: np.ndarray, size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """One coupling epoch: reshuffled passes over ``idx`` until there are MIN_STEPS_PER_EPOCH minibatches."""
+    out: list[np.ndarray] = []
+    while len(out) < MIN_STEPS_PER_EPOCH:
+        out += _batches(rng.permutation(idx), size)
+    return out
 
 
 @dataclass
@@ -481,7 +503,8 @@ class BatchEstimator:
                 bar = progress_bar(self.progress, self.classifier_epochs, f"classifier {key}")
                 fn, reports[key] = bm.fit_classifier(
                     tuple(x[it["tr"]] for x in inputs[key]), Y[it["tr"]], sel_va, Y[it["va"]], k,
-                    hidden=self.hidden, epochs=self.classifier_epochs, batch_size=self.batch_size, lr=self.lr,
+                    hidden=self.hidden, epochs=self.classifier_epochs,
+                    batch_size=classifier_batch_size(self.batch_size, run.tr.size), lr=self.lr,
                     weight_decay=self.weight_decay, patience=self.classifier_patience, rng=run.rng,
                     on_epoch=None if bar is None else bar.update,
                     offset=None if base is None else (base[it["tr"]], base[it["va"]]),
@@ -554,7 +577,7 @@ class BatchEstimator:
         bar = progress_bar(self.progress, self.epochs, "coupling")
         for _ in range(self.epochs):
             epochs_run += 1
-            for b in _batches(rng.permutation(tr), m):
+            for b in _epoch_batches(tr, m, rng):
                 idx = torch.as_tensor(b, device=device)
                 t1, t2 = run.targets(idx, joint=False)
                 log_q, info = self._project(run, model.logits(X1[idx], X2[idx]), t1.T, t2.T)
