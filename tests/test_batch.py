@@ -111,9 +111,22 @@ def test_small_test_set_smaller_than_a_batch():
     res = batch(x1, x2, y, batch_size=512)
     check_identities(res)
     d = res.diagnostics.details
-    assert d["readout_batch_size"] == d["n_test"] < 512 and d["readout_batches"] == 1
-    assert all(math.isnan(v) for v in res.diagnostics.atom_std.values())  # one batch: no spread
-    assert any("fits in one batch" in n for n in res.diagnostics.notes)
+    assert d["readout_batch_size"] == d["n_test"] == 12 and d["readout_batches"] == 1
+    assert all(math.isnan(v) for v in res.diagnostics.atom_std.values())  # 12 < 2 x 8: no spread
+    assert any("too small to cut into two read-out batches" in n for n in res.diagnostics.notes)
+
+
+def test_held_out_split_of_one_batch_gets_its_spread_from_sub_batches():
+    """n_test = 60 < batch_size: the estimate from one batch of all 60, the spread from sub-batches of 15."""
+    x1, x2, y = gate_samples("and", 300)
+    res = batch(x1, x2, y, batch_size=512)
+    check_identities(res)
+    d = res.diagnostics.details
+    assert d["readout_batch_size"] == d["n_test"] == 60 and d["readout_batches"] == 1
+    assert d["readout_spread_batch_size"] == 15 and d["readout_spread_batches"] == 4 * 1  # readout_batches=4 (FAST)
+    assert all(math.isfinite(v) and v >= 0 for v in res.diagnostics.atom_std.values())
+    assert res.diagnostics.atom_std["I1"] > 0
+    assert any("sub-batches" in n for n in res.diagnostics.notes)
 
 
 def test_constant_label_is_all_zero_with_note():

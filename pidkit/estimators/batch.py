@@ -31,6 +31,10 @@ Small data and well-separated classes (the choices that keep them working):
 * An epoch is at least ``MIN_STEPS_PER_EPOCH`` optimizer steps: on a training split of one or two
   batches the classifiers use smaller minibatches (at least ``MIN_CLASSIFIER_BATCH``) and the
   coupling, whose minibatch size sets its bias, makes several passes.
+* The read-out batches are as large as ``batch_size`` allows; a held-out split no larger than a
+  batch is one batch for the estimate, and its spread (for ``ci=``) comes from disjoint
+  sub-batches (:func:`readout_plan`; :meth:`BatchEstimator.check_intervals` checks before training
+  that intervals can be formed).
 
 torch is imported only when the estimator runs (``pip install 'pidkit[torch]'``).
 """
@@ -83,6 +87,10 @@ NEGATIVE_ATOM_TOL = 1e-3
 #: MIN_CLASSIFIER_BATCH), the coupling, whose minibatch size sets its bias, makes several passes.
 MIN_STEPS_PER_EPOCH = 8
 MIN_CLASSIFIER_BATCH = 32
+#: Read-out: the held-out split smaller than batch_size is one batch for the estimate, and is cut into
+#: at most MAX_SPREAD_SPLIT disjoint sub-batches of at least MIN_READOUT_BATCH samples for the spread.
+MIN_READOUT_BATCH = 8
+MAX_SPREAD_SPLIT = 4
 
 
 def _split_sizes(n_c: int, val_frac: float, test_frac: float) -> tuple[int, int, int]:
@@ -113,6 +121,39 @@ def _batches(idx: np.ndarray, size: int) -> list[np.ndarray]:
 def classifier_batch_size(batch_size: int, n_train: int) -> int:
     """The classifiers' minibatch: ``batch_size``, shrunk so that an epoch has MIN_STEPS_PER_EPOCH steps."""
     return max(1, min(batch_size, n_train, max(MIN_CLASSIFIER_BATCH, n_train // MIN_STEPS_PER_EPOCH)))
+
+
+def _class_counts(labels: Any, n: int) -> np.ndarray | None:
+    """Sample counts of the label values present (None when ``labels`` is None or cannot be counted)."""
+    if labels is None:
+        return None
+    a = np.asarray(labels)
+    if a.shape[:1] != (n,):
+        raise InputError(f"labels must hold one label per sample: expected {n}; got shape {a.shape}.")
+    a = a.reshape(n, -1)
+    try:
+        _, counts = np.unique(a[:, 0] if a.shape[1] == 1 else a, axis=None if a.shape[1] == 1 else 0,
+                              return_counts=True)
+    except TypeError:  # mixed object labels that do not sort: fall back to the test_size estimate
+        return None
+    return counts
+
+
+def readout_plan(n_test: int, batch_size: int, readout_batches: int) -> dict[str, int]:
+    """How the held-out split of ``n_test`` samples is read out (see ``BatchEstimator._read_out``).
+
+    Returns ``batch_size`` (of the read-out batches that give the estimate), ``batches`` (how
+    many), ``spread_split`` (disjoint sub-batches per re-shuffle that give the spread when the split
+    is a single batch; 0 when the batches themselves give it, or when the split is too small for
+    two sub-batches of MIN_READOUT_BATCH) and ``spread`` (1 if a spread can be reported, else 0).
+    """
+    m = max(1, min(batch_size, n_test))
+    if n_test > m:  # several batches of m: they give both the estimate and its spread
+        per_pass = len(_batches(np.arange(n_test), m))
+        return {"batch_size": m, "batches": per_pass * math.ceil(readout_batches / per_pass), "spread_split": 0,
+                "spread": 1}
+    k = min(MAX_SPREAD_SPLIT, n_test // MIN_READOUT_BATCH)
+    return {"batch_size": m, "batches": 1, "spread_split": k if k >= 2 else 0, "spread": int(k >= 2)}
 
 
 def _epoch_batches(idx: np.ndarray, size: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -197,8 +238,11 @@ class BatchEstimator:
         calibration, and for reading out the atoms.
     readout_batches : int, default 16
         Minimum number of held-out minibatches the atoms are averaged over (the held-out split
-        is re-shuffled until there are this many; fewer samples than a batch make one batch of
-        all of them).
+        is re-shuffled until there are this many). A held-out split no larger than ``batch_size``
+        is one batch for the estimate (smaller batches would raise the coupling's minibatch
+        bias), and its spread comes from at least this many disjoint sub-batches (2 to 4 per
+        re-shuffle, at least 8 samples each), so ``ci=`` works from 16 held-out samples on
+        (:meth:`check_intervals`).
     sinkhorn_tol : float, optional
         Marginal tolerance of the projection (L1 violation); default by dtype, see
         :func:`pidkit.kernels.sinkhorn.sinkhorn_projection`.
@@ -367,6 +411,79 @@ class BatchEstimator:
         p = np.asarray(proba, dtype=np.float64)
         return self._estimate(x1, x2, p.argmax(1), p.shape[1], p, units, random_state)
 
+    def check_intervals(self, n_samples: int, level: float | None, method: str = "readout", *,
+                        labels: Any = None) -> dict[str, Any]:
+        """Check, before any training, that intervals at ``level`` by ``method`` can be formed.
+
+        :func:`pidkit.estimate` calls it with ``ci`` and ``ci_method`` before :meth:`estimate`, so
+        that a run that cannot deliver the intervals fails in seconds, not after training.
+
+        Parameters
+        ----------
+        n_samples : int
+            Samples the estimator will get.
+        level : float or None
+            The confidence level (``ci``); None: nothing to check.
+        method : {"readout", "retrain"}
+            ``"readout"`` needs at least two read-out batches: a held-out split of at least
+            ``2 · MIN_READOUT_BATCH`` (16) samples. ``"retrain"`` refits on half-samples, each of
+            which must be trainable: ``n_samples // 2 >= MIN_SAMPLES`` and every class at least twice
+            the per-class minimum of the split.
+        labels : array-like, optional
+            The labels (raw values): the held-out size is then computed exactly, class by class,
+            as the stratified split will cut it; without them it is ``round(n_samples · test_size)``.
+
+        Returns
+        -------
+        dict
+            The read-out plan: ``n_test``, ``readout_batch_size``, ``readout_batches``,
+            ``spread_batch_size`` and ``spread_batches``.
+
+        Raises
+        ------
+        ParameterError
+            An invalid option (the options are validated here too) or ``method``.
+        InputError
+            The intervals cannot be formed with these samples; the message says what would work.
+        """
+        self._check_params()
+        n = check_positive_int("n_samples", n_samples)
+        check_option("method", method, ("readout", "retrain"))
+        counts = _class_counts(labels, n)
+        if counts is None:
+            n_test = int(round(n * self.test_size))
+        else:
+            n_test = int(sum(_split_sizes(int(c), self.validation_size, self.test_size)[2] for c in counts))
+        plan = readout_plan(max(n_test, 1), self.batch_size, self.readout_batches)
+        out = {"n_test": n_test, "readout_batch_size": plan["batch_size"], "readout_batches": plan["batches"],
+               "spread_batch_size": (n_test // plan["spread_split"]) if plan["spread_split"] else plan["batch_size"],
+               "spread_batches": (plan["spread_split"] * math.ceil(self.readout_batches / plan["spread_split"])
+                                  if plan["spread_split"] else plan["batches"])}
+        if level is None or (counts is not None and np.count_nonzero(counts) < 2):
+            return out  # no intervals asked, or a constant label (every atom exactly 0, intervals [0, 0])
+        if method == "readout" and not plan["spread"]:
+            need = 2 * MIN_READOUT_BATCH
+            frac = min(0.5, need / n) if n else 0.5
+            raise InputError(
+                f"ci={level:g} with ci_method='readout' needs the spread across at least two held-out read-out batches "
+                f"of {MIN_READOUT_BATCH} samples, so at least {need} held-out samples; test_size={self.test_size:g} of "
+                f"{n} samples holds out {n_test}. Pass more samples, a larger test_size (about {frac:.2f}), or "
+                "ci_method='retrain' (refits on half-samples)."
+            )
+        if method == "retrain":
+            half = n // 2
+            need_class = min_class_size(self.validation_size, self.test_size)
+            small = [] if counts is None else [int(c) for c in counts if 0 < c < 2 * need_class]
+            if half < MIN_SAMPLES or small:
+                got = (f"half-samples of {half}" if half < MIN_SAMPLES else
+                       f"a smallest class of {min(small)} (a half-sample may keep fewer than {need_class} of it)")
+                raise InputError(
+                    f"ci={level:g} with ci_method='retrain' refits BATCH on random half-samples, each needing at least "
+                    f"{MIN_SAMPLES} samples and {need_class} per class; got {got}. Pass more samples or use "
+                    "ci_method='readout'."
+                )
+        return out
+
     def _estimate(self, x1, x2, codes, k, soft, units, random_state) -> PIDResult:
         to_units = check_units(units)
         torch = require_torch()
@@ -395,6 +512,7 @@ class BatchEstimator:
         diag = Diagnostics(
             solver="batch", status="optimal", iterations=0, time_s=elapsed,
             notes=("the label takes a single value: I(X1,X2;Y) = 0, so every atom is 0",),
+            atom_std=dict.fromkeys((*ATOMS, "total", "I1", "I2"), 0.0),  # exact zeros: intervals [0, 0]
         )
         return PIDResult(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, units, self.name, n, shape, diag)
 
@@ -439,7 +557,8 @@ class BatchEstimator:
             "dtype": self.dtype,
             "n_train": int(tr.size), "n_validation": int(va.size), "n_test": int(te.size),
             "batch_size": train["batch_size"], "readout_batch_size": readout["batch_size"],
-            "readout_batches": readout["batches"],
+            "readout_batches": readout["batches"], "readout_spread_batch_size": readout["spread_batch_size"],
+            "readout_spread_batches": readout["spread_batches"],
             "classifiers": {key: r.to_dict() for key, r in reports.items()},
             "coupling_epochs": train["epochs"], "coupling_steps": train["steps"],
             "stopped_early": train["stopped_early"],
@@ -639,63 +758,89 @@ class BatchEstimator:
         )
 
     def _read_out(self, run: _RunState, model, to_units: float):
-        """Phase 3: the atoms on held-out minibatches, their mean and spread across batches."""
-        torch, bm, device, X1, X2, te, rng, notes = (
-            run.torch, run.bm, run.device, run.X1, run.X2, run.te, run.rng, run.notes
-        )
-        m_out = min(self.batch_size, te.size)
+        """Phase 3: the atoms on held-out minibatches, their mean and spread across batches.
+
+        The estimate comes from read-out batches as large as ``batch_size`` allows (the coupling's
+        minibatch optimum sits above the population one by a bias that falls with the batch size, so
+        smaller batches would bias the atoms): batches of ``batch_size`` re-shuffled until there are
+        ``readout_batches`` of them, or — when the held-out split is no larger than a batch — the
+        whole split as one batch. The spread comes from the same batches in the first case; in the
+        second from disjoint sub-batches of the split (:func:`readout_plan`), used for the spread
+        only, so that the estimate keeps the bias of the largest batch.
+        """
+        torch, bm, te, rng, notes = run.torch, run.bm, run.te, run.rng, run.notes
+        plan = readout_plan(te.size, self.batch_size, self.readout_batches)
+        m_out, k_sub = plan["batch_size"], plan["spread_split"]
         out_batches: list[np.ndarray] = []
-        while len(out_batches) < self.readout_batches:
+        while len(out_batches) < plan["batches"]:
             out_batches += _batches(rng.permutation(te), m_out)
-            if te.size <= m_out:  # one batch holds the whole held-out split: repeats add nothing
-                break
-        rows, sizes, marg, sk_iters, ro_unconv, max_logit, polished = [], [], 0.0, [], 0, 0.0, 0
+        spread_batches: list[np.ndarray] = []
+        if k_sub:
+            while len(spread_batches) < self.readout_batches:
+                spread_batches += np.array_split(rng.permutation(te), k_sub)
         from ..kernels.sinkhorn import DEFAULT_TOL
 
         readout_tol = self.sinkhorn_tol if self.sinkhorn_tol is not None else DEFAULT_TOL[self.dtype]
+        acc = {"marg": 0.0, "iters": [], "unconverged": 0, "max_logit": 0.0, "polished": 0}
+
+        def atoms_of(b: np.ndarray) -> tuple[float, ...]:
+            idx = torch.as_tensor(b, device=run.device)
+            t1, t2, t12 = run.targets(idx, joint=True)
+            logits = model.logits(run.X1[idx], run.X2[idx])
+            acc["max_logit"] = max(acc["max_logit"], logits.abs().max().item())
+            log_q, info = self._project(run, logits, t1.T, t2.T)
+            err = float(info.marginal_error)
+            if not info.converged:  # near the boundary Sinkhorn crawls: finish with Newton steps
+                acc["polished"] += 1
+                log_q, err, _ = bm.newton_polish(logits, log_q, t1.T, t2.T, tol=readout_tol)
+                acc["unconverged"] += err > readout_tol
+            acc["marg"] = max(acc["marg"], err)
+            acc["iters"].append(int(info.iterations))
+            i1, i2 = bm.table_information(t1).item(), bm.table_information(t2).item()
+            iq = bm.coupling_information(log_q.to(torch.float64)).item()
+            ip = bm.table_information(t12).item()
+            return (i1 + i2 - iq, iq - i2, iq - i1, ip - iq, ip, i1, i2)
+
+        def weighted(batches: list[np.ndarray], rows: list[tuple[float, ...]]) -> tuple[np.ndarray, np.ndarray]:
+            vals = np.asarray(rows) / to_units
+            w = np.asarray([b.size for b in batches], dtype=np.float64)
+            w /= w.sum()
+            mean = w @ vals
+            return mean, np.sqrt(np.maximum(w @ (vals - mean) ** 2, 0.0))
+
         with torch.no_grad():
-            for b in out_batches:
-                idx = torch.as_tensor(b, device=device)
-                t1, t2, t12 = run.targets(idx, joint=True)
-                logits = model.logits(X1[idx], X2[idx])
-                max_logit = max(max_logit, logits.abs().max().item())
-                log_q, info = self._project(run, logits, t1.T, t2.T)
-                err = float(info.marginal_error)
-                if not info.converged:  # near the boundary Sinkhorn crawls: finish with Newton steps
-                    polished += 1
-                    log_q, err, _ = bm.newton_polish(logits, log_q, t1.T, t2.T, tol=readout_tol)
-                    ro_unconv += err > readout_tol
-                marg = max(marg, err)
-                sk_iters.append(int(info.iterations))
-                i1, i2 = bm.table_information(t1).item(), bm.table_information(t2).item()
-                iq = bm.coupling_information(log_q.to(torch.float64)).item()
-                ip = bm.table_information(t12).item()
-                rows.append((i1 + i2 - iq, iq - i2, iq - i1, ip - iq, ip, i1, i2))
-                sizes.append(b.size)
-        vals = np.asarray(rows) / to_units
-        w = np.asarray(sizes, dtype=np.float64) / np.sum(sizes)
-        mean = w @ vals
-        std = np.sqrt(np.maximum(w @ (vals - mean) ** 2, 0.0))
+            mean, std = weighted(out_batches, [atoms_of(b) for b in out_batches])
+            if spread_batches:
+                _, std = weighted(spread_batches, [atoms_of(b) for b in spread_batches])
         keys = (*ATOMS, "total", "I1", "I2")
         est = dict(zip(keys, (float(v) for v in mean), strict=True))
         atom_std = dict(zip(keys, (float(v) for v in std), strict=True))
-        if len(out_batches) == 1:
+        n_proj = len(out_batches) + len(spread_batches)
+        if spread_batches:
+            notes.append(f"the held-out split ({te.size} samples) fits in one read-out batch, which gives the "
+                         f"estimate; atom_std is the spread across {len(spread_batches)} disjoint sub-batches of "
+                         f"~{te.size // k_sub} samples ({k_sub} per re-shuffle), used for the spread only")
+        elif len(out_batches) == 1:
             atom_std = dict.fromkeys(keys, math.nan)
-            notes.append(f"the held-out split ({te.size} samples) fits in one batch, so there is no spread across "
-                         "batches to report (atom_std is NaN); pass more samples or a larger test_size")
-        if polished:
-            notes.append(f"{polished} of {len(out_batches)} read-out projections reached sinkhorn_max_iter and were "
+            notes.append(f"the held-out split ({te.size} samples) is too small to cut into two read-out batches of "
+                         f"{MIN_READOUT_BATCH}, so there is no spread across batches to report (atom_std is NaN); "
+                         "pass more samples or a larger test_size")
+        if acc["polished"]:
+            notes.append(f"{acc['polished']} of {n_proj} read-out projections reached sinkhorn_max_iter and were "
                          "finished by Newton steps on the dual")
-        if ro_unconv:
+        if acc["unconverged"]:
             warnings.warn(
-                f"{ro_unconv} of {len(out_batches)} read-out projections missed sinkhorn_tol={readout_tol:g} even "
-                f"after Newton polishing (marginal error up to {marg:.2e}); the atoms are approximate. Use "
+                f"{acc['unconverged']} of {n_proj} read-out projections missed sinkhorn_tol={readout_tol:g} even "
+                f"after Newton polishing (marginal error up to {acc['marg']:.2e}); the atoms are approximate. Use "
                 "dtype='float64', a looser sinkhorn_tol, or a smaller max_logit.",
                 ConvergenceWarning, stacklevel=6,
             )
+        spread_size = (te.size // k_sub) if spread_batches else int(m_out)
         stats = {
-            "batch_size": int(m_out), "batches": len(out_batches), "marginal_error": marg,
-            "sinkhorn_iterations_mean": float(np.mean(sk_iters)), "polished": polished, "max_abs_logit": max_logit,
+            "batch_size": int(m_out), "batches": len(out_batches), "marginal_error": acc["marg"],
+            "spread_batch_size": int(spread_size), "spread_batches": len(spread_batches) or len(out_batches),
+            "sinkhorn_iterations_mean": float(np.mean(acc["iters"])), "polished": acc["polished"],
+            "max_abs_logit": acc["max_logit"],
         }
         return est, atom_std, stats
 

@@ -209,23 +209,29 @@ def batch_uncertainty(
     if method == "readout":
         d = res.diagnostics
         spread = d.atom_std or {}
+        details = d.details or {}
         if not spread or any(math.isnan(spread.get(q, math.nan)) for q in QUANTITIES):
             raise InputError(
-                "this BATCH result has no spread across read-out batches (one held-out batch); use "
-                "ci_method='retrain', or more samples / a larger test_size."
+                f"this BATCH result has no spread across read-out batches: its held-out split of "
+                f"{details.get('n_test', '?')} samples is too small for two read-out batches (expected at least 16). "
+                "Use ci_method='retrain', or more samples / a larger test_size. (pidkit.estimate checks this before "
+                "training via BatchEstimator.check_intervals.)"
             )
-        details = d.details or {}
-        m, n_test = details.get("readout_batch_size", 1), details.get("n_test", 1)
-        shrink = math.sqrt(min(1.0, m / max(n_test, 1)))  # a batch of m samples vs the whole held-out split
+        # the spread was measured on batches of m samples (the read-out batches, or the disjoint sub-batches of a
+        # held-out split that is a single batch); the estimate averages n_test samples: variance ~ 1/size
+        m = details.get("readout_spread_batch_size", details.get("readout_batch_size", 1))
+        n_test = details.get("n_test", 1)
+        batches = details.get("readout_spread_batches", details.get("readout_batches", "?"))
+        shrink = math.sqrt(min(1.0, m / max(n_test, 1)))
         z = float(ndtri(0.5 + level / 2.0))
         for q in QUANTITIES:
             std[q] = spread[q] * shrink
             v = getattr(res, q)
             intervals[q] = (v - z * std[q], v + z * std[q])
-        notes.append(f"read-out intervals: the spread of the estimate across the {details.get('readout_batches', '?')} "
-                     f"held-out batches of {m} scaled to the {n_test} held-out samples (normal), given the trained "
-                     "classifiers and encoders; they do not cover the training randomness or the classifiers' errors "
-                     "— ci_method='retrain' does")
+        notes.append(f"read-out intervals: the spread of the estimate across {batches} held-out batches of {m} "
+                     f"scaled to the {n_test} held-out samples (normal), given the trained classifiers and encoders; "
+                     "they do not cover the training randomness or the classifiers' errors — ci_method='retrain' "
+                     "does")
     else:
         rng = np.random.default_rng(seed_from(random_state))
         half = n // 2
