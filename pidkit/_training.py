@@ -5,7 +5,11 @@ torch is imported only by :func:`require_torch`, so importing this module stays 
 
 from __future__ import annotations
 
+import importlib.util
 import math
+import os
+import sys
+import time
 from typing import Any
 
 import numpy as np
@@ -19,6 +23,9 @@ __all__ = [
     "numeric_features",
     "stratified_split",
     "progress_bar",
+    "resolve_progress",
+    "ThreadBudget",
+    "check_num_threads",
     "check_fraction",
     "check_layer_widths",
     "check_non_negative",
@@ -86,6 +93,44 @@ def stratified_split(codes: np.ndarray, val_frac: float, test_frac: float, rng: 
     return tuple(rng.permutation(np.concatenate(p)) for p in parts)
 
 
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (where stderr is not a TTY but tqdm.auto draws a widget)."""
+    shell = sys.modules.get("IPython")
+    if shell is None or "ipykernel" not in sys.modules:
+        return False
+    try:
+        ip = shell.get_ipython()
+    except Exception:  # noqa: BLE001 - any failure means: not a notebook we can draw in
+        return False
+    return ip is not None and type(ip).__name__ == "ZMQInteractiveShell"
+
+
+def _interactive() -> bool:
+    try:
+        return bool(sys.stderr is not None and sys.stderr.isatty())
+    except (AttributeError, ValueError):  # a replaced or closed stderr
+        return False
+
+
+def resolve_progress(value: Any, name: str = "progress") -> bool:
+    """Validate a ``progress`` option (True, False or "auto") and decide whether bars are shown.
+
+    ``"auto"``: bars when stderr is a terminal or the code runs in a Jupyter kernel, and tqdm is
+    installed (without tqdm, ``"auto"`` shows nothing; ``True`` raises). Never on a pipe, a file
+    or a test runner's captured stderr.
+    """
+    if isinstance(value, str) and value == "auto":
+        if not (_interactive() or _in_notebook()):
+            return False
+        return importlib.util.find_spec("tqdm") is not None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise ParameterError(
+        f"{name} must be True, False or 'auto' (bars on a terminal or in a notebook); got {value!r}. "
+        f"Pass {name}=False to silence the bars."
+    )
+
+
 def progress_bar(enabled: bool, total: int, desc: str):
     """A tqdm bar when ``enabled`` (None otherwise); tqdm is needed only then."""
     if not enabled:
@@ -124,3 +169,102 @@ def check_non_negative(name: str, value: Any) -> float:
     if not (math.isfinite(v) and v >= 0):
         raise ParameterError(f"{name} must be a finite number >= 0; got {value!r}.")
     return v
+
+
+# ------------------------------------------------------------------------------------ threads
+def check_num_threads(value: Any, name: str = "num_threads") -> int | str:
+    """``"auto"`` or a positive int."""
+    if isinstance(value, str) and value == "auto":
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ParameterError(
+            f"{name} must be 'auto' (torch's thread count, lowered while other processes keep cores busy) or a "
+            f"positive int; got {value!r}."
+        )
+    return int(value)
+
+
+def _cpu_times() -> tuple[float, float] | None:
+    """(idle, total) CPU seconds of the whole machine since boot from /proc/stat (None off Linux)."""
+    try:
+        with open("/proc/stat") as fh:
+            fields = fh.readline().split()
+        tick = float(os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not fields or fields[0] != "cpu" or len(fields) < 5:
+        return None
+    vals = [float(v) for v in fields[1:9]]  # user nice system idle iowait irq softirq steal (guest is in user)
+    return (vals[3] + vals[4]) / tick, sum(vals) / tick
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+class ThreadBudget:
+    """torch's intra-op threads for one fit: fixed, or ``"auto"`` — never more than the idle cores.
+
+    Why: on a machine where other processes keep cores busy, every parallel region of torch (and of
+    the compiled Sinkhorn kernel) waits for its descheduled threads, a scheduler time slice each:
+    on 2 cores with one busy core, 2 threads made BATCH fits 10-15x slower than 1 thread (tiny
+    networks and Sinkhorn iterations are thousands of short parallel regions). ``"auto"`` keeps
+    torch's setting (``torch.get_num_threads()``) as the ceiling and measures, from the machine's
+    CPU counters (``/proc/stat``; Linux), how many cores *other* processes used since the last
+    :meth:`update` (this process's own CPU time is taken out); the threads are set to the cores
+    left, at least 1. :meth:`update` runs between phases and epochs. The previous setting is
+    restored on exit. Without ``/proc/stat`` (macOS, Windows) ``"auto"`` keeps torch's setting.
+    """
+
+    def __init__(self, torch, setting: int | str):
+        self.torch = torch
+        self.setting = setting
+        self.saved = torch.get_num_threads()
+        self.ceiling = self.saved if setting == "auto" else int(setting)
+        self.cores = _usable_cores()
+        self.history: list[int] = []
+        self._mark: tuple[float, float, float, float] | None = None
+
+    def _stamp(self) -> tuple[float, float, float, float] | None:
+        times = _cpu_times()
+        return None if times is None else (*times, time.perf_counter(), time.process_time())
+
+    def __enter__(self) -> ThreadBudget:
+        if self.setting != "auto":
+            self._set(self.ceiling)
+        elif self.ceiling > 1:
+            self._mark = self._stamp()
+            if self._mark is not None:
+                time.sleep(0.05)  # a first window in which this process is idle
+                self.update()
+        return self
+
+    def update(self) -> int:
+        """Re-measure the other processes' load since the last call and set the threads; returns them."""
+        if self.setting != "auto" or self.ceiling <= 1 or self._mark is None:
+            return self.torch.get_num_threads()
+        now = self._stamp()
+        if now is None:
+            return self.torch.get_num_threads()
+        d_idle, d_total, d_wall, d_own = (a - b for a, b in zip(now, self._mark, strict=True))
+        if d_wall < 0.02 or d_total <= 0:
+            return self.torch.get_num_threads()
+        self._mark = now
+        machine = d_total / d_wall  # cores the counters cover (the VM / host view)
+        others = max(0.0, machine - d_idle / d_wall - d_own / d_wall)  # cores busy with other processes
+        free = min(float(self.cores), machine) - others
+        self._set(max(1, min(self.ceiling, int(math.floor(free + 0.25)))))
+        return self.torch.get_num_threads()
+
+    def _set(self, n: int) -> None:
+        if self.torch.get_num_threads() != n:
+            self.torch.set_num_threads(n)
+        if not self.history or self.history[-1] != n:
+            self.history.append(n)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.torch.get_num_threads() != self.saved:
+            self.torch.set_num_threads(self.saved)

@@ -35,6 +35,7 @@ Small data and well-separated classes (the choices that keep them working):
   batch is one batch for the estimate, and its spread (for ``ci=``) comes from disjoint
   sub-batches (:func:`readout_plan`; :meth:`BatchEstimator.check_intervals` checks before training
   that intervals can be formed).
+* torch's threads never exceed the cores that other processes leave idle (``num_threads="auto"``).
 
 torch is imported only when the estimator runs (``pip install 'pidkit[torch]'``).
 """
@@ -52,13 +53,16 @@ from typing import Any
 import numpy as np
 
 from .._training import (
+    ThreadBudget,
     check_fraction,
     check_layer_widths,
     check_non_negative,
+    check_num_threads,
     numeric_features,
     progress_bar,
     require_torch,
     resolve_device,
+    resolve_progress,
     stratified_split,
 )
 from .._validation import check_option, check_positive_float, check_positive_int, check_units, seed_from
@@ -182,6 +186,7 @@ class _RunState:
     va: np.ndarray
     te: np.ndarray
     log_pi: Any
+    threads: Any = None  # the ThreadBudget of this fit
     logp: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -247,9 +252,12 @@ class BatchEstimator:
         Marginal tolerance of the projection (L1 violation); default by dtype, see
         :func:`pidkit.kernels.sinkhorn.sinkhorn_projection`.
     sinkhorn_max_iter : int, default 2000
-    progress : bool, default False
-        Show tqdm progress bars (requires tqdm). Otherwise progress goes to the
-        ``"pidkit.batch"`` logger at INFO / DEBUG level; nothing is printed.
+    progress : bool or "auto", default "auto"
+        tqdm progress bars (``tqdm.auto``: text on a terminal, a widget in Jupyter) for the
+        classifiers and the coupling. ``"auto"``: shown when stderr is a terminal or the code runs
+        in a Jupyter kernel and tqdm is installed; never on a pipe or a file. ``True`` always
+        (requires tqdm), ``False`` never. Progress also goes to the ``"pidkit.batch"`` logger at
+        INFO / DEBUG level.
     stack_unimodal : bool, default True
         Stack the trained multimodal classifier on the unimodal ones: its logits are a fixed
         base — the best on the validation split of log p̂(y|x1), log p̂(y|x2) and their product
@@ -258,6 +266,13 @@ class BatchEstimator:
         the multimodal classifier is never weaker than the unimodal ones (nor their product) on
         the validation NLL, and S is not pushed negative by a weak joint fit. ``False``: a plain
         MLP on (x1, x2), as before.
+    num_threads : int or "auto", default "auto"
+        torch's intra-op threads during the fit (restored afterwards). ``"auto"``: torch's current
+        setting (``torch.get_num_threads()``) as a ceiling, lowered to the cores that other
+        processes leave idle, re-measured before every classifier and coupling epoch
+        (:class:`pidkit._training.ThreadBudget`; Linux ``/proc/stat``). On 2 cores with one kept
+        busy by another process, 2 threads made fits 10-15x slower than 1: every short parallel
+        region waits for a descheduled thread. The threads used are in ``details["threads"]``.
 
     Notes
     -----
@@ -290,8 +305,9 @@ class BatchEstimator:
         readout_batches: int = 16,
         sinkhorn_tol: float | None = None,
         sinkhorn_max_iter: int = 2000,
-        progress: bool = False,
+        progress: bool | str = "auto",
         stack_unimodal: bool = True,
+        num_threads: int | str = "auto",
     ):
         self.device = device
         self.dtype = dtype
@@ -313,6 +329,7 @@ class BatchEstimator:
         self.sinkhorn_max_iter = sinkhorn_max_iter
         self.progress = progress
         self.stack_unimodal = stack_unimodal
+        self.num_threads = num_threads
 
     # ------------------------------------------------------------------------ validation
     def _check_params(self) -> None:
@@ -335,9 +352,10 @@ class BatchEstimator:
             )
         if self.sinkhorn_tol is not None:
             self.sinkhorn_tol = check_positive_float("sinkhorn_tol", self.sinkhorn_tol)
-        for name in ("progress", "stack_unimodal"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise ParameterError(f"{name} must be True or False; got {getattr(self, name)!r}.")
+        if not isinstance(self.stack_unimodal, (bool, np.bool_)):
+            raise ParameterError(f"stack_unimodal must be True or False; got {self.stack_unimodal!r}.")
+        self._show_progress = resolve_progress(self.progress)
+        self.num_threads = check_num_threads(self.num_threads)
         self._classifier_map()
 
     def _classifier_map(self) -> dict[str, Any]:
@@ -504,9 +522,9 @@ class BatchEstimator:
         seed = seed_from(random_state)
         rng = np.random.default_rng(seed)
         fork = [device.index or 0] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=fork):
+        with torch.random.fork_rng(devices=fork), ThreadBudget(torch, self.num_threads) as threads:
             torch.manual_seed(int(rng.integers(2**31 - 1)))
-            return self._run(torch, f1, f2, codes, k, soft, shape, device, dtype, rng, to_units, units, t0)
+            return self._run(torch, f1, f2, codes, k, soft, shape, device, dtype, rng, to_units, units, t0, threads)
 
     def _constant_label(self, shape, n, units, elapsed) -> PIDResult:
         diag = Diagnostics(
@@ -516,7 +534,8 @@ class BatchEstimator:
         )
         return PIDResult(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, units, self.name, n, shape, diag)
 
-    def _run(self, torch, f1, f2, codes, k, soft, shape, device, dtype, rng, to_units, units, t0) -> PIDResult:
+    def _run(self, torch, f1, f2, codes, k, soft, shape, device, dtype, rng, to_units, units, t0,
+             threads) -> PIDResult:
         from . import _batch_models as bm
 
         tr, va, te = stratified_split(codes, self.validation_size, self.test_size, rng)
@@ -535,6 +554,7 @@ class BatchEstimator:
             Y=torch.as_tensor(codes, dtype=torch.long, device=device) if soft is None else
             torch.as_tensor(soft, dtype=dtype, device=device),
             tr=tr, va=va, te=te, log_pi=torch.log(torch.as_tensor(pi / pi.sum(), dtype=torch.float64, device=device)),
+            threads=threads,
         )
         missing = sorted(set(range(k)) - set(np.unique(codes[tr]).tolist()))
         if soft is not None:
@@ -555,6 +575,7 @@ class BatchEstimator:
                        "readout": time.perf_counter() - t0 - t_classifiers - t_coupling},
             "device": str(device),
             "dtype": self.dtype,
+            "threads": list(threads.history) or [torch.get_num_threads()],
             "n_train": int(tr.size), "n_validation": int(va.size), "n_test": int(te.size),
             "batch_size": train["batch_size"], "readout_batch_size": readout["batch_size"],
             "readout_batches": readout["batches"], "readout_spread_batch_size": readout["spread_batch_size"],
@@ -606,6 +627,7 @@ class BatchEstimator:
             inputs["joint"] = (torch.arange(soft.shape[0], device=run.device),)
         reports, floored = {}, {}
         for key in _CLASSIFIER_KEYS:
+            run.threads.update()
             sel_va = tuple(x[it["va"]] for x in inputs[key])
             if key in user:
                 fn, reports[key] = bm.wrap_user_classifier(user[key], key, k, sel_va, Y[it["va"]])
@@ -619,7 +641,7 @@ class BatchEstimator:
                 base, base_name = (None, "")
                 if key == "joint" and self.stack_unimodal:
                     base, base_name = self._stack_base(run, it["va"])
-                bar = progress_bar(self.progress, self.classifier_epochs, f"classifier {key}")
+                bar = progress_bar(self._show_progress, self.classifier_epochs, f"classifier {key}")
                 fn, reports[key] = bm.fit_classifier(
                     tuple(x[it["tr"]] for x in inputs[key]), Y[it["tr"]], sel_va, Y[it["va"]], k,
                     hidden=self.hidden, epochs=self.classifier_epochs,
@@ -693,9 +715,10 @@ class BatchEstimator:
         best, best_state, bad, epochs_run = math.inf, None, 0, 0
         steps, unconverged, train_iters, inexact_grads = 0, 0, 0, 0
         history: list[float] = []
-        bar = progress_bar(self.progress, self.epochs, "coupling")
+        bar = progress_bar(self._show_progress, self.epochs, "coupling")
         for _ in range(self.epochs):
             epochs_run += 1
+            run.threads.update()
             for b in _epoch_batches(tr, m, rng):
                 idx = torch.as_tensor(b, device=device)
                 t1, t2 = run.targets(idx, joint=False)
