@@ -26,6 +26,7 @@ __all__ = [
     "resolve_progress",
     "ThreadBudget",
     "check_num_threads",
+    "user_stacklevel",
     "check_fraction",
     "check_layer_widths",
     "check_non_negative",
@@ -91,6 +92,23 @@ def stratified_split(codes: np.ndarray, val_frac: float, test_frac: float, rng: 
         parts[1].append(idx[n_te : n_te + n_va])
         parts[0].append(idx[n_te + n_va :])
     return tuple(rng.permutation(np.concatenate(p)) for p in parts)
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning raised by the caller point at the first frame outside pidkit.
+
+    Counted, not hard-coded, so that a refactoring of the public functions' call chain (or a call
+    through ``model_pid``) does not move the warning into pidkit's own files.
+    """
+    frame = sys._getframe(1)  # the function that will call warnings.warn: stacklevel 1
+    level = 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 def _in_notebook() -> bool:

@@ -64,6 +64,7 @@ from .._training import (
     resolve_device,
     resolve_progress,
     stratified_split,
+    user_stacklevel,
 )
 from .._validation import check_option, check_positive_float, check_positive_int, check_units, seed_from
 from ..exceptions import (
@@ -856,7 +857,7 @@ class BatchEstimator:
                 f"{acc['unconverged']} of {n_proj} read-out projections missed sinkhorn_tol={readout_tol:g} even "
                 f"after Newton polishing (marginal error up to {acc['marg']:.2e}); the atoms are approximate. Use "
                 "dtype='float64', a looser sinkhorn_tol, or a smaller max_logit.",
-                ConvergenceWarning, stacklevel=6,
+                ConvergenceWarning, stacklevel=user_stacklevel(),
             )
         spread_size = (te.size // k_sub) if spread_batches else int(m_out)
         stats = {
@@ -886,5 +887,5 @@ class BatchEstimator:
                 warnings.warn(
                     f"BATCH estimate of {a} is negative: {est[a]:.4f} {units} (spread across held-out batches "
                     f"± {std[a]:.4f}). The value is reported as is, not clipped: {why[a]}.",
-                    NegativeAtomWarning, stacklevel=6,
+                    NegativeAtomWarning, stacklevel=user_stacklevel(),
                 )
