@@ -24,8 +24,6 @@ __all__ = ["estimate", "bootstrap"]
 AUTO_BATCH_MIN_SAMPLES = 1000
 #: The seed every random step uses when ``random_state`` is None: the same data give the same answer.
 DEFAULT_SEED = 0
-#: ``info_check`` values: which held-out classifiers check the information kept (False: none).
-INFO_CHECKS = (True, False, "fast", "thorough")
 
 
 def _check_estimator(name: Any) -> str:
