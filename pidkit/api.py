@@ -324,7 +324,7 @@ class _Run:
 
     def batch(self, est, unc: dict) -> PIDResult:
         if unc["level"] is not None and hasattr(est, "check_intervals"):
-            est.check_intervals(self.ay.shape[0], unc["level"], unc["method"])  # before any training
+            est.check_intervals(self.ay.shape[0], unc["level"], unc["method"], labels=self.ay)  # before any training
         res = est.estimate(self.a1, self.a2, self.ay, discretizer=self.discretizer, units=self.units,
                            random_state=self.random_state)
         self.batch_run = (est, unc)
@@ -349,7 +349,7 @@ class _Run:
         est = BatchEstimator(**split["batch"])
         if reason is None and unc_batch["level"] is not None and hasattr(est, "check_intervals"):
             try:
-                est.check_intervals(self.ay.shape[0], unc_batch["level"], unc_batch["method"])
+                est.check_intervals(self.ay.shape[0], unc_batch["level"], unc_batch["method"], labels=self.ay)
             except PIDKitError as err:
                 reason = f"its intervals cannot be formed: {err}"
         if reason is not None:
