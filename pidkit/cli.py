@@ -75,10 +75,6 @@ def _label_options(args: argparse.Namespace) -> dict[str, Any]:
     return {"kind": {"y": "categorical"}} if args.y_categorical else {}
 
 
-def _progress(args: argparse.Namespace) -> bool:
-    return not args.quiet and sys.stderr.isatty()
-
-
 def _emit(args: argparse.Namespace, text: str, payload: dict[str, Any]) -> None:
     """The table on stdout, or JSON (stdout with ``--json``, a file with ``--json PATH``)."""
     if args.json == "-":
@@ -115,8 +111,8 @@ def _estimate(args: argparse.Namespace) -> int:
         raise _Fail(f"--y selects {y.shape[1]} columns; the label must be one column.")
     options = _options(args.option)
     info_check = {"fast": True, "thorough": "thorough", "off": False}[args.info_check]
-    if args.estimator in ("auto", "batch") and "progress" not in options:
-        options["progress"] = _progress(args)  # tqdm bars for BATCH's training on a terminal, never with --quiet
+    if args.quiet and args.estimator in ("auto", "batch") and "progress" not in options:
+        options["progress"] = False  # BATCH shows bars on a terminal by default (progress="auto"); --quiet: none
     if args.compare:
         return _compare(args, x1, x2, y, options, info_check)
     res = pid.estimate(

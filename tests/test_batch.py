@@ -328,32 +328,37 @@ def test_missing_torch_gives_install_hint():
 
 
 # -------------------------------------------------------------------------------- auto rule
-def test_auto_picks_batch_for_wide_continuous_data(monkeypatch):
+def test_auto_says_when_it_cannot_fall_back_to_batch(monkeypatch):
     from pidkit import api
 
     rng = np.random.default_rng(0)
-    wide = rng.normal(size=(1200, 20))
-    assert api._choose_estimator("auto", wide, rng.normal(size=(1200, 3)))[0] == "batch"
-    assert api._choose_estimator("auto", wide[:500], wide[:500])[0] == "cvx"  # too few samples
-    assert api._choose_estimator("auto", rng.integers(0, 3, (1200, 20)), wide)[0] == "batch"
-    assert api._choose_estimator("auto", rng.normal(size=(1200, 5)), rng.normal(size=(1200, 5)))[0] == "cvx"
-    assert api._choose_estimator("auto", wide, wide, pid.Discretizer())[0] == "cvx"  # asked to discretize
-    strings = np.array(["a", "b"] * 600)
-    assert api._choose_estimator("auto", wide, strings)[0] == "cvx"
+    wide, y = rng.normal(size=(1200, 20)), rng.integers(0, 3, 1200)
+    unc = {"n_perm": 0, "level": None, "method": "bca"}
+
+    def why(a1=wide, a2=wide, codes=y, unc=unc, ci_method=None, bias=False, options=None):
+        return api._batch_unavailable(a1, a2, codes, unc, ci_method, bias, options or {})
+
+    assert why() is None
+    assert "not numeric" in why(a2=np.array(["a", "b"] * 600))
+    assert "under 1000" in why(a1=wide[:500], a2=wide[:500], codes=y[:500])
+    assert "count table" in why(unc={**unc, "n_perm": 100}) and "count table" in why(bias=True)
+    assert "ci_method='percentile'" in why(ci_method="percentile")
+    assert "fewer than the 3 samples" in why(codes=np.r_[y[:-1], 7])
     monkeypatch.setattr(api.importlib.util, "find_spec", lambda name: None)
-    name, why = api._choose_estimator("auto", wide, wide)
-    assert name == "cvx" and "not installed" in why
+    assert "not installed" in why()
 
 
-def test_auto_note_in_result(monkeypatch):
-    from pidkit import api
+def test_auto_keeps_cvx_when_batch_does_no_better(monkeypatch):
+    from pidkit import api, trust
 
     monkeypatch.setattr(api, "AUTO_BATCH_MIN_SAMPLES", 100)
-    monkeypatch.setattr(api, "AUTO_BATCH_MIN_DIM", 2)
+    monkeypatch.setattr(trust, "KEPT_THRESHOLD", 1.5)  # no estimate can keep 150%: both fail the check
     x1, x2, y = gate_samples("xor", 600)
-    res = pid.estimate(x1, x2, y, random_state=0, **FAST)
-    assert res.estimator == "batch"
-    assert res.diagnostics.notes[0].startswith("estimator='auto' chose 'batch'")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pid.exceptions.PIDKitWarning)
+        res = pid.estimate(x1.astype(float) + 0.01 * np.arange(600)[:, None], x2, y, random_state=0, **FAST)
+    assert res.estimator == "cvx"
+    assert "'batch' did no better" in res.diagnostics.notes[0]
 
 
 # ------------------------------------------------------------------------ slow: full oracles
