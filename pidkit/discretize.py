@@ -282,8 +282,8 @@ class Discretizer:
         ``ceil(2 n^(1/3))``, Sturges ``ceil(log2 n) + 1``, square root ``ceil(sqrt n)``.
         ``"auto"`` (default): chosen with the other modality's states by held-out information
         (:mod:`pidkit.granularity`): among 2 .. ``cap`` states, the fewest whose held-out
-        I(C1;Y) + I(C2;Y) + I(C1,C2;Y) is within 1% of the best — coarse enough that every cell
-        holds samples, fine enough to keep what the samples can show. Without a label
+        I(C1;Y) + I(C2;Y) + I(C1,C2;Y) is within one standard error (or 1%) of the best — coarse
+        enough that cells hold samples, fine enough to keep what the samples can show. Without a label
         (:meth:`fit_one`) ``"auto"`` is the joint-table budget
         ``floor(n / min_samples_per_cell)`` of that variable alone, capped at Rice's rule.
     strategy : {"uniform", "quantile"} or dict, default "uniform"
