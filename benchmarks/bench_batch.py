@@ -39,7 +39,6 @@ grows with T for the baseline and stays constant for ours. Results also go to
 from __future__ import annotations
 
 import argparse
-import io
 import math
 import platform
 import sys
@@ -48,6 +47,8 @@ import warnings
 from contextlib import redirect_stdout
 from functools import partial
 from pathlib import Path
+
+from _tee import Tee  # benchmarks/_tee.py (scripts run from this folder)
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_batch.txt"
 
@@ -442,18 +443,9 @@ def main(argv=None) -> int:
         torch.set_num_threads(args.threads)
     if args.repeats is None:
         args.repeats = 1 if args.quick else 3
-    buffer = io.StringIO()
+    tee = Tee()
 
-    class Tee(io.TextIOBase):
-        def write(self, s):
-            sys.__stdout__.write(s)
-            buffer.write(s)
-            return len(s)
-
-        def flush(self):
-            sys.__stdout__.flush()
-
-    with redirect_stdout(Tee()):
+    with redirect_stdout(tee):
         print(f"$ python benchmarks/bench_batch.py {' '.join(argv if argv is not None else sys.argv[1:])}".rstrip())
         print(f"  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}, {platform.platform()}\n")
         parts = {"a": bench_projection, "b": bench_end_to_end, "c": bench_cuda, "d": bench_oracles}
@@ -463,7 +455,7 @@ def main(argv=None) -> int:
     if not args.no_save:
         out = RESULTS.with_name(f"bench_batch_{args.parts}.txt") if args.parts != "abc" else RESULTS
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(buffer.getvalue())
+        out.write_text(tee.getvalue())
     return 0
 
 

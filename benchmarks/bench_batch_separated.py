@@ -28,7 +28,6 @@ Results go to ``benchmarks/results/bench_batch_separated_<parts>.txt``.
 from __future__ import annotations
 
 import argparse
-import io
 import math
 import os
 import platform
@@ -40,6 +39,7 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 import numpy as np
+from _tee import Tee  # benchmarks/_tee.py (scripts run from this folder)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ATOMS = ("R", "U1", "U2", "S")
@@ -194,20 +194,11 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if set(args.parts) - set("svrt"):
         ap.error(f"--parts takes letters from 'svrt'; got {args.parts!r}")
-    buffer = io.StringIO()
-
-    class Tee(io.TextIOBase):
-        def write(self, s):
-            sys.__stdout__.write(s)
-            buffer.write(s)
-            return len(s)
-
-        def flush(self):
-            sys.__stdout__.flush()
+    tee = Tee()
 
     import torch
 
-    with redirect_stdout(Tee()):
+    with redirect_stdout(tee):
         print(f"$ python benchmarks/bench_batch_separated.py {' '.join(argv if argv is not None else sys.argv[1:])}"
               .rstrip())
         print(f"  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}, {platform.platform()}, torch {torch.__version__}, "
@@ -219,7 +210,7 @@ def main(argv=None) -> int:
                 sys.stdout.flush()
     if not args.no_save:
         RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / f"bench_batch_separated_{args.parts}.txt").write_text(buffer.getvalue())
+        (RESULTS / f"bench_batch_separated_{args.parts}.txt").write_text(tee.getvalue())
     return 0
 
 
