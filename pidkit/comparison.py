@@ -23,6 +23,7 @@ import numpy as np
 from ._validation import as_samples, check_same_length, check_units
 from .exceptions import ParameterError, PIDKitError, PIDKitWarning
 from .result import ATOMS, INFORMATIONS, PIDResult, TextReport
+from .trust import information_ranges
 
 __all__ = ["compare_estimators", "EstimatorComparison", "MIN_BATCH_SAMPLES"]
 
@@ -92,8 +93,10 @@ class EstimatorComparison(TextReport):
             clf = check.classifier
             lines.append(f"held-out classifiers ({check.method}): I(X1;Y) {clf['I1']:.3f}, I(X2;Y) {clf['I2']:.3f}, "
                          f"I(X1,X2;Y) {clf['total']:.3f}")
-            lines.append("ranges they allow: " + ", ".join(f"{a} [{lo:.3f}, {hi:.3f}]"
-                                                            for a, (lo, hi) in check.reference_ranges.items()))
+            allowed = information_ranges(clf["I1"], clf["I2"], clf["total"])
+            shown = ", ".join(f"{a} [{lo:.3f}, {hi:.3f}]" for a, (lo, hi) in allowed.items())
+            lines.append(f"ranges they allow: {shown} (each estimate is checked against the larger of its own and "
+                         "these informations)")
         width = max(len(k) for k in self.results) + 2
         head = f"{'estimate':<{width}}" + "".join(f"{a:>17}" for a in ATOMS) + "   kept I1/I2/I12   out   seconds"
         lines += ["-" * len(head), head, "-" * len(head)]
@@ -143,13 +146,19 @@ def _verdict(results: dict[str, PIDResult], sparse: set[str], units: str) -> tup
     (``sparse``: the runs that raised a PlugInBiasWarning — a sparse table's informations, even
     Miller–Madow corrected, look better than they are). Among the trustworthy ones, the one whose
     smallest share kept is largest (to the percent; shares above 100% count as 100%) is believed,
-    ties going to run order (the default coding first); without any, the one with the fewest failed
-    checks.
+    ties going to run order; the automatic coding (run first) stands for the exact estimator when it
+    is trustworthy, since held-out information chose it among the codings (finer codes' plug-in
+    informations look better than they are). Without any trustworthy one, the one with the fewest
+    failed checks.
     """
     order = list(results)
     good = [k for k in order if _badness(results[k])[0] == 0 and k not in sparse]
-    if good:  # the one that keeps the most (shares above 100% only say the classifiers are weaker), then run order
-        best = min(good, key=lambda k: (round(_badness(results[k])[1], 2), order.index(k)))
+    # among the codings of the exact estimator the automatic one was chosen by held-out information, which
+    # sees plug-in bias; the others are there to show the sensitivity. So it competes with the other
+    # estimators only; without it, every trustworthy estimate competes
+    contenders = [k for k in good if not k.startswith("cvx (") or k == order[0]] if order[0] in good else good
+    if contenders:  # the one that keeps the most (shares above 100% only say the classifiers are weaker)
+        best = min(contenders, key=lambda k: (round(_badness(results[k])[1], 2), order.index(k)))
     else:
         best = min(order, key=lambda k: (_badness(results[k]), k in sparse, order.index(k)))
     b = results[best]

@@ -320,3 +320,29 @@ def test_compare_estimators_skips_batch_with_a_reason():
     cmp = pid.compare_estimators(np.asarray(x1).astype(str), x2, y, ci=None)
     assert "batch" in cmp.skipped and "not numeric" in cmp.skipped["batch"]
     assert list(cmp.results) == ["cvx (auto)"]
+
+
+def test_the_verdict_believes_the_automatic_coding_unless_it_fails():
+    import dataclasses
+
+    from pidkit.comparison import _verdict
+
+    base = pid.decompose(pid.synthetic.gate_pmf("and"))
+
+    def made(kept, outside=()):
+        check = InformationCheck(estimate={}, classifier={}, kept=dict(zip(("I1", "I2", "total"), kept, strict=True)),
+                                 ranges=information_ranges(base.I1, base.I2, base.total), outside=outside)
+        return dataclasses.replace(base, info_check=check)
+
+    results = {"cvx (auto)": made((0.96, 1.01, 1.0)), "cvx (more: x1 8, x2 8)": made((1.0, 1.02, 1.03)),
+               "batch": made((1.11, 1.1, 1.09), outside=("R",))}
+    best, text = _verdict(results, set(), "bits")
+    assert best == "cvx (auto)" and "set aside: 'batch'" in text  # finer codes do not outrank held-out choice
+    results["cvx (auto)"] = made((0.89, 0.91, 0.97), outside=("R",))  # the digits: the codes lose too much
+    results["cvx (more: x1 8, x2 8)"] = made((0.93, 0.95, 1.01))
+    results["batch"] = made((1.05, 1.05, 1.01))
+    best, text = _verdict(results, set(), "bits")
+    assert best == "batch" and "agree within" in text
+    results["batch"] = made((0.5, 0.5, 0.5))
+    best, _ = _verdict(results, {"cvx (more: x1 8, x2 8)"}, "bits")  # the only clean one is too sparse
+    assert best == "cvx (auto)"  # the fewest failed checks
