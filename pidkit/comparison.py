@@ -149,7 +149,7 @@ def _verdict(results: dict[str, PIDResult], sparse: set[str], units: str) -> tup
     ties going to run order; the automatic coding (run first) stands for the exact estimator when it
     is trustworthy, since held-out information chose it among the codings (finer codes' plug-in
     informations look better than they are). Without any trustworthy one, the one with the fewest
-    failed checks.
+    failed checks (a sparse table counting as one), the default among equals.
     """
     order = list(results)
     good = [k for k in order if _badness(results[k])[0] == 0 and k not in sparse]
@@ -159,8 +159,9 @@ def _verdict(results: dict[str, PIDResult], sparse: set[str], units: str) -> tup
     contenders = [k for k in good if not k.startswith("cvx (") or k == order[0]] if order[0] in good else good
     if contenders:  # the one that keeps the most (shares above 100% only say the classifiers are weaker)
         best = min(contenders, key=lambda k: (round(_badness(results[k])[1], 2), order.index(k)))
-    else:
-        best = min(order, key=lambda k: (_badness(results[k]), k in sparse, order.index(k)))
+    else:  # the fewest failed checks (a sparse table counts as one), the default first among equals
+        best = min(order, key=lambda k: (_badness(results[k])[0] + (k in sparse), k != order[0],
+                                         _badness(results[k])[1], order.index(k)))
     b = results[best]
     text = f"'{best}': it {_describe(b)}"
     if good:
