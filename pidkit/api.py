@@ -95,6 +95,8 @@ def _coding_note(disc) -> str:
         extra = ""
         if coder.kind == "clustered":
             extra = " of standardized columns" if coder.standardize else " of raw columns"
+        elif coder.kind == "binned" and v != "y":
+            extra = " of equal count" if coder.strategy == "quantile" else " of equal width"
         elif coder.kind == "supervised":
             extra = f" (cross-fitted logistic p(y | {v}))"
         parts.append(f"{v} {k} {what}{extra}")
@@ -335,7 +337,7 @@ class _Run:
         from .estimators.batch import BatchEstimator
 
         check = res.info_check
-        if check is None or not (check.low or check.outside):
+        if check is None or not check.badness[0]:
             why = ("the information check is off (info_check=False)" if check is None else
                    "the codes are lossless" if check.lossless else
                    f"the codes keep {_kept(check)} of what held-out classifiers find")

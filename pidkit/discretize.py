@@ -269,8 +269,8 @@ class Discretizer:
           distinct values → categorical: lossless, each value its own state. ``cap`` is the
           number of states per modality that the joint (x1, x2, y) table can fill with one sample
           per cell, ``floor(sqrt(n / |Y|))`` (at most 32);
-        * more distinct numbers, 1-D → binned; 2-D → clustered or supervised, whichever keeps more
-          held-out information (below).
+        * more distinct numbers, 1-D → binned (equal-width or equal-count bins, whichever keeps
+          more held-out information); 2-D → clustered or supervised, whichever keeps more (below).
 
         ``"supervised"`` codes a numeric modality by its cross-fitted class posterior p̂(y | x)
         (:class:`~pidkit.coders.SupervisedCoder`): a sufficient statistic for y, so R, U1 and U2
@@ -288,7 +288,8 @@ class Discretizer:
         ``floor(n / min_samples_per_cell)`` of that variable alone, capped at Rice's rule.
     strategy : {"uniform", "quantile"} or dict, default "uniform"
         ``"uniform"``: equal-width bins over the fit range [min, max]; ``"quantile"``: edges at
-        quantiles of the fit data, duplicate edges dropped (noted). Either way the first and last
+        quantiles of the fit data, duplicate edges dropped (noted). With ``n_bins="auto"`` both are
+        tried and the one that keeps more held-out information is used. Either way the first and last
         bins are open (extend to -inf / +inf), so new data outside the fit range lands in them.
         Bins are closed on the left: a value equal to an edge goes to the bin above it.
     n_clusters : int >= 2, "auto" or dict, default "auto"
@@ -785,8 +786,9 @@ class Discretizer:
 
     def _make_coder(self, name: str, family: str, k: Any, params: dict, seed: int | None) -> Coder:
         """An unfitted coder of ``family`` with ``k`` states for modality ``name``."""
-        if family == "binned":
-            return BinnedCoder(n_bins=k, strategy=params["strategy"][name], name=name)
+        if family in ("binned", "quantile"):
+            strategy = "quantile" if family == "quantile" else params["strategy"][name]
+            return BinnedCoder(n_bins=k, strategy=strategy, name=name)
         if family == "supervised":
             return SupervisedCoder(n_states=k, random_state=seed, name=name)
         return ClusteredCoder(n_clusters=k, name=name, pca_components=params["pca_components"][name],
@@ -795,7 +797,7 @@ class Discretizer:
     def _free_modality(self, name: str, arr: np.ndarray, kind: str, params: dict, seed: int | None,
                        cap: int) -> FreeModality:
         """The search's view of a modality whose states are ``"auto"``."""
-        families = ("clustered", "supervised") if kind == "continuous" else (kind,)
+        families = {"continuous": ("clustered", "supervised"), "binned": ("binned", "quantile")}.get(kind, (kind,))
         return FreeModality(name=name, values=arr, families=families, cap=max(min(cap, n_distinct(arr)), 2),
                             make=lambda family, k: self._make_coder(name, family, k, params, seed))
 

@@ -30,6 +30,7 @@ __all__ = [
     "DiscretizationMismatchWarning",
     "InformationLossWarning",
     "OutOfRangeWarning",
+    "OverconfidenceWarning",
     "CatalogError",
     "OutsideCatalogWarning",
     "MissingDependencyError",
@@ -130,6 +131,10 @@ class InformationLossWarning(PIDKitWarning):
 
 class OutOfRangeWarning(PIDKitWarning):
     """An atom lies outside the range the mutual informations alone allow it (see :mod:`pidkit.trust`)."""
+
+
+class OverconfidenceWarning(PIDKitWarning):
+    """A model-based estimate (BATCH) finds much more information than held-out classifiers (:mod:`pidkit.trust`)."""
 
 
 class CatalogError(InputError):

@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
 
 from ._validation import check_option, seed_from
 
@@ -231,6 +230,8 @@ class CrossFit:
         """``model`` fitted on standardized features ``x`` and labels ``y``; None for a single class."""
         if np.unique(y).size < 2:
             return None
+        from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning  # scikit-learn loads on use
+
         est = _make_model(model, int(y.size), x.shape[1], self.n_classes, self.seed)
         with single_blas_thread(), warnings.catch_warnings():
             warnings.simplefilter("ignore", SklearnConvergenceWarning)  # the held-out bound holds all the same

@@ -251,6 +251,9 @@ class InformationCheck:
     lossless : bool
     threshold : float
         Share of the classifiers' information below which the result warns (0.85).
+    overshoot : float or None
+        Share above which a model-based estimate (BATCH) warns (1.10; None for tables, whose codes
+        cannot gain information).
     margin : float
         Distance outside a range that counts as outside, in the result's units.
     method : str
@@ -270,6 +273,7 @@ class InformationCheck:
     outside: tuple = ()
     lossless: bool = False
     threshold: float = 0.85
+    overshoot: float | None = None
     margin: float = 0.0
     method: str = ""
     models: dict = field(default_factory=dict)
@@ -282,11 +286,18 @@ class InformationCheck:
         return tuple(q for q in INFORMATIONS if self.kept.get(q, math.nan) < self.threshold)
 
     @property
+    def high(self) -> tuple[str, ...]:
+        """The informations a model-based estimate finds above ``overshoot`` times the classifiers'."""
+        if self.overshoot is None:
+            return ()
+        return tuple(q for q in INFORMATIONS if self.kept.get(q, math.nan) > self.overshoot)
+
+    @property
     def badness(self) -> tuple[int, float]:
-        """How badly the check went, to rank estimates: (failed checks — shares below ``threshold`` plus
-        atoms out of range —, shortfall of the smallest share below 100%)."""
+        """How badly the check went, to rank estimates: (failed checks — shares below ``threshold`` or above
+        ``overshoot``, atoms out of range —, shortfall of the smallest share below 100%)."""
         worst = min((v for v in self.kept.values() if not math.isnan(v)), default=1.0)
-        return (len(self.low) + len(self.outside), max(0.0, 1.0 - worst))
+        return (len(self.low) + len(self.high) + len(self.outside), max(0.0, 1.0 - worst))
 
     def kept_words(self) -> str:
         """The shares kept in words: "I(X1;Y) 90%, I(X2;Y) 91%, I(X1,X2;Y) 97%" (those measured)."""
@@ -337,7 +348,8 @@ class InformationCheck:
             out = [f"information kept, against held-out classifiers ({self.method}):"]
             for q in INFORMATIONS:
                 share = self.kept.get(q, math.nan)
-                flag = "  < " + f"{self.threshold:.0%}" if share < self.threshold else ""
+                flag = "  < " + f"{self.threshold:.0%}" if share < self.threshold else (
+                    "  > " + f"{self.overshoot:.0%}" if q in self.high else "")
                 shown = "  n/a" if math.isnan(share) else f"{share:5.0%}"
                 out.append(f"  {INFORMATION_LABELS[q]:<11} {self.estimate[q]:8.4f} of {self.classifier[q]:8.4f} {units}"
                            f"  {shown}{flag}")

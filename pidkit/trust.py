@@ -35,12 +35,13 @@ from typing import Any
 
 import numpy as np
 
-from .exceptions import InformationLossWarning, OutOfRangeWarning
+from .exceptions import InformationLossWarning, OutOfRangeWarning, OverconfidenceWarning
 from .heldout import MODEL_SETS, CrossFit, classifier_information, stratified_folds
 from .result import ATOMS, INFORMATION_LABELS, INFORMATIONS, InformationCheck, PIDResult
 
 __all__ = [
     "KEPT_THRESHOLD",
+    "OVERSHOOT",
     "MIN_BITS",
     "MARGIN_BITS",
     "MARGIN_SE",
@@ -51,6 +52,10 @@ __all__ = [
 
 #: Share of the classifiers' information an estimate must keep not to warn.
 KEPT_THRESHOLD = 0.85
+#: Share of the classifiers' information above which a model-based estimate (BATCH, whose informations
+#: come from its own classifiers' confidence) warns: more than held-out classifiers find is either a better
+#: model or an overconfident one (few samples). Codes cannot gain information, so tables are not checked.
+OVERSHOOT = 1.10
 #: Classifier informations below this (bits) leave nothing to keep: the share is NaN.
 MIN_BITS = 0.02
 #: An atom counts as outside a range when it is farther from it than MARGIN_BITS plus MARGIN_SE standard
@@ -188,9 +193,9 @@ def check_information(
         kept[q] = 1.0 if lossless_q else (estimate[q] / clf[q] if clf[q] > MIN_BITS * bits else math.nan)
     # the classifiers' informations, and a table's Miller-Madow ones (codes lose information, and the
     # correction removes most of the plug-in bias), are lower bounds of the data's up to sampling error: the
-    # larger of the two is the best estimate of each (codes can beat weak classifiers). Model-based estimates
-    # (BATCH) can overshoot, so only the classifiers are their reference.
-    reference = {q: max(estimate[q], clf[q]) if counts is not None else clf[q] for q in INFORMATIONS}
+    # larger of the two is the best estimate of each (codes can beat weak classifiers). A model-based estimate
+    # (BATCH) can also overshoot — its own check, `high`, catches that — so the larger is its reference too.
+    reference = {q: max(estimate[q], clf[q]) for q in INFORMATIONS}
     reference["total"] = max(reference["total"], reference["I1"], reference["I2"])
     ref_ranges = information_ranges(reference["I1"], reference["I2"], reference["total"])
     margin = (MARGIN_BITS + MARGIN_SE * found.standard_error({"I1": 1.0, "I2": 1.0, "total": -1.0})) * bits
@@ -205,8 +210,8 @@ def check_information(
     return InformationCheck(
         estimate=estimate, classifier=clf, kept=kept, ranges=ranges, reference=reference,
         reference_ranges=ref_ranges, outside=_outside(res, ref_ranges, margin), lossless=False,
-        threshold=KEPT_THRESHOLD, margin=margin, method=method, models=found.models,
-        time_s=time.perf_counter() - t0, notes=tuple(notes),
+        threshold=KEPT_THRESHOLD, overshoot=None if counts is not None else OVERSHOOT, margin=margin,
+        method=method, models=found.models, time_s=time.perf_counter() - t0, notes=tuple(notes),
     )
 
 
@@ -225,6 +230,15 @@ def warn_about(check: InformationCheck, res: PIDResult, *, stacklevel: int = 2) 
             f"the {res.estimator!r} estimate keeps only {parts} that held-out classifiers find in the samples; its "
             f"atoms split what was kept, not what the data hold, so read them with care. To keep more: {fix}.",
             InformationLossWarning, stacklevel=stacklevel + 1,
+        )
+    if check.high:
+        parts = ", ".join(f"{check.kept[q]:.0%} of {INFORMATION_LABELS[q]} ({check.estimate[q]:.3f} against "
+                          f"{check.classifier[q]:.3f} {units})" for q in check.high)
+        warnings.warn(
+            f"the {res.estimator!r} estimate finds {parts} that held-out classifiers find: its classifiers are "
+            "either better than those or overconfident (on few samples, the usual case), and then its atoms are "
+            "too. Compare with estimator='cvx' (pid.compare_estimators), or give BATCH more samples.",
+            OverconfidenceWarning, stacklevel=stacklevel + 1,
         )
     if check.outside:
         warnings.warn(

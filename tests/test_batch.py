@@ -352,7 +352,9 @@ def test_auto_keeps_cvx_when_batch_does_no_better(monkeypatch):
     from pidkit import api, trust
 
     monkeypatch.setattr(api, "AUTO_BATCH_MIN_SAMPLES", 100)
-    monkeypatch.setattr(trust, "KEPT_THRESHOLD", 1.5)  # no estimate can keep 150%: both fail the check
+    monkeypatch.setattr(trust, "KEPT_THRESHOLD", 1.5)  # no estimate can keep 150%: the codes fail the check
+    judged = iter([(3, 0.9), (1, 0.0)])  # BATCH's check worse than the codes' (the order auto compares them in)
+    monkeypatch.setattr(api, "_badness", lambda check: next(judged))
     x1, x2, y = gate_samples("xor", 600)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", pid.exceptions.PIDKitWarning)
