@@ -346,3 +346,29 @@ def test_the_verdict_believes_the_automatic_coding_unless_it_fails():
     results["batch"] = made((0.5, 0.5, 0.5))
     best, _ = _verdict(results, {"cvx (more: x1 8, x2 8)"}, "bits")  # the only clean one is too sparse
     assert best == "cvx (auto)"  # the fewest failed checks
+
+
+def test_a_model_based_estimate_that_finds_too_much_warns():
+    import dataclasses
+
+    from pidkit.exceptions import OverconfidenceWarning
+    from pidkit.trust import OVERSHOOT, warn_about
+
+    base = pid.decompose(pid.synthetic.gate_pmf("and"))
+    check = InformationCheck(estimate={"I1": 0.36, "I2": 0.31, "total": 0.81},
+                             classifier={"I1": 0.30, "I2": 0.31, "total": 0.80},
+                             kept={"I1": 1.2, "I2": 1.0, "total": 1.01}, ranges={}, overshoot=OVERSHOOT)
+    assert check.high == ("I1",) and check.badness[0] == 1 and "> 110%" in "\n".join(check.lines("bits"))
+    with pytest.warns(OverconfidenceWarning, match=r"120% of I\(X1;Y\)"):
+        warn_about(check, dataclasses.replace(base, estimator="batch"))
+    assert dataclasses.replace(check, overshoot=None).high == ()  # tables are not checked for it
+
+
+def test_one_dimensional_numbers_try_equal_count_bins():
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=5000), rng.normal(size=5000)
+    disc = pid.Discretizer(random_state=0)
+    disc.fit(a, b, ((a > 0) ^ (b > 0)).astype(int))  # an XOR of signs: one edge at the median says it all
+    assert disc.selection_.chosen.family == "quantile" and disc.n_states_["x1"] == 2
+    assert disc.coders_["x1"].strategy == "quantile" and abs(disc.bin_edges_["x1"][0]) < 0.05
+    assert disc.selection_.chosen.score > disc.selection_.best_of("binned").score + 0.1
