@@ -374,10 +374,10 @@ class Discretizer:
     True
     >>> disc.n_states_["x2"]                       # the n_clusters asked for
     4
-    >>> disc.n_states_["x1"]   # bins chosen by held-out information: fine enough to resolve y = (x1 > 0)
-    12
+    >>> disc.n_states_["x1"], disc.coders_["x1"].strategy   # chosen by held-out information
+    (4, 'quantile')
     >>> _, _, cy_hat = disc.transform(y=np.ones(10, dtype=int))   # code predictions alike
-    >>> counts = joint_counts(c1, c2, cy, (12, 4, 2))
+    >>> counts = joint_counts(c1, c2, cy, (4, 4, 2))
     """
 
     def __init__(
