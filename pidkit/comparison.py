@@ -22,7 +22,7 @@ import numpy as np
 
 from ._validation import as_samples, check_same_length, check_units
 from .exceptions import ParameterError, PIDKitError, PIDKitWarning
-from .result import ATOMS, INFORMATIONS, PIDResult, TextReport
+from .result import ATOMS, INFORMATIONS, PIDResult, TextReport, fmt
 from .trust import information_ranges
 
 __all__ = ["compare_estimators", "EstimatorComparison", "MIN_BATCH_SAMPLES"]
@@ -98,7 +98,18 @@ class EstimatorComparison(TextReport):
             lines.append(f"ranges they allow: {shown} (each estimate is checked against the larger of its own and "
                          "these informations)")
         width = max(len(k) for k in self.results) + 2
-        head = f"{'estimate':<{width}}" + "".join(f"{a:>17}" for a in ATOMS) + "   kept I1/I2/I12   out   seconds"
+        short = {"I1": "I1", "I2": "I2", "total": "I12"}
+
+        def failed(c) -> str:
+            if c is None:
+                return "-"
+            parts = [f"{short[q]} low" for q in c.low] + [f"{short[q]} high" for q in c.high] + list(c.outside)
+            return ",".join(parts) or "-"
+
+        fails = {label: failed(r.info_check) for label, r in self.results.items()}
+        fw = max(6, *(len(f) for f in fails.values()))
+        head = (f"{'estimate':<{width}}" + "".join(f"{a:>17}" for a in ATOMS) + "   kept I1/I2/I12   "
+                + f"{'failed':<{fw}}   seconds")
         lines += ["-" * len(head), head, "-" * len(head)]
         for label, r in self.results.items():
             cis = r.uncertainty.intervals if r.uncertainty is not None else {}
@@ -107,16 +118,16 @@ class EstimatorComparison(TextReport):
                 v = getattr(r, a)
                 if a in cis:
                     lo, hi = cis[a]
-                    cells.append(f"{v:7.3f} [{lo:.2f},{hi:.2f}]".rjust(17))
+                    cells.append(f"{fmt(v, '7.3f')} [{fmt(lo, '.2f').strip()},{fmt(hi, '.2f').strip()}]".rjust(17))
                 else:
-                    cells.append(f"{v:7.3f}".rjust(17))
+                    cells.append(fmt(v, "7.3f").rjust(17))
             c = r.info_check
             kept = "/".join("  - " if c is None or math.isnan(c.kept.get(q, math.nan)) else f"{c.kept[q]:4.0%}"
                             for q in INFORMATIONS)
-            out = "-" if c is None or not c.outside else ",".join(c.outside)
+            out = fails[label]
             mark = " <" if label == self.best else ""
             seconds = self.seconds.get(label, math.nan)
-            lines.append(f"{label:<{width}}" + "".join(cells) + f"   {kept:>14}   {out:>3}   {seconds:7.2f}" + mark)
+            lines.append(f"{label:<{width}}" + "".join(cells) + f"   {kept:>14}   {out:<{fw}}   {seconds:7.2f}" + mark)
         lines.append("-" * len(head))
         for label, why in self.skipped.items():
             lines.append(f"not run: {label} ({why})")

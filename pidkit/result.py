@@ -59,6 +59,13 @@ def _without_timing(obj: Any) -> Any:
     return obj
 
 
+def fmt(value: float, spec: str) -> str:
+    """``format(value, spec)`` without a minus sign on a printed zero ("-0.0000" reads as a negative atom)."""
+    text = format(value, spec)
+    stripped = text.replace("-", " ", 1) if text.strip().startswith("-") else text
+    return stripped if float(stripped) == 0.0 else text
+
+
 def _format_error(message: str) -> Exception:
     from .exceptions import ResultFormatError
 
@@ -660,13 +667,13 @@ class PIDResult(TextReport):
                 out += "  ± n/a" + " " * 9 if math.isnan(std.get(key, math.nan)) else f"  ± {std[key]:.4f}" + " " * 7
             if key in cis:
                 lo, hi = cis[key]
-                out += f"  [{lo:9.5f}, {hi:9.5f}]" + (" *" if key in excluded else "")
+                out += f"  [{fmt(lo, '9.5f')}, {fmt(hi, '9.5f')}]" + (" *" if key in excluded else "")
             return out
 
         for a in ATOMS:
             v = getattr(self, a)
-            share = f"{v / total:8.1%}" if total > 0 else f"{'—':>8}"
-            lines.append(f"{a:<4} {_ATOM_NAMES[a]:<18} {v:10.6f} {share}{extra(a)}")
+            share = f"{(v / total if abs(v / total) >= 5e-4 else 0.0):8.1%}" if total > 0 else f"{'—':>8}"
+            lines.append(f"{a:<4} {_ATOM_NAMES[a]:<18} {fmt(v, '10.6f')} {share}{extra(a)}")
         lines.append("-" * width)
         for key, label in (("total", "I(X1,X2;Y)"), ("I1", "I(X1;Y)"), ("I2", "I(X2;Y)")):
             lines.append(f"{label:<23} {getattr(self, key):10.6f} {'':>8}{extra(key)}")

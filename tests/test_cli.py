@@ -240,7 +240,7 @@ def test_compare_says_which_to_believe(wine_files, capsys):
     csv_path = wine_files[0]
     status, out, _ = run_cli(["estimate", csv_path, "--x1", "f0:f6", "--x2", "f7:f12", "--y", "kind", "--compare",
                               "--estimator", "cvx", "--ci", "0.9"], capsys)
-    assert status == 0 and "believe: 'cvx (auto)'" in out and "kept I1/I2/I12" in out
+    assert status == 0 and "believe: 'cvx (auto)'" in out and "kept I1/I2/I12" in out and "failed" in out
     assert "cvx (fewer" in out and "set aside" in out
     status, out, _ = run_cli(["estimate", csv_path, "--x1", "f0:f6", "--x2", "f7:f12", "--y", "kind", "--compare",
                               "--estimator", "cvx", "--json"], capsys)
