@@ -292,7 +292,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0, help="random_state for sampling and clustering")
     demo.add_argument("--clusters", type=int, default=10, help="k-means clusters per image half in the contrast")
     demo.add_argument("--no-batch", dest="batch", action="store_false",
-                      help="skip the BATCH estimator section (needs PyTorch)")
+                      help="decompose the digits with the exact estimator only (no BATCH fallback; no PyTorch needed)")
     demo.add_argument("--no-models", dest="models", action="store_false",
                       help="skip the model PID section (needs PyTorch)")
     demo.set_defaults(func=_demo)

@@ -1,4 +1,4 @@
-"""``pidkit demo``: the main job on built-in data — gates, samples with intervals, the digits, BATCH, models."""
+"""``pidkit demo``: the main job on built-in data — gates, samples with intervals, the digits, models."""
 
 from __future__ import annotations
 
@@ -42,58 +42,52 @@ def run_demo(args: argparse.Namespace) -> int:
     )
 
     out.write("3. Real data: scikit-learn digits, top vs bottom image half (32 + 32 pixels, 10 classes)\n")
-    x1, x2, y = load_digits_halves()
-    t0 = time.perf_counter()
-    res = pid.estimate(x1, x2, y, ci=0.95, random_state=args.seed)
-    out.write("   " + str(res).replace("\n", "\n   ") + f"\n   (total {time.perf_counter() - t0:.2f} s)\n")
-    out.write("   " + res.describe() + "\n")
-    out.write(
-        "   Each half was coded by the cells of its cross-fitted class posterior, with as many states as\n"
-        "   held-out information supports; 'information kept' compares the codes with held-out classifiers\n"
-        "   on the raw pixels, and the ranges are where the atoms must lie given the informations alone.\n"
-    )
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", pid.exceptions.PIDKitWarning)
-        naive = pid.estimate(x1, x2, y, discretizer=pid.Discretizer(kind="clustered", n_clusters=args.clusters,
-                                                                    random_state=args.seed), random_state=args.seed)
-    kept = naive.info_check.kept
-    out.write(
-        f"   For contrast, {args.clusters} k-means clusters per half keep only {kept['I1']:.0%} of I(X1;Y), "
-        f"{kept['I2']:.0%} of I(X2;Y) and {kept['total']:.0%} of I(X1,X2;Y):\n   R = {naive.R:.3f}, "
-        f"U1 = {naive.U1:.3f}, U2 = {naive.U2:.3f}, S = {naive.S:.3f} bits, and pidkit warns "
-        f"({', '.join(sorted({w.category.__name__ for w in caught})) or 'no warning'}).\n"
-    )
     import importlib.util
 
     has_torch = importlib.util.find_spec("torch") is not None
-    if args.batch:
-        _demo_batch(out, x1, x2, y, args.seed, has_torch)
+    x1, x2, y = load_digits_halves()
+    t0 = time.perf_counter()
+    estimator = "auto" if args.batch else "cvx"
+    res = pid.estimate(x1, x2, y, estimator=estimator, ci=0.95, random_state=args.seed)
+    out.write("   " + str(res).replace("\n", "\n   ") + f"\n   (total {time.perf_counter() - t0:.2f} s)\n")
+    out.write("   " + res.describe() + "\n")
+    if res.estimator == "batch":
+        out.write(
+            "   pid.estimate first decomposed the codes that keep the most held-out information (cells of each\n"
+            "   half's cross-fitted class posterior); they lost a tenth of I(X1;Y) and I(X2;Y), and their R fell\n"
+            "   outside the range the informations allow, so 'auto' fell back to BATCH (classifiers and learned\n"
+            "   couplings on the raw pixels), which keeps them. The check, side by side:\n"
+        )
+    elif not has_torch:
+        out.write("   (BATCH, the fallback when codes cannot keep the information, needs PyTorch: "
+                  "pip install 'pidkit[torch]'.)\n")
+    _demo_codes(out, pid, res, x1, x2, y, args)
     if args.models:
         _demo_models(out, args.seed, has_torch)
     return 0
 
 
-def _demo_batch(out, x1, x2, y, seed: int, has_torch: bool) -> None:
-    """Section 4: the digits with the BATCH estimator on the raw pixels."""
-    import pidkit as pid
-
-    out.write("\n4. The same digits without clustering: the BATCH estimator on the raw 32 + 32 pixels\n")
-    if not has_torch:
-        out.write("   skipped: PyTorch is not installed (pip install 'pidkit[torch]').\n")
-        return
-    t0 = time.perf_counter()
+def _demo_codes(out, pid, res, x1, x2, y, args: argparse.Namespace) -> None:
+    """The default estimate next to the exact estimator on its automatic codes and on k-means clusters."""
+    rows = [(f"default ({res.estimator})", res)]
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", pid.exceptions.NegativeAtomWarning)
-        res = pid.estimate(x1, x2, y, estimator="batch", batch_size=256, random_state=seed, ci=0.95)
-    out.write("   " + str(res).replace("\n", "\n   ") + f"\n   (total {time.perf_counter() - t0:.2f} s)\n")
-    out.write("   " + res.describe() + "\n")
+        warnings.simplefilter("always", pid.exceptions.PIDKitWarning)
+        if res.estimator != "cvx":
+            rows.append(("cvx, automatic codes", pid.estimate(x1, x2, y, estimator="cvx", random_state=args.seed)))
+        clusters = pid.Discretizer(kind="clustered", n_clusters=args.clusters, random_state=args.seed)
+        rows.append((f"cvx, {args.clusters} k-means clusters", pid.estimate(x1, x2, y, discretizer=clusters,
+                                                                            random_state=args.seed)))
+    out.write(f"   {'':<26}{'R':>7}{'U1':>7}{'U2':>7}{'S':>7}   kept I1 / I2 / I12   out of range\n")
+    for label, r in rows:
+        c = r.info_check
+        kept = " / ".join(f"{c.kept[q]:.0%}" for q in ("I1", "I2", "total"))
+        out.write(f"   {label:<26}" + "".join(f"{getattr(r, a):7.3f}" for a in ("R", "U1", "U2", "S"))
+                  + f"   {kept:<18}   {', '.join(c.outside) or '-'}\n")
+    names = sorted({w.category.__name__ for w in caught})
     out.write(
-        "   BATCH reads information from calibrated classifiers and learned couplings instead of a\n"
-        "   sparse count table; '± std' is each atom's spread across held-out minibatches, and the\n"
-        "   intervals cover that read-out only (ci_method='retrain' refits on half-samples for the rest).\n"
+        "   Clusters of pixels keep much less: their atoms split what was kept, and pidkit warns"
+        f" ({', '.join(names) or 'no warning'}). pid.compare_estimators(x1, x2, y) shows more codings side by side.\n"
     )
-    for w in caught:
-        out.write(f"   warning: {w.message}\n")
 
 
 def _demo_models(out, seed: int, has_torch: bool) -> None:
@@ -102,7 +96,7 @@ def _demo_models(out, seed: int, has_torch: bool) -> None:
     from pidkit.fusion import make_model
     from pidkit.synthetic import suite_data
 
-    out.write("\n5. What has a model learned? Model PID and agreement on the interaction suite's 'mix4'\n")
+    out.write("\n4. What has a model learned? Model PID and agreement on the interaction suite's 'mix4'\n")
     if not has_torch:
         out.write("   skipped: the fusion models need PyTorch (pip install 'pidkit[torch]').\n")
         return

@@ -41,11 +41,16 @@ def test_module_entry_point():
 
 
 @pytest.mark.slow
-def test_demo_batch_section(capsys):
+def test_demo_digits_fall_back_to_batch(capsys):
     pytest.importorskip("torch")
-    assert main(["demo", "--seed", "1"]) == 0
+    assert main(["demo", "--seed", "1", "--no-models"]) == 0
     out = capsys.readouterr().out
-    assert "BATCH estimator on the raw 32 + 32 pixels" in out and "estimator 'batch'" in out
+    digits = out[out.index("3. Real data"):]
+    assert "estimator 'batch'" in digits and "'auto' fell back to BATCH" in digits
+    rows = {line.split("  ")[1].strip(): line for line in digits.splitlines() if line.startswith("   default")
+            or line.startswith("   cvx,")}
+    assert len(rows) == 3 and rows["default (batch)"].rstrip().endswith("-")  # the default: no atom out of range
+    assert "10 k-means clusters" in digits and "InformationLossWarning" in digits
 
 
 # ------------------------------------------------------------------------------ file commands
