@@ -1,4 +1,4 @@
-"""Intervals, standard errors, bias corrections and tests for a decomposition (DESIGN §8).
+"""Intervals, standard errors, bias corrections and tests for a decomposition.
 
 For the exact estimator everything works on the joint count table of the coded samples: the
 Discretizer is fitted once, on the data, and not refitted per replicate, so the intervals cover
