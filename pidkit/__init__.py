@@ -7,7 +7,7 @@
 Main entry points: :func:`estimate` (samples), :func:`decompose` (a joint table),
 :class:`Discretizer` (the shared front end), :class:`PIDResult` (the result), :func:`model_pid`
 (the PID of a trained model's predictions), :func:`agreement` (how a model's PID matches its
-dataset's), :func:`select_models` (which fusion model to try, from the reference catalog),
+dataset's), :func:`select_models` (which modalities and kind of fusion a dataset needs, and why),
 :func:`compare_estimators` (estimators and codings side by side, and which to believe),
 :mod:`pidkit.trust` (information kept and the ranges the informations allow),
 :func:`pairwise` (many feature pairs against one label), :mod:`pidkit.scale` (Dask: data out of

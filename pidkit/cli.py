@@ -6,7 +6,7 @@
     pidkit estimate data.csv --x1 'px_*' --x2 age,height --y label --compare
     pidkit decompose table.npy [--ci 0.95] [--json] [--plot pid.png]
     pidkit bounds --d1 a.csv --d2 b.csv --paired c.csv --x1 COLS --x2 COLS --y COL [--json] [--plot b.png]
-    pidkit select data.csv --x1 COLS --x2 COLS --y COL [--json] [--plot s.png]
+    pidkit select data.csv --x1 COLS --x2 COLS --y COL [--tolerance 0.01] [--json] [--plot s.png]
     pidkit demo
     pidkit --version
 
@@ -192,9 +192,11 @@ def _select(args: argparse.Namespace) -> int:
 
     table = read_table(args.file)
     x1, x2, y = table.array(args.x1, "--x1"), table.array(args.x2, "--x2"), table.array(args.y, "--y")
+    if not 0 <= args.tolerance < 1:
+        raise _Fail(f"--tolerance must be a fraction in [0, 1) of the best accuracy (0.01 = 1%); got {args.tolerance}.")
     sel = pid.select_models(x1, x2, y, discretizer=_discretizer(args), random_state=args.random_state,
-                            units=args.units)
-    text = str(sel) + f"\ntry first: {', '.join(sel.top(args.k))}"
+                            units=args.units, tolerance=args.tolerance)
+    text = str(sel) + f"\nhighest expected accuracy: {', '.join(sel.top(args.k))}"
     _emit(args, text, sel.to_dict())
     _save_plot(args, lambda: sel.plot(k=args.k))
     return 0
@@ -280,10 +282,12 @@ def _parser() -> argparse.ArgumentParser:
     outputs(bnd)
     bnd.set_defaults(func=_bounds)
 
-    sel = sub.add_parser("select", help="which fusion models to try first, from the data's PID")
+    sel = sub.add_parser("select", help="which modalities and which kind of fusion the data need, from their PID")
     sel.add_argument("file", help=".csv, .parquet, .npz or .npy")
     columns(sel)
-    sel.add_argument("-k", type=int, default=3, help="models to recommend (default 3)")
+    sel.add_argument("--tolerance", type=float, default=0.01,
+                     help="accuracy (fraction of the best) you would give up for a cheaper model (default 0.01)")
+    sel.add_argument("-k", type=int, default=3, help="also list the k candidates of highest expected accuracy")
     coding(sel)
     outputs(sel)
     sel.set_defaults(func=_select)

@@ -126,10 +126,12 @@ def _demo_models(out, seed: int, has_torch: bool) -> None:
         "   dataset's Discretizer; alpha weighs each model atom by the dataset's share of that atom.\n"
     )
     sel = pid.select_models(x1[tr], x2[tr], y[tr], random_state=seed)
-    expected = {r["model"]: r["expected_relative_accuracy"] for r in sel.ranking}
+    rec = sel.entry(sel.recommended)
+    late = sel.entry("late")
     out.write(
-        "   pid.select_models on the training split: nearest references "
-        + ", ".join(f"{nb['name']} ({nb['distance']:.2f})" for nb in sel.neighbors) + ";\n   recommended "
-        + ", ".join(f"{m} ({expected[m]:.3f} of the best)" for m in sel.top(3))
-        + f"; additive fusion {expected['additive']:.3f}.\n"
+        f"   pid.select_models on the training split recommends {sel.recommended!r} (inputs {rec['inputs']}, "
+        f"{'paired' if rec['paired_training'] else 'no paired'} training,\n   expected "
+        f"{rec['expected_relative_accuracy']:.3f} of the best); late fusion of unimodal models, which needs no "
+        f"paired labels,\n   is expected at {late['expected_relative_accuracy']:.3f}: it cannot reach "
+        f"S = {late['lost_bits']:.3f} bits.\n"
     )

@@ -308,27 +308,53 @@ def plot_bounds(bounds: Any, ax: Any = None, *, title: str | None = None):
 def plot_selection(selection: Any, ax: Any = None, *, k: int = 3, title: str | None = None):
     """A model selection (:class:`~pidkit.ModelSelection`) in two panels.
 
-    Left: every model's expected accuracy relative to the best model, with its spread as an error
-    bar, the recommended top ``k`` darker. Right: the dataset's normalized profile and those of the
-    nearest reference datasets as stacked bars, each labelled with its distance.
+    Left: the decision — every candidate's expected accuracy relative to the best against its fit
+    time on the reference machine (log scale), with its expected range as an error bar; markers say
+    what it needs (square: one modality; triangle: both, no paired training; circle: a joint model
+    trained on paired samples); the Pareto front is the dashed line, the band below the best is the
+    tolerance, and the recommended candidate is ringed. Right: the dataset's normalized profile and
+    those of the nearest reference datasets as stacked bars, each labelled with its distance.
+    ``k`` names the ``k`` best candidates besides the recommended one.
     """
     two = ax is None or (isinstance(ax, (Sequence, np.ndarray)) and len(ax) == 2)
-    axes = _axes(ax, ncols=2, width=8.0, ratios=(1, 1)) if two else ax
+    axes = _axes(ax, ncols=2, width=9.0, ratios=(1.2, 1)) if two else ax
     left = axes[0] if two else axes
     ranking = selection.ranking
-    names = [r["model"] for r in ranking][::-1]
-    vals = [r["expected_relative_accuracy"] for r in ranking][::-1]
-    errs = [r["spread"] for r in ranking][::-1]
-    top = set(selection.top(k))
-    colors = ["#0072B2" if n in top else "#A6A6A6" for n in names]
-    y = np.arange(len(names))
-    left.barh(y, vals, xerr=errs, color=colors, capsize=2, error_kw={"elinewidth": 1.0, "ecolor": "#333333"})
-    left.set_yticks(y, names, fontsize=7)
-    lo = max(0.0, min(v - e for v, e in zip(vals, errs, strict=True)) - 0.02)
-    left.set_xlim(lo, 1.0 + max(errs) + 0.01)
-    left.axvline(1.0, color="#555555", linewidth=0.6, linestyle=":")
-    left.set_xlabel("expected accuracy / best model's (fraction)")
-    left.set_title(title or f"recommended: {', '.join(selection.top(k))}", fontsize=9)
+    fits = [r["cost"]["fit_seconds"] for r in ranking]
+    known = [f for f in fits if f is not None]
+    fallback = min(known) / 2 if known else 1.0
+    xs = np.array([f if f is not None else fallback for f in fits], dtype=float)
+    ys = np.array([r["expected_relative_accuracy"] for r in ranking])
+    lo = np.array([r["expected_range"][0] for r in ranking])
+    hi = np.array([r["expected_range"][1] for r in ranking])
+    best = float(ys.max())
+    left.axhspan(best - selection.tolerance, best, color="#E0E0E0", zorder=0,
+                 label=f"within tolerance ({100 * selection.tolerance:.3g}%)")
+    markers = {(1, False): ("s", "one modality"), (2, False): ("^", "both, no paired training"),
+               (2, True): ("o", "joint (paired training)"), (1, True): ("s", "one modality")}
+    shown = set()
+    for r, x, yv, a, b in zip(ranking, xs, ys, lo, hi, strict=True):
+        key = (r["cost"]["modalities"], bool(r["cost"]["paired_training"]))
+        mk, lab = markers[key]
+        color = "#D55E00" if r["model"] == selection.recommended else "#0072B2"
+        left.errorbar([x], [yv], yerr=[[yv - a], [b - yv]], fmt=mk, color=color, ms=6, capsize=2, elinewidth=0.8,
+                      label=None if lab in shown else lab, zorder=3)
+        shown.add(lab)
+    named = set(selection.top(k)) | {selection.recommended} | set(selection.pareto)
+    for r, x, yv in zip(ranking, xs, ys, strict=True):
+        if r["model"] in named:
+            left.annotate(r["model"], (x, yv), xytext=(4, 3), textcoords="offset points", fontsize=7)
+    front = [next(i for i, r in enumerate(ranking) if r["model"] == m) for m in selection.pareto]
+    order = sorted(front, key=lambda i: xs[i])
+    left.plot(xs[order], ys[order], linestyle="--", color="#555555", linewidth=0.8, zorder=2, label="Pareto front")
+    i_rec = next(i for i, r in enumerate(ranking) if r["model"] == selection.recommended)
+    left.scatter([xs[i_rec]], [ys[i_rec]], s=160, facecolors="none", edgecolors="#D55E00", linewidths=1.5, zorder=4)
+    left.set_xscale("log")
+    left.set_ylim(max(0.0, float(lo.min()) - 0.03), min(1.1, float(hi.max()) + 0.03))
+    left.set_xlabel("fit time on the reference machine (s, log scale)")
+    left.set_ylabel("expected accuracy / best candidate's")
+    left.set_title(title or f"recommended: {selection.recommended}", fontsize=9)
+    left.legend(fontsize=6, loc="lower right", frameon=False)
     if two:
         right = axes[1]
         rows = [("this dataset", selection.profile, None)] + [

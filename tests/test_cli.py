@@ -31,8 +31,11 @@ def test_demo_model_section(capsys):
     acc = {k: float(v[2]) for k, v in rows.items()}
     synergy = {k: float(v[-2]) for k, v in rows.items()}
     assert acc["tensor"] > acc["additive"] + 0.1 and synergy["tensor"] > 0.1 > synergy["additive"]
-    rec = next(line for line in out.splitlines() if line.strip().startswith("recommended"))
-    assert "additive fusion" in rec and "additive (" not in rec  # a synergistic dataset: not additive fusion
+    rec = out[out.index("pid.select_models on the training split"):]
+    chosen = rec.split("recommends '")[1].split("'")[0]
+    # a synergistic dataset: a model that reaches the synergy, and late fusion is said to miss it
+    assert chosen not in ("additive", "agreement", "late", "late-stacked", "x1-only", "x2-only")
+    assert "it cannot reach" in rec and "paired" in rec
 
 
 def test_module_entry_point():
@@ -170,7 +173,11 @@ def test_bounds_and_select_from_npz(tmp_path, capsys):
     with pytest.warns(OutsideCatalogWarning, match="beyond twice the references' range"):  # 10 digits: ~2.2 bits
         status, out, err = run_cli(["select", tmp_path / "digits.npz", "--x1", "top", "--x2", "bottom", "--y",
                                     "digit", "-k", "2", "--plot", tmp_path / "sel.png"], capsys)
-    assert status == 0 and "try first:" in out and (tmp_path / "sel.png").is_file()
+    assert status == 0 and "recommended:" in out and "highest expected accuracy:" in out
+    assert (tmp_path / "sel.png").is_file()
+    status, _, err = run_cli(["select", tmp_path / "digits.npz", "--x1", "top", "--x2", "bottom", "--y", "digit",
+                              "--tolerance", "2"], capsys)
+    assert status == 2 and "--tolerance must be a fraction" in err
 
 
 def test_version(capsys):

@@ -18,12 +18,14 @@ MODULES = [
     "pidkit.synthetic.suite",
     "pidkit.model_pid",
     "pidkit.fusion.classifier",
+    "pidkit.fusion.late",
+    "pidkit.selection.recommend",
 ]
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name):
-    if name.startswith("pidkit.fusion"):
+    if name.startswith(("pidkit.fusion", "pidkit.selection")):
         torch = pytest.importorskip("torch")
         torch.set_num_threads(1)
     module = importlib.import_module(name)

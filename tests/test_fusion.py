@@ -34,6 +34,8 @@ ZOO = [
     "early", "additive", "agreement", "alignment", "elementwise", "tensor", "lowrank", "mi", "transformer",
     "reconstruction", "lower",
 ]
+#: the candidates beyond the fusion networks (one modality, late fusion, gradient boosting)
+CANDIDATES = ["x1-only", "x2-only", "late", "late-stacked", "hgb"]
 #: networks with a regulariser, and the name of its auxiliary loss
 REGULARISED = {"agreement": "agreement", "alignment": "alignment", "reconstruction": "reconstruction"}
 TINY = dict(epochs=3, patience=2, batch_size=64, hidden=(16,), embed_dim=8)
@@ -55,12 +57,29 @@ def tiny(name, **kw):
 
 # ------------------------------------------------------------------------------------ registry
 def test_registry_lists_the_zoo():
-    assert available_models() == ZOO
+    assert available_models("network")[: len(ZOO)] == ZOO
+    assert available_models() == [*ZOO, *CANDIDATES]
     desc = describe_models()
-    assert set(desc) == set(ZOO) and "reg_weight=0.5" in desc["agreement"] and "rank=4" in desc["lowrank"]
+    assert set(desc) == set(ZOO) | set(CANDIDATES)
+    assert "reg_weight=0.5" in desc["agreement"]["description"] and "rank=4" in desc["lowrank"]["description"]
+    want = {"x1-only": ("x1", False, ["R", "U1"]), "x2-only": ("x2", False, ["R", "U2"]),
+            "late": ("x1+x2", False, ["R", "U1", "U2"]), "late-stacked": ("x1+x2", True, ["R", "U1", "U2"]),
+            "hgb": ("x1+x2", True, ["R", "U1", "U2", "S"]), "additive": ("x1+x2", True, ["R", "U1", "U2"]),
+            "tensor": ("x1+x2", True, ["R", "U1", "U2", "S"])}
+    for name, (inputs, paired, reach) in want.items():
+        assert (desc[name]["inputs"], desc[name]["paired_training"], desc[name]["reach"]) == (inputs, paired, reach)
+    # costs measured when the shipped catalog was built
+    assert all(desc[m]["fit_seconds"] > 0 and desc[m]["n_parameters"] > 0 for m in desc)
+    assert "cores" in desc["early"]["cost_machine"]
     assert get_fusion("tensor").load().__name__ == "TensorFusion"
-    with pytest.raises(ParameterError, match="fusion must be one of"):
+    with pytest.raises(ParameterError, match="model must be one of"):
         make_model("attention")
+    with pytest.raises(ParameterError, match="'late' is not a network: build it with"):
+        FusionClassifier(fusion="late").fit(np.zeros((4, 1)), np.zeros((4, 1)), [0, 1, 0, 1])
+    with pytest.raises(ParameterError, match="inputs must be one of"):
+        register_fusion("mine", object, inputs="x3")
+    with pytest.raises(ParameterError, match="reach must be"):
+        register_fusion("mine", object, reach=("R", "Q"))
     with pytest.raises(ParameterError, match="not fusion options"):
         register_fusion("mine", object, options={"dropout": 0.1})
     with pytest.raises(ParameterError, match="already registered"):

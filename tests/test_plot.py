@@ -144,17 +144,23 @@ def test_selection_two_panels():
                         pid.Diagnostics(solver="test", status="optimal"))
     sel = pid.select_models(res, catalog=load_catalog())
     left, right = sel.plot(k=2)
-    rects = bars(left)
-    assert len(rects) == len(sel.ranking)
-    widths = [r.get_width() for r in rects][::-1]  # drawn bottom-up
-    assert widths == pytest.approx([r["expected_relative_accuracy"] for r in sel.ranking])
-    dark = [to_hex(r.get_facecolor()) for r in rects][::-1]
-    assert dark[:2] == ["#0072b2", "#0072b2"] and set(dark[2:]) == {"#a6a6a6"}
-    assert [t.get_text() for t in left.get_yticklabels()][::-1] == [r["model"] for r in sel.ranking]
-    assert left.get_xlabel().startswith("expected accuracy") and sel.top(2)[0] in left.get_title()
+    # one marker (with its expected range) per candidate, at (fit seconds, expected relative accuracy)
+    points = [c for c in left.containers if hasattr(c, "lines")]
+    assert len(points) == len(sel.ranking)
+    for r, c in zip(sel.ranking, points, strict=True):
+        x, yv = c.lines[0].get_data()
+        assert x[0] == pytest.approx(r["cost"]["fit_seconds"])
+        assert yv[0] == pytest.approx(r["expected_relative_accuracy"])
+    colors = [to_hex(c.lines[0].get_color()) for c in points]
+    rec = [r["model"] for r in sel.ranking].index(sel.recommended)
+    assert colors[rec] == "#d55e00" and colors.count("#d55e00") == 1
+    front = next(line for line in left.get_lines() if line.get_label() == "Pareto front")
+    assert len(front.get_xdata()) == len(sel.pareto)
+    assert left.get_xscale() == "log" and left.get_ylabel().startswith("expected accuracy")
+    assert sel.recommended in left.get_title() and sel.recommended in texts(left)
     assert f"d = {sel.neighbors[0]['distance']:.2f}" in texts(right)
     stacked = bars(right)
-    assert sum(r.get_width() for r in stacked[:4]) == pytest.approx(1.0)
+    assert sum(r.get_width() for r in stacked[:4]) == pytest.approx(1.0, abs=1e-5)
 
 
 def test_agreement_and_comparison_plots(and_result):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import warnings
 
 import numpy as np
@@ -21,14 +22,18 @@ ATOMS = ("R", "U1", "U2", "S")
 TINY_GRID = [
     {"name": "red", "weights": {"R": 1.0}, "information": 0.6, "seed": 1, "n_train": 600, "n_test": 400, "noise": 0.15},
     {"name": "syn", "weights": {"S": 1.0}, "information": 0.6, "seed": 2, "n_train": 600, "n_test": 400, "noise": 0.15},
+    {"name": "uni", "weights": {"U1": 1.0}, "information": 0.6, "seed": 3, "n_train": 600, "n_test": 400,
+     "noise": 0.15},
+    {"name": "both", "weights": {"U1": 1.0, "U2": 1.0}, "information": 0.6, "seed": 4, "n_train": 600, "n_test": 400,
+     "noise": 0.15},
 ]
+TINY_MODELS = ["additive", "tensor", "x1-only", "x2-only", "late"]
 TINY_PARAMS = {"epochs": 30, "hidden": (16,), "embed_dim": 8}
 
 
 @pytest.fixture(scope="module")
 def tiny_catalog():
-    return build_catalog(TINY_GRID, models=["additive", "tensor"], seeds=(0, 1), model_params=TINY_PARAMS,
-                         command="test")
+    return build_catalog(TINY_GRID, models=TINY_MODELS, seeds=(0, 1), model_params=TINY_PARAMS, command="test")
 
 
 def make_result(R, U1, U2, S, n=1000, classes=2):
@@ -39,7 +44,7 @@ def make_result(R, U1, U2, S, n=1000, classes=2):
 # ------------------------------------------------------------------------------------- catalog
 def test_tiny_catalog_builds_with_the_documented_format(tiny_catalog, tmp_path):
     cat = Catalog(tiny_catalog)
-    assert cat.names == ["red", "syn"] and cat.models == ["additive", "tensor"] and len(cat) == 2
+    assert cat.names == ["red", "syn", "uni", "both"] and cat.models == TINY_MODELS and len(cat) == 4
     assert tiny_catalog["schema_version"] == SCHEMA_VERSION and tiny_catalog["seeds"] == [0, 1]
     built = tiny_catalog["built_with"]
     assert set(built) == {"pidkit", "torch", "numpy", "python", "command"} and built["command"] == "test"
@@ -48,7 +53,8 @@ def test_tiny_catalog_builds_with_the_documented_format(tiny_catalog, tmp_path):
     assert e["pid"]["exact"]["R"] == pytest.approx(0.6, abs=1e-5) and e["profile"]["exact"]["R"] == pytest.approx(1.0)
     rec = e["models"]["tensor"]
     assert len(rec["accuracy"]) == 2 and rec["accuracy_mean"] == pytest.approx(np.mean(rec["accuracy"]), abs=1e-6)
-    assert set(rec["model_pid"]) == set(ATOMS) and "alpha" in rec
+    assert set(rec["model_pid"]) == set(ATOMS) and "alpha" in rec and rec["n_parameters"] > 1000
+    assert e["pid"]["feature"]["R"] == pytest.approx(0.6, abs=0.01)  # noise 0.15 keeps the features' PID
     # the synergy dataset separates the models: additive fusion cannot represent an XOR
     syn = cat.relative_accuracy[1]
     assert syn[cat.models.index("tensor")] == 1.0 and syn[cat.models.index("additive")] < 0.8
@@ -58,18 +64,41 @@ def test_tiny_catalog_builds_with_the_documented_format(tiny_catalog, tmp_path):
 
 
 def test_catalog_build_is_deterministic(tiny_catalog):
-    again = build_catalog(TINY_GRID[:1], models=["additive", "tensor"], seeds=(0, 1), model_params=TINY_PARAMS,
-                          command="test")
+    timings = {}
+    again = build_catalog(TINY_GRID[:1], models=TINY_MODELS, seeds=(0, 1), model_params=TINY_PARAMS,
+                          command="test", timings=timings)
     assert again["datasets"][0] == tiny_catalog["datasets"][0]
+    assert set(timings) == {"red"} and all(len(v) == 2 and min(v) > 0 for v in timings["red"].values())
 
 
-def test_default_grid_covers_presets_and_simplex():
+def test_costs_file_and_mirrored_catalog(tiny_catalog, tmp_path):
+    from pidkit.selection import load_costs, save_costs
+
+    cat = Catalog(tiny_catalog)
+    timings = {e["name"]: {m: [0.5, 1.5] for m in TINY_MODELS} for e in tiny_catalog["datasets"]}
+    path = save_costs(timings, tiny_catalog, tmp_path / "costs.json", machine="test machine")
+    costs = load_costs(path)
+    assert costs["machine"] == "test machine" and costs["models"]["late"]["fit_seconds"] == pytest.approx(1.0)
+    assert load_costs(tmp_path / "absent.json") == {}
+    mir = cat.mirrored()
+    assert len(mir) == 8 and mir.names[4:] == ["red~", "syn~", "uni~", "both~"]
+    j, k = cat.names.index("uni"), mir.names.index("uni~")
+    assert mir.datasets[k]["pid"]["exact"]["U2"] == pytest.approx(cat.datasets[j]["pid"]["exact"]["U1"])
+    i1, i2 = cat.models.index("x1-only"), cat.models.index("x2-only")
+    assert mir.accuracy[k, i2] == cat.accuracy[j, i1] and mir.accuracy[k, i1] == cat.accuracy[j, i2]
+    assert len(mir.mirrored()) == 8  # not mirrored twice
+
+
+def test_default_grid_covers_presets_simplex_and_decisions():
     grid = default_grid()
     names = [g["name"] for g in grid]
     assert len(grid) >= 40 and len(set(names)) == len(names) and len({g["seed"] for g in grid}) == len(grid)
     for preset in SUITE_PRESETS:
         assert f"{preset}-easy" in names and f"{preset}-hard" in names
-    sweep = [g for g in grid if g["name"] not in {f"{p}-{lv}" for p in SUITE_PRESETS for lv in ("easy", "hard")}]
+    # decision mixes: X1 suffices, unequal uniqueness without synergy, synergy with uniqueness; and many samples
+    assert {"R2U1-x1-I0.4-easy", "U1x2U2-I0.8-hard", "U1S2-I0.4-easy", "S-large"} <= set(names)
+    assert {g["n_train"] for g in grid} == {500, 2000, 6000}
+    sweep = [g for g in grid if re.match(r"R\dU\dS\d-I", g["name"])]
     assert len(sweep) >= 30
     shares = {tuple(round(g["weights"][a], 3) for a in ATOMS) for g in sweep}
     assert (1.0, 0.0, 0.0, 0.0) in shares and (0.0, 0.0, 0.0, 1.0) in shares and (0.0, 0.5, 0.5, 0.0) in shares
@@ -85,6 +114,10 @@ def test_shipped_catalog_loads_and_matches_the_zoo():
     assert np.all(cat.relative_accuracy <= 1.0) and np.allclose(cat.relative_accuracy.max(axis=1), 1.0)
     for e in cat.datasets:
         assert sum(e["profile"]["exact"].values()) == pytest.approx(1.0, abs=1e-5)
+    # where X1 carries everything, the X1-only network is as good as the best joint model
+    j = cat.names.index("U1-easy")
+    assert cat.relative_accuracy[j, cat.models.index("x1-only")] > 0.98
+    assert cat.relative_accuracy[j, cat.models.index("x2-only")] < 0.8
 
 
 @pytest.mark.parametrize(
@@ -121,58 +154,126 @@ def test_unreadable_catalog_files(tmp_path):
 
 
 # ------------------------------------------------------------------------------ select_models
-def test_select_models_ranks_from_the_nearest_references(tiny_catalog):
+def test_select_models_decides_from_reach_and_references(tiny_catalog):
     cat = Catalog(tiny_catalog)
-    sel = pid.select_models(make_result(0.0, 0.0, 0.0, 0.5), catalog=cat, neighbors=1, reference="exact",
-                            prior_weight=0.0)
-    assert sel.neighbors[0]["name"] == "syn" and sel.neighbors[0]["distance"] == pytest.approx(0.0, abs=1e-6)
-    assert sel.top(1) == ["tensor"] and sel.top(5) == ["tensor", "additive"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OutsideCatalogWarning)
+        # a 4-dataset catalog of small networks is noisy: decide with a 5% tolerance
+        picks = {name: pid.select_models(make_result(*atoms), catalog=cat, reference="exact",
+                                         tolerance=0.05).recommended
+                 for name, atoms in {"U1": (0, 0.6, 0, 0), "U2": (0, 0, 0.6, 0), "S": (0, 0, 0, 0.6),
+                                     "U1+U2": (0, 0.3, 0.3, 0)}.items()}
+    # one modality suffices -> that modality alone; synergy -> a joint model; both unique -> late fusion
+    assert picks["U1"] == "x1-only" and picks["U2"] == "x2-only"  # U2 through the mirrored references
+    assert picks["S"] == "tensor"
+    # both unique, no synergy: late fusion reaches everything, but these small networks learn it 7% worse than
+    # tensor fusion on the references - within a 10% tolerance it is the cheaper choice, within 5% it is not
+    both = pid.select_models(make_result(0, 0.3, 0.3, 0), catalog=cat, reference="exact", tolerance=0.05)
+    assert both.recommended == "tensor" and any("not late" in r and "learns less" in r for r in both.reasons)
+    assert pid.select_models(make_result(0, 0.3, 0.3, 0), catalog=cat, reference="exact",
+                             tolerance=0.1).recommended == "late"
+    sel = pid.select_models(make_result(0, 0, 0, 0.6), catalog=cat, reference="exact")
+    for r in sel.ranking:
+        assert {"model", "inputs", "paired_training", "expected_relative_accuracy", "cost", "reach",
+                "lost_bits", "expected_range", "within_tolerance"} <= set(r)
+        assert set(r["cost"]) == {"modalities", "paired_training", "fit_seconds", "n_parameters"}
+    late = sel.entry("late")
+    assert late["lost_bits"] == pytest.approx(0.6) and late["lost_fraction"] == pytest.approx(1.0)
+    assert late["expected_relative_accuracy"] < 0.8 and not late["within_tolerance"]
+    assert sel.entry("x1-only")["inputs"] == "x1" and not sel.entry("x1-only")["paired_training"]
+    text = "\n".join(sel.reasons)
+    assert "not late" in text and "cannot reach S = 0.600 bits" in text
     exp = [r["expected_relative_accuracy"] for r in sel.ranking]
-    assert exp == sorted(exp, reverse=True) and exp[0] == pytest.approx(1.0)
-    assert sel.profile == pytest.approx({"R": 0.0, "U1": 0.0, "U2": 0.0, "S": 1.0}) and sel.in_coverage
-    assert sel.reference == "exact" and sel.ranking[0]["nearest_references"] == pytest.approx(1.0)
-    with pytest.warns(OutsideCatalogWarning):  # a 2-dataset catalog covers little of the simplex
-        both = pid.select_models(make_result(0.2, 0.0, 0.0, 0.3), catalog=cat, neighbors=2)
-    assert [n["name"] for n in both.neighbors] == ["syn", "red"]
-    assert sum(n["weight"] for n in both.neighbors) == pytest.approx(1.0)
-    d = json.loads(json.dumps(both.to_dict()))
-    assert d["ranking"][0]["model"] == both.top(1)[0] and d["distance"] == "profile"
-    text = repr(both)
-    assert "nearest reference datasets" in text and "expected accuracy / best" in text and "tensor" in text
-    assert both.reference == "cvx"  # "auto" for a cvx estimate: the references' cvx profiles
+    assert exp == sorted(exp, reverse=True) and sel.top(1) == ["tensor"]
+    assert sel.pareto[0] in ("x1-only", "x2-only") and sel.pareto[-1] == "tensor"
+    printed = repr(sel)
+    assert "recommended: tensor" in printed and "* recommended, + within tolerance" in printed
+    d = json.loads(json.dumps(sel.to_dict()))
+    assert d["recommended"] == "tensor" and d["ranking"][0]["model"] == "tensor" and d["pareto"] == sel.pareto
+    df = sel.to_pandas()
+    assert df.loc["late", "modalities"] == 2 and not df.loc["x1-only", "paired_training"]
 
 
-def test_prior_weight_shrinks_towards_the_catalog_average(tiny_catalog):
-    cat = Catalog(tiny_catalog)
-    avg = cat.relative_accuracy.mean(axis=0)
+def test_reach_correction_and_tolerance(tiny_catalog):
+    from pidkit.selection import reach_slopes
+
+    cat = Catalog(tiny_catalog).mirrored()
+    slopes = reach_slopes(cat, "exact")
+    assert slopes["tensor"] == 0.0 and slopes["x1-only"] > 0.2 and slopes["late"] > 0.2
+    # with a generous tolerance the cheapest candidate wins; with none, the best expected
+    query = make_result(0.5, 0.0, 0.0, 0.1)
+    generous = pid.select_models(query, catalog=Catalog(tiny_catalog), tolerance=0.9, reference="exact")
+    strict = pid.select_models(query, catalog=Catalog(tiny_catalog), tolerance=0.0, reference="exact")
+    assert generous.entry(generous.recommended)["cost"]["modalities"] == 1
+    # outside the catalog's coverage only candidates that reach every atom are recommended
+    with pytest.warns(OutsideCatalogWarning):
+        far = pid.select_models(make_result(0.3, 0.0, 0.0, 0.3), catalog=Catalog(tiny_catalog), tolerance=0.9,
+                                reference="exact")
+    assert far.entry(far.recommended)["reach"] == list(ATOMS)
+    assert any("only candidates that reach every atom" in r for r in far.reasons)
+    assert strict.recommended == strict.top(1)[0]
+    # the prior shrinks the neighbours' (reach-corrected) mean towards the catalog's
     for lam in (0.0, 1.0, 4.0):
-        sel = pid.select_models(make_result(0.0, 0.0, 0.0, 0.5), catalog=cat, neighbors=1, reference="exact",
-                                prior_weight=lam)
+        sel = pid.select_models(make_result(0.0, 0.0, 0.0, 0.5), catalog=Catalog(tiny_catalog), neighbors=1,
+                                reference="exact", prior_weight=lam)
         for r in sel.ranking:
-            m = cat.models.index(r["model"])
-            assert r["catalog_average"] == pytest.approx(avg[m])
-            want = (r["nearest_references"] + lam * avg[m]) / (1 + lam)
+            want = (r["nearest_references"] + lam * r["catalog_average"]) / (1 + lam)
             assert r["expected_relative_accuracy"] == pytest.approx(want)
-    with pytest.raises(ParameterError, match="prior_weight"):
-        pid.select_models(make_result(0.0, 0.0, 0.0, 0.5), catalog=cat, prior_weight=-1)
+        t = sel.entry("tensor")
+        assert t["catalog_average"] == pytest.approx(cat.relative_accuracy[:, cat.models.index("tensor")].mean())
+    only = pid.select_models(make_result(0, 0.6, 0, 0), catalog=Catalog(tiny_catalog), candidates=["tensor", "late"],
+                             reference="exact", tolerance=0.3)
+    assert {r["model"] for r in only.ranking} == {"tensor", "late"} and only.recommended == "late"
 
 
-def test_select_models_computes_the_pid_from_data(tiny_catalog):
-    data = suite_data("S", n=600, dim=8)
-    sel = pid.select_models(*data, catalog=Catalog(tiny_catalog), estimator="cvx", random_state=0)
-    assert sel.data_pid.estimator == "cvx" and sel.data_pid.n_samples == 600
-    assert sel.neighbors[0]["name"] == "syn" and sel.top(1) == ["tensor"]
+def test_select_models_from_data_uses_intervals(tiny_catalog):
+    x1, x2, y = suite_data("U1", n=800, dim=8, random_state=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OutsideCatalogWarning)
+        sel = pid.select_models(x1, x2, y, catalog=Catalog(tiny_catalog), random_state=0, tolerance=0.05)
+    assert sel.data_pid.estimator == "cvx" and sel.data_pid.uncertainty is not None
+    assert sel.recommended == "x1-only" and sel.reference == "feature"
+    for r in sel.ranking:
+        lo, hi = r["expected_range"]
+        assert lo <= r["expected_relative_accuracy"] + 1e-12 <= hi + 2e-12
+    assert any("bias-corrected" in n for n in sel.notes)
+
+
+def test_select_models_from_synergy_bounds(tiny_catalog):
+    from pidkit.bounds import synergy_bounds
+
+    cat = Catalog(tiny_catalog)
+    # X1, X2 independent bits, Y = X1: the bounds pin S to 0 -> paired labels cannot pay
+    p = np.zeros((2, 2, 2))
+    for a in range(2):
+        for b in range(2):
+            p[a, b, a] = 0.25
+    b0 = synergy_bounds(p.sum(1), p.sum(0), p.sum(2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OutsideCatalogWarning)
+        sel = pid.select_models(b0, catalog=cat, reference="exact", tolerance=0.1)
+    assert sel.data_pid is None and sel.bounds is b0 and not sel.entry(sel.recommended)["paired_training"]
+    assert any("cannot pay" in r for r in sel.reasons) and "semi-supervised" in repr(sel)
+    # Y = X1 XOR X2: the bounds allow synergy -> a joint model, and collecting paired labels can pay
+    q = np.zeros((2, 2, 2))
+    for a in range(2):
+        for b in range(2):
+            q[a, b, a ^ b] = 0.25
+    bx = synergy_bounds(q.sum(1), q.sum(0), q.sum(2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OutsideCatalogWarning)
+        sx = pid.select_models(bx, catalog=cat, reference="exact")
+    assert sx.recommended == "tensor" and any("can gain at most" in r for r in sx.reasons)
+    assert sx.entry("late")["expected_range"][1] > sx.entry("late")["expected_range"][0]
 
 
 def test_select_models_warns_outside_coverage(tiny_catalog):
     cat = Catalog(tiny_catalog)
-    with pytest.warns(OutsideCatalogWarning, match="profile is 2.00 \\(L1\\) from the nearest"):
-        sel = pid.select_models(make_result(0.0, 0.6, 0.0, 0.0), catalog=cat, reference="exact")
-    assert not sel.in_coverage and "outside the catalog's coverage" in repr(sel)
     with pytest.warns(OutsideCatalogWarning, match="10 classes"):
         pid.select_models(make_result(0.6, 0.0, 0.0, 0.0, classes=10), catalog=cat, reference="exact")
     with pytest.warns(OutsideCatalogWarning, match="beyond twice the references' range"):
-        pid.select_models(make_result(3.0, 0.0, 0.0, 0.0), catalog=cat, reference="exact")
+        sel = pid.select_models(make_result(3.0, 0.0, 0.0, 0.0), catalog=cat, reference="exact")
+    assert not sel.in_coverage and "outside the catalog's coverage" in repr(sel)
     with warnings.catch_warnings():
         warnings.simplefilter("error", OutsideCatalogWarning)
         sel = pid.select_models(make_result(0.6, 0.0, 0.0, 0.0, n=100_000), catalog=cat, reference="exact")
@@ -185,7 +286,7 @@ def test_select_models_bad_input(tiny_catalog, tmp_path):
         pid.select_models(make_result(0.3, 0.0, 0.0, 0.3, n=99), catalog=cat)
     x1, x2, y = suite_data("R", n=60, dim=4)
     with pytest.raises(InputError, match="60 samples"):
-        pid.select_models(x1, x2, y, catalog=cat, estimator="cvx")
+        pid.select_models(x1, x2, y, catalog=cat, estimator="cvx", ci=None)
     with pytest.raises(ParameterError, match="either a PIDResult alone"):
         pid.select_models(make_result(0.3, 0, 0, 0.3), x2, catalog=cat)
     with pytest.raises(ParameterError, match="needs x1, x2 and y"):
@@ -196,18 +297,47 @@ def test_select_models_bad_input(tiny_catalog, tmp_path):
         pid.select_models(make_result(0.3, 0, 0, 0.3), catalog=cat, neighbors=0)
     with pytest.raises(ParameterError, match="distance must be"):
         pid.select_models(make_result(0.3, 0, 0, 0.3), catalog=cat, distance="euclid")
+    with pytest.raises(ParameterError, match="tolerance must be a fraction"):
+        pid.select_models(make_result(0.3, 0, 0, 0.3), catalog=cat, tolerance=1.5)
+    with pytest.raises(ParameterError, match="candidates must be"):
+        pid.select_models(make_result(0.3, 0, 0, 0.3), catalog=cat, candidates=["gpt"])
     bad = dict(tiny_catalog, schema_version=0)
     (tmp_path / "old.json").write_text(json.dumps(bad))
     with pytest.raises(CatalogError, match="schema version 0"):
         pid.select_models(make_result(0.3, 0, 0, 0.3), catalog=str(tmp_path / "old.json"))
+    sel = pid.select_models(make_result(0.6, 0, 0, 0), catalog=cat, reference="exact")
     with pytest.raises(ParameterError, match="k must be"):
-        pid.select_models(make_result(0.6, 0, 0, 0), catalog=cat, reference="exact").top(0)
+        sel.top(0)
+    with pytest.raises(ParameterError, match="model must be one of"):
+        sel.entry("gpt")
 
 
-def test_shipped_catalog_recommends_against_additive_fusion_for_synergy():
+@pytest.mark.parametrize(("atoms", "want"), [((0.0, 0.6, 0.0, 0.0), "x1-only"), ((0.0, 0.0, 0.6, 0.0), "x2-only"),
+                                             ((0.0, 0.3, 0.3, 0.0), "late")])
+def test_shipped_catalog_decisions(atoms, want):
+    sel = pid.select_models(make_result(*atoms, n=2000, classes=4))
+    assert sel.recommended == want
+
+
+def test_synergy_the_codes_lose_is_not_given_away():
+    """Codes with 2 states per modality miss an XOR; held-out classifiers see it, and the decision must too."""
+    from pidkit.synthetic import interaction_data
+
+    data = interaction_data(2000, weights={"U1": 1, "S": 2}, information=0.8, noise=0.2, random_state=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sel = pid.select_models(data.x1, data.x2, data.y, random_state=0)
+    rec = sel.entry(sel.recommended)
+    assert "S" in rec["reach"] and any("moved into the ranges" in n for n in sel.notes)
+    late = sel.entry("late")
+    assert late["lost_bits"] > 0.3 and late["expected_range"][1] < 0.9  # the interval moved with the atom
+
+
+def test_shipped_catalog_never_drops_synergy():
     sel = pid.select_models(make_result(0.0, 0.0, 0.0, 0.6))
-    assert "additive" not in sel.top(3) and "agreement" not in sel.top(3)
-    assert [r["model"] for r in sel.ranking[-2:]] in (["additive", "agreement"], ["agreement", "additive"])
+    assert "S" in sel.entry(sel.recommended)["reach"] and sel.entry(sel.recommended)["paired_training"]
+    for m in ("additive", "agreement", "late", "late-stacked", "x1-only", "x2-only"):
+        assert sel.entry(m)["expected_relative_accuracy"] < 0.9
 
 
 # ------------------------------------------------------------------------------------ compare
@@ -226,7 +356,7 @@ def test_compare_cross_validates_and_decomposes(tiny_catalog):
     assert tensor["model_pid"]["S"] > additive["model_pid"]["S"] + 0.05
     assert comp.data_pid.estimator == "cvx" and comp.cv == 3
     assert "3-fold comparison" in repr(comp) and json.loads(json.dumps(comp.to_dict()))["cv"] == 3
-    sel = pid.select_models(make_result(0.0, 0.0, 0.0, 0.5), catalog=Catalog(tiny_catalog))
+    sel = pid.select_models(make_result(0.0, 0.0, 0.0, 0.5), catalog=Catalog(tiny_catalog), reference="exact")
     assert {r["model"] for r in compare(sel, x1, x2, y, cv=2, model_params=TINY_PARAMS).rows} == set(sel.top(3))
 
 
@@ -242,7 +372,7 @@ def test_compare_bad_input():
         compare(["early", "early"], x1, x2, y, cv=2)
     with pytest.raises(ParameterError, match="zoo names"):
         compare([object()], x1, x2, y, cv=2)
-    with pytest.raises(ParameterError, match="fusion must be one of"):
+    with pytest.raises(ParameterError, match="model must be one of"):
         compare(["nope"], x1, x2, y, cv=2)
     with pytest.raises(ParameterError, match="cv must be"):
         compare(["early"], x1, x2, y, cv=1)

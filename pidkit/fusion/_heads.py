@@ -35,6 +35,8 @@ __all__ = [
     "CrossAttentionFusion",
     "ReconstructionFusion",
     "LowerOrderFusion",
+    "X1Only",
+    "X2Only",
 ]
 
 Stats = tuple[torch.Tensor, torch.Tensor]
@@ -290,3 +292,29 @@ class LowerOrderFusion(TensorFusion):
     def forward(self, x1, x2):
         t, e1, e2 = self.fused(x1, x2)
         return self.head(t) + self.out1(e1) + self.out2(e2), {}
+
+
+class _Unimodal(nn.Module):
+    """One MLP on one modality's features; the other modality is ignored (it may be a placeholder)."""
+
+    modality = 1
+
+    def __init__(self, d1, d2, n_classes, *, hidden, embed_dim, stats1, stats2):
+        super().__init__()
+        d, stats = (d1, stats1) if self.modality == 1 else (d2, stats2)
+        self.net = MLP(d, n_classes, (*hidden, embed_dim), *stats)
+
+    def forward(self, x1, x2):
+        return self.net(x1 if self.modality == 1 else x2), {}
+
+
+class X1Only(_Unimodal):
+    """A unimodal network on X1 alone: it reaches at most I(X1;Y) = R + U1."""
+
+    modality = 1
+
+
+class X2Only(_Unimodal):
+    """A unimodal network on X2 alone: it reaches at most I(X2;Y) = R + U2."""
+
+    modality = 2

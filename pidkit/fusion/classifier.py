@@ -54,7 +54,9 @@ class FusionClassifier(ClassifierMixin, BaseEstimator):
     fusion : str, default "early"
         The fusion network, one of :func:`pidkit.fusion.available_models` (``"early"``,
         ``"additive"``, ``"agreement"``, ``"alignment"``, ``"elementwise"``, ``"tensor"``,
-        ``"lowrank"``, ``"mi"``, ``"transformer"``, ``"reconstruction"``, ``"lower"``).
+        ``"lowrank"``, ``"mi"``, ``"transformer"``, ``"reconstruction"``, ``"lower"``), or one
+        modality alone (``"x1-only"``, ``"x2-only"``: the other modality may be ``None`` in
+        ``fit`` / ``predict_proba``).
     hidden : tuple of int, default (64,)
         Hidden widths of each modality's encoder MLP.
     embed_dim : int, default 32
@@ -100,6 +102,8 @@ class FusionClassifier(ClassifierMixin, BaseEstimator):
     n_epochs_ : int
         Epochs run.
     fit_time_s_ : float
+    n_parameters_ : int
+        Trainable parameters of the network (a cost measure next to ``fit_time_s_``).
 
     Examples
     --------
@@ -191,6 +195,22 @@ class FusionClassifier(ClassifierMixin, BaseEstimator):
 
     # ----------------------------------------------------------------------------- inputs
     def _features(self, x1: Any, x2: Any) -> tuple[np.ndarray, np.ndarray]:
+        inputs = get_fusion(self.fusion).inputs
+        if inputs != "x1+x2":  # a unimodal network: the other modality may be None and is never read
+            used, other = ("x1", "x2") if inputs == "x1" else ("x2", "x1")
+            given = {"x1": x1, "x2": x2}
+            if given[used] is None:
+                raise ParameterError(f"fusion={self.fusion!r} predicts from {used}; got {used}=None. Pass {used}'s "
+                                     f"features ({other} may be None).")
+            a = numeric_features(as_samples(given[used], used), used, who="a fusion model", instead="")
+            if given[other] is not None:
+                check_same_length(**{used: a, other: as_samples(given[other], other)})
+            blank = np.zeros((a.shape[0], 1))  # a placeholder the network ignores
+            return (a, blank) if inputs == "x1" else (blank, a)
+        for name, value in (("x1", x1), ("x2", x2)):
+            if value is None:
+                raise ParameterError(f"fusion={self.fusion!r} reads both modalities; got {name}=None. Pass both, "
+                                     "or use fusion='x1-only' / 'x2-only' for one modality.")
         a1, a2 = as_samples(x1, "x1"), as_samples(x2, "x2")
         check_same_length(x1=a1, x2=a2)
         return tuple(
@@ -240,6 +260,7 @@ class FusionClassifier(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = (f1.shape[1], f2.shape[1])
         self.device_ = str(device)
         self.fit_time_s_ = time.perf_counter() - t0
+        self.n_parameters_ = int(sum(p.numel() for p in self.network_.parameters()))
         return self
 
     def _train(self, torch, s, f1, f2, codes, n_classes, tr, va, device, rng) -> None:
