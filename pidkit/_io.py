@@ -7,6 +7,11 @@ columns ``name[0]``, ``name[1]``, ... A selection is a comma-separated list of
 * a column or block name (``age``, ``pixels``),
 * a glob over column names (``px_*``, ``feat?``),
 * a range of positions, 0-based and half-open (``0:32``), or of names, inclusive (``px_0:px_31``).
+
+Missing values — an empty CSV field or one of :data:`MISSING` (any case), a Parquet null, a NaN
+in an ``.npz`` / ``.npy`` — are never data: a selection that holds one is refused with the
+column and row (:meth:`Table.array`), unless the caller drops the incomplete rows first
+(:meth:`Table.complete_rows`, the command line's ``--dropna``).
 """
 
 from __future__ import annotations
@@ -19,15 +24,26 @@ import numpy as np
 
 from .exceptions import InputError, MissingDependencyError
 
-__all__ = ["Table", "read_table", "read_count_table"]
+__all__ = ["Table", "read_table", "read_count_table", "MISSING"]
+
+#: CSV fields read as missing (compared after stripping blanks, in any case), besides the empty field.
+MISSING = ("na", "n/a", "nan", "null", "none", "#n/a", "-nan")
 
 
 class Table:
     """Named 1-D columns in file order, and named blocks of them."""
 
-    def __init__(self, columns: dict[str, np.ndarray], blocks: dict[str, list[str]], source: str):
+    def __init__(self, columns: dict[str, np.ndarray], blocks: dict[str, list[str]], source: str,
+                 missing: dict[str, np.ndarray] | None = None, first_line: int = 0):
         self.columns = columns
         self.blocks = blocks
+        #: {column: bool mask of missing values}; columns without any are absent
+        self.missing = {k: m for k, m in (missing or {}).items() if m.any()}
+        for name, col in columns.items():  # NaN in numeric arrays (.npz / .npy) is missing too
+            if col.dtype.kind == "f" and name not in self.missing and np.isnan(col).any():
+                self.missing[name] = np.isnan(col)
+        #: how to name row i in messages: ``line first_line + i`` of a text file, else ``row i``
+        self.first_line = first_line
         self.names = list(columns)
         self.source = source
         lengths = {len(v) for v in columns.values()}
@@ -83,10 +99,38 @@ class Table:
             raise InputError(f"{what}: the range {item!r} is outside the {len(self.names)} columns of {self.source}.")
         return self.names[i:j]
 
-    def array(self, spec: str, what: str) -> np.ndarray:
-        """The selected columns as an (n,) array (one column) or (n, d) array (numeric columns)."""
+    def _row(self, i: int) -> str:
+        return f"line {self.first_line + i}" if self.first_line else f"row {i}"
+
+    def complete_rows(self, specs: list[tuple[str, str]]) -> np.ndarray:
+        """Mask of the rows with no missing value in any of the selected columns ``[(spec, what), ...]``."""
+        n = len(next(iter(self.columns.values()))) if self.columns else 0
+        keep = np.ones(n, dtype=bool)
+        for spec, what in specs:
+            for c in self.resolve(spec, what):
+                if c in self.missing:
+                    keep &= ~self.missing[c]
+        return keep
+
+    def array(self, spec: str, what: str, rows: np.ndarray | None = None) -> np.ndarray:
+        """The selected columns as an (n,) array (one column) or (n, d) array (numeric columns).
+
+        ``rows`` (a boolean mask) keeps only those rows. A missing value in the selection is refused
+        with its column and row.
+        """
         names = self.resolve(spec, what)
-        cols = [self.columns[c] for c in names]
+        for c in names:
+            gaps = self.missing.get(c)
+            if gaps is not None and rows is not None:
+                gaps = gaps & rows
+            if gaps is not None and gaps.any():
+                where = np.flatnonzero(gaps)
+                raise InputError(
+                    f"{what}: column {c!r} of {self.source} has {where.size} missing value(s) (first at "
+                    f"{self._row(int(where[0]))}); missing values are not data. Fill or remove them, or pass --dropna "
+                    "to drop every row with a missing value in the selected columns."
+                )
+        cols = [self.columns[c] if rows is None else self.columns[c][rows] for c in names]
         if len(cols) == 1:
             return cols[0]
         if any(c.dtype.kind not in "biuf" for c in cols):
@@ -98,18 +142,26 @@ class Table:
         return np.column_stack(cols)
 
 
-def _parse_column(values: list[str]) -> np.ndarray:
+def _parse_column(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """A column's values (int64 or float64 when every present value is a number, else text) and its
+    missing-value mask; missing numbers are NaN (their rows are never used)."""
+    gaps = np.array([v.strip().lower() in _MISSING_SET for v in values], dtype=bool)
     try:
-        arr = np.array([float(v) for v in values])
+        arr = np.array([float("nan") if g else float(v) for v, g in zip(values, gaps, strict=True)])
     except ValueError:
-        return np.array(values)
-    if np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)) and np.abs(arr).max(initial=0) < 2**53:
-        return arr.astype(np.int64)
-    return arr
+        return np.array(values), gaps
+    present = arr[~gaps]
+    if not gaps.any() and np.all(np.isfinite(present)) and np.all(present == np.round(present)) \
+            and np.abs(present).max(initial=0) < 2**53:
+        return arr.astype(np.int64), gaps
+    return arr, gaps
+
+
+_MISSING_SET = frozenset(("", *MISSING))
 
 
 def _read_csv(path: Path) -> Table:
-    with path.open(newline="") as fh:
+    with path.open(newline="", encoding="utf-8-sig") as fh:  # -sig: Excel's BOM is not part of the first name
         sample = fh.read(4096)
         fh.seek(0)
         try:
@@ -125,8 +177,9 @@ def _read_csv(path: Path) -> Table:
     bad = [i + 2 for i, r in enumerate(body) if len(r) != len(header)]
     if bad:
         raise InputError(f"{path}: line {bad[0]} has a different number of fields than the header ({len(header)}).")
-    cols = {name: _parse_column([r[j] for r in body]) for j, name in enumerate(header)}
-    return Table(cols, {}, str(path))
+    parsed = {name: _parse_column([r[j] for r in body]) for j, name in enumerate(header)}
+    return Table({k: v[0] for k, v in parsed.items()}, {}, str(path), {k: v[1] for k, v in parsed.items()},
+                 first_line=2)
 
 
 def _read_parquet(path: Path) -> Table:
@@ -137,11 +190,19 @@ def _read_parquet(path: Path) -> Table:
             f"reading {path} needs pyarrow, which is not installed: pip install pyarrow (or convert the file to CSV)."
         ) from exc
     data = pq.read_table(path).to_pydict()
-    cols = {}
+    cols, missing = {}, {}
     for k, v in data.items():
-        arr = np.asarray(v)
-        cols[k] = arr if arr.dtype.kind in "biufUS" else np.asarray([str(x) for x in v])
-    return Table(cols, {}, str(path))
+        gaps = np.array([x is None or (isinstance(x, float) and np.isnan(x)) for x in v], dtype=bool)
+        present = [x for x, g in zip(v, gaps, strict=True) if not g]
+        arr = np.asarray(present)
+        if arr.dtype.kind in "biuf":
+            full = np.full(len(v), np.nan) if gaps.any() else np.empty(len(v), dtype=arr.dtype)
+            full[~gaps] = arr
+            cols[k] = full
+        else:
+            cols[k] = np.asarray(["" if g else str(x) for x, g in zip(v, gaps, strict=True)])
+        missing[k] = gaps
+    return Table(cols, {}, str(path), missing)
 
 
 def _blocks_from_arrays(arrays: dict[str, np.ndarray], source: str) -> Table:

@@ -101,12 +101,28 @@ def _save_plot(args: argparse.Namespace, draw) -> None:
 
 
 # ----------------------------------------------------------------------------------- commands
+def _selected(args: argparse.Namespace, table: Any, specs: list[tuple[str, str]]) -> list[Any]:
+    """The selected columns of ``table``; with ``--dropna``, only the rows where none of them is missing."""
+    rows = None
+    if getattr(args, "dropna", False):
+        keep = table.complete_rows(specs)
+        dropped = int((~keep).sum())
+        if dropped == keep.size and dropped:
+            raise _Fail(f"{table.source}: every one of its {dropped} rows has a missing value in the selected columns.")
+        if dropped:
+            rows = keep
+            if not args.quiet:
+                sys.stderr.write(f"pidkit: --dropna dropped {dropped} of {keep.size} rows of {table.source} with a "
+                                 "missing value in the selected columns\n")
+    return [table.array(spec, what, rows) for spec, what in specs]
+
+
 def _estimate(args: argparse.Namespace) -> int:
     import pidkit as pid
     from pidkit._io import read_table
 
     table = read_table(args.file)
-    x1, x2, y = table.array(args.x1, "--x1"), table.array(args.x2, "--x2"), table.array(args.y, "--y")
+    x1, x2, y = _selected(args, table, [(args.x1, "--x1"), (args.x2, "--x2"), (args.y, "--y")])
     if y.ndim != 1:
         raise _Fail(f"--y selects {y.shape[1]} columns; the label must be one column.")
     options = _options(args.option)
@@ -175,12 +191,10 @@ def _bounds(args: argparse.Namespace) -> int:
     from pidkit.bounds import estimate_synergy_bounds
 
     d1, d2, dm = read_table(args.d1), read_table(args.d2), read_table(args.paired)
-    res = estimate_synergy_bounds(
-        d1.array(args.x1, "--x1 (in --d1)"), d1.array(args.y, "--y (in --d1)"),
-        d2.array(args.x2, "--x2 (in --d2)"), d2.array(args.y, "--y (in --d2)"),
-        dm.array(args.x1, "--x1 (in --paired)"), dm.array(args.x2, "--x2 (in --paired)"),
-        random_state=args.random_state, units=args.units,
-    )
+    x1, y1 = _selected(args, d1, [(args.x1, "--x1 (in --d1)"), (args.y, "--y (in --d1)")])
+    x2, y2 = _selected(args, d2, [(args.x2, "--x2 (in --d2)"), (args.y, "--y (in --d2)")])
+    p1, p2 = _selected(args, dm, [(args.x1, "--x1 (in --paired)"), (args.x2, "--x2 (in --paired)")])
+    res = estimate_synergy_bounds(x1, y1, x2, y2, p1, p2, random_state=args.random_state, units=args.units)
     _emit(args, str(res), res.to_dict())
     _save_plot(args, lambda: res.plot())
     return 0
@@ -191,7 +205,7 @@ def _select(args: argparse.Namespace) -> int:
     from pidkit._io import read_table
 
     table = read_table(args.file)
-    x1, x2, y = table.array(args.x1, "--x1"), table.array(args.x2, "--x2"), table.array(args.y, "--y")
+    x1, x2, y = _selected(args, table, [(args.x1, "--x1"), (args.x2, "--x2"), (args.y, "--y")])
     if not 0 <= args.tolerance < 1:
         raise _Fail(f"--tolerance must be a fraction in [0, 1) of the best accuracy (0.01 = 1%); got {args.tolerance}.")
     sel = pid.select_models(x1, x2, y, discretizer=_discretizer(args), random_state=args.random_state,
@@ -236,6 +250,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--x1", required=True, metavar="COLS", help="columns of modality 1")
         p.add_argument("--x2", required=True, metavar="COLS", help="columns of modality 2")
         p.add_argument("--y", required=True, metavar="COL", help="the label column")
+        p.add_argument("--dropna", action="store_true",
+                       help="drop the rows with a missing value (empty, NA, NaN, null) in the selected columns, and "
+                            "say how many (without it, a missing value is an error)")
 
     def coding(p: argparse.ArgumentParser) -> None:
         p.add_argument("--bins", type=int, help="bins per 1-D continuous modality (default: the sample-size rule)")
