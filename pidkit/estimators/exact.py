@@ -7,6 +7,7 @@ estimator ``"cvx"`` that :func:`pidkit.estimate` uses after discretizing samples
 from __future__ import annotations
 
 import importlib.util
+import sys
 import time
 import warnings
 from typing import Any
@@ -74,24 +75,29 @@ def _auto_torch_device(prob: BROJAProblem, device: Any):
     """``solver="auto"``: the CUDA device to run the torch Newton solver on, or None (the C++ kernel).
 
     Torch is chosen only for Schur complements of at least :data:`AUTO_TORCH_MIN_SCHUR` unknowns, with
-    torch installed and a CUDA device available (``device`` "auto" or a CUDA device); torch is not
-    imported for smaller tables.
+    torch installed and a CUDA device available (``device`` "auto" or a CUDA device), and not when the
+    native label elimination applies. Looking for a GPU must not cost more than the solve: with
+    ``device="auto"`` torch is asked only if it is already imported (importing it takes ~2 s); pass
+    ``device="cuda"`` to import it.
     """
     n1, n2, ny = prob.shape
     if min(n1, n2) * ny < AUTO_TORCH_MIN_SCHUR or importlib.util.find_spec("torch") is None:
         return None
     from ..kernels import native_available
-    from ..kernels.torch_newton import torch_device
     from .native_backend import plan_native
+
+    # few pairs and many labels: the native label elimination beats any Schur complement, GPU or not
+    if native_available() and plan_native(prob, max_bytes=2**62)[0] == "labels":
+        return None
+    if device == "auto" and "torch" not in sys.modules:
+        return None
+    from ..kernels.torch_newton import torch_device
 
     try:
         _, dev = torch_device(device)
     except PIDKitError:  # e.g. device="cuda" on a machine without one: "auto" stays on the C++ kernel
         return None
     if dev.type != "cuda":
-        return None
-    # few pairs and many labels: the native label elimination beats any Schur complement, GPU or not
-    if native_available() and plan_native(prob, max_bytes=2**62)[0] == "labels":
         return None
     return dev
 
