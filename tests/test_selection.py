@@ -129,6 +129,11 @@ def test_shipped_catalog_loads_and_matches_the_zoo():
         (lambda c: c["datasets"][0]["models"].pop("tensor"), "no complete record for model 'tensor'"),
         (lambda c: c["datasets"][0]["models"]["tensor"].update(accuracy=[0.5]), "one accuracy per seed"),
         (lambda c: c.update(datasets=[]), "no datasets"),
+        (lambda c: c.update(datasets="x"), "must be lists"),
+        (lambda c: c["datasets"].__setitem__(0, 7), "dataset 0 is a int"),
+        (lambda c: c["datasets"][0]["models"]["tensor"]["accuracy"].__setitem__(0, -1.0), "numbers in \\[0, 1\\]"),
+        (lambda c: c["datasets"][0]["models"]["tensor"]["accuracy"].__setitem__(0, "high"), "numbers in"),
+        (lambda c: c["datasets"][0]["pid"]["exact"].__setitem__("S", None), "not finite"),
     ],
 )
 def test_bad_catalogs_are_refused(tiny_catalog, tmp_path, mutate, match):
@@ -148,6 +153,9 @@ def test_unreadable_catalog_files(tmp_path):
     (tmp_path / "junk.json").write_text("{not json")
     with pytest.raises(CatalogError, match="not valid JSON"):
         load_catalog(tmp_path / "junk.json")
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(CatalogError, match="nested too deeply"):
+        load_catalog(tmp_path / "deep.json")
     (tmp_path / "list.json").write_text("[1, 2]")
     with pytest.raises(CatalogError, match="not a pidkit catalog"):
         load_catalog(tmp_path / "list.json")
@@ -299,6 +307,10 @@ def test_select_models_bad_input(tiny_catalog, tmp_path):
         pid.select_models(make_result(0.3, 0, 0, 0.3), catalog=cat, distance="euclid")
     with pytest.raises(ParameterError, match="tolerance must be a fraction"):
         pid.select_models(make_result(0.3, 0, 0, 0.3), catalog=cat, tolerance=1.5)
+    with pytest.raises(ParameterError, match="catalog must be a Catalog"):
+        pid.select_models(make_result(0.3, 0, 0, 0.3), catalog=123)
+    with pytest.raises(InputError, match="not finite numbers"):
+        pid.select_models(make_result(float("nan"), 0, 0, 0.3), catalog=cat)
     with pytest.raises(ParameterError, match="candidates must be"):
         pid.select_models(make_result(0.3, 0, 0, 0.3), catalog=cat, candidates=["gpt"])
     bad = dict(tiny_catalog, schema_version=0)

@@ -315,22 +315,42 @@ class Catalog:
         for key in ("models", "seeds", "datasets", "built_with"):
             if key not in d:
                 raise CatalogError(f"the catalog lacks the key {key!r}; rebuild it with benchmarks/build_catalog.py.")
+        if not isinstance(d["datasets"], list) or not isinstance(d["models"], list) \
+                or not all(isinstance(m, str) for m in d["models"]) or not isinstance(d["seeds"], list):
+            raise CatalogError("the catalog's 'datasets', 'models' and 'seeds' must be lists (models: names); "
+                               "rebuild it with benchmarks/build_catalog.py.")
         if not d["datasets"] or not d["models"]:
             raise CatalogError("the catalog has no datasets or no models; rebuild it with benchmarks/build_catalog.py.")
         for i, e in enumerate(d["datasets"]):
+            if not isinstance(e, dict):
+                raise CatalogError(f"catalog dataset {i} is a {type(e).__name__}; expected an object.")
             missing = [k for k in _ENTRY_KEYS if k not in e]
             if missing:
                 raise CatalogError(f"catalog dataset {i} ({e.get('name', '?')}) lacks {missing}.")
+            name = e["name"]
+            if not all(isinstance(e[k], dict) for k in ("models", "pid", "total", "profile")):
+                raise CatalogError(f"catalog dataset {name!r}: 'models', 'pid', 'total' and 'profile' must be objects.")
             for m in d["models"]:
                 rec = e["models"].get(m)
-                if rec is None or any(k not in rec for k in _MODEL_KEYS):
-                    raise CatalogError(f"catalog dataset {e['name']!r} has no complete record for model {m!r}.")
-                if len(rec["accuracy"]) != len(d["seeds"]):
-                    raise CatalogError(f"catalog dataset {e['name']!r}, model {m!r}: one accuracy per seed expected.")
+                if not isinstance(rec, dict) or any(k not in rec for k in _MODEL_KEYS):
+                    raise CatalogError(f"catalog dataset {name!r} has no complete record for model {m!r}.")
+                if not isinstance(rec["accuracy"], list) or len(rec["accuracy"]) != len(d["seeds"]):
+                    raise CatalogError(f"catalog dataset {name!r}, model {m!r}: one accuracy per seed expected.")
+                accs = [*rec["accuracy"], rec["accuracy_mean"]]
+                if not all(_finite(a) and 0.0 <= a <= 1.0 for a in accs) or not accs[-1] > 0:
+                    raise CatalogError(f"catalog dataset {name!r}, model {m!r}: accuracies must be numbers in [0, 1] "
+                                       f"(and a positive mean); got {accs}. The file was damaged: rebuild it.")
+                if not _finite(rec["n_parameters"]) or rec["n_parameters"] < 0:
+                    raise CatalogError(f"catalog dataset {name!r}, model {m!r}: n_parameters must be a number >= 0.")
             for kind in REFERENCES:
                 prof = e["profile"].get(kind)
-                if prof is None or set(prof) != set(ATOMS):
-                    raise CatalogError(f"catalog dataset {e['name']!r} lacks its {kind!r} profile over {ATOMS}.")
+                atoms = e["pid"].get(kind)
+                if not isinstance(prof, dict) or set(prof) != set(ATOMS) or not isinstance(atoms, dict) \
+                        or set(atoms) != set(ATOMS):
+                    raise CatalogError(f"catalog dataset {name!r} lacks its {kind!r} PID and profile over {ATOMS}.")
+                if not all(_finite(v) for v in (*prof.values(), *atoms.values(), e["total"].get(kind))):
+                    raise CatalogError(f"catalog dataset {name!r}: its {kind!r} PID has values that are not finite "
+                                       "numbers. The file was damaged: rebuild it.")
 
     # ------------------------------------------------------------------------- views
     @property
@@ -464,6 +484,10 @@ def load_costs(path: str | Path | None = None) -> dict[str, Any]:
         raise CatalogError(f"{p} is not valid JSON ({exc}); rebuild it with benchmarks/build_catalog.py.") from None
 
 
+def _finite(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
 def load_catalog(path: str | Path | None = None) -> Catalog:
     """Read and validate a catalog (default: the one shipped with pidkit).
 
@@ -480,8 +504,9 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
         )
     try:
         raw = json.loads(p.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CatalogError(f"{p} is not valid JSON ({exc}); expected a catalog written by build_catalog.py.") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise CatalogError(f"{p} is not valid JSON ({why}); expected a catalog written by build_catalog.py.") from None
     return Catalog(raw, load_costs(costs_path(p)))
 
 

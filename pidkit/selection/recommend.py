@@ -21,6 +21,7 @@ training, then fit time — expected within ``tolerance`` of the best.
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -543,6 +544,9 @@ def select_models(
             or not 0 <= tolerance < 1:
         raise ParameterError(f"tolerance must be a fraction in [0, 1) of the best accuracy (0.01 = 1%); got "
                              f"{tolerance!r}.")
+    if not (catalog is None or isinstance(catalog, (Catalog, str, os.PathLike))):
+        raise ParameterError(f"catalog must be a Catalog, a path to a catalog file or None (the shipped one); got "
+                             f"{type(catalog).__name__}.")
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     cat = cat.mirrored()
     if candidates is not None:
@@ -555,6 +559,11 @@ def select_models(
     if isinstance(x1, (PIDResult, SynergyBounds)):
         if x2 is not None or y is not None or estimate_options:
             raise ParameterError(f"pass either a {type(x1).__name__} alone or the data (x1, x2, y), not both.")
+        values = ([x1.R, x1.U1, x1.U2, x1.S_lower, x1.S_upper] if isinstance(x1, SynergyBounds)
+                  else [*x1.atoms.values(), x1.total, x1.I1, x1.I2])
+        if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
+            raise InputError(f"the {type(x1).__name__} has values that are not finite numbers ({values}); nothing can "
+                             "be decided from it. Recompute it (a tampered or damaged file?).")
         if isinstance(x1, SynergyBounds):
             bounds, data_pid = x1, None
         else:
