@@ -281,8 +281,12 @@ def check_prob_table(
     is_counts : bool or ndarray of bool (B,)
     """
     normalize = check_bool("normalize", normalize)
-    arr = np.asarray(p)
     what = "batch of tables" if batch else "table"
+    try:
+        arr = np.asarray(p)
+    except ValueError:  # ragged nested lists
+        raise InvalidPMFError(f"{name} is ragged (rows of different lengths); expected a rectangular {what} of "
+                              "numbers, e.g. a NumPy array of shape (|X1|, |X2|, |Y|).") from None
     kinds = "probabilities or counts" if counts else "probabilities"
     if arr.dtype.kind not in "biuf":
         raise InvalidPMFError(f"{name} must be a numeric {what} of {kinds}; got dtype {arr.dtype}.")

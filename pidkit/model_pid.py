@@ -244,6 +244,9 @@ def model_pid(
     if not isinstance(hard, (bool, np.bool_)):
         raise ParameterError(f"hard must be True or False; got {hard!r}.")
     est = make_estimator(estimator, options)  # unknown options fail before the model runs
+    if discretizer is not None and not hasattr(discretizer, "is_fitted"):
+        raise ParameterError(f"discretizer must be a pidkit.Discretizer (fitted or not) or None; got "
+                             f"{type(discretizer).__name__}.")
     a1, a2 = as_samples(x1, "x1"), as_samples(x2, "x2")
     n = check_same_length(x1=a1, x2=a2)
     p, classes, what = predictive_distribution(model, x1, x2, n)

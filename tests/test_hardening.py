@@ -264,3 +264,17 @@ def test_batch_min_class_size_follows_the_split_fractions():
     assert min_class_size(0.2, 0.2) == 3
     assert min_class_size(0.1, 0.1) == 6  # round(5 * 0.1) = 0: five samples leave the test split empty
     assert min_class_size(0.4, 0.4) == 3
+
+
+def test_second_probe_escapes_get_pidkit_errors():
+    """Inputs that escaped the error classes in the second hardening probe."""
+    from pidkit.exceptions import InvalidPMFError, ParameterError
+    from pidkit.synthetic import sample_gate
+
+    with pytest.raises(InvalidPMFError, match="ragged"):
+        pid.decompose([[[0.5, 0.5]], [[0.2]]])
+    with pytest.raises(ParameterError, match="verbose must be"):
+        pid.decompose(np.ones((2, 2, 2)) / 8, verbose="loud")
+    x1, x2, _ = sample_gate("and", 200, random_state=0)
+    with pytest.raises(ParameterError, match="discretizer must be a pidkit.Discretizer"):
+        pid.model_pid(np.full((200, 2), 0.5), x1, x2, discretizer="abc")

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_option, check_positive_float, check_positive_int, check_units
+from .._validation import check_bool, check_option, check_positive_float, check_positive_int, check_units
 from ..exceptions import ConvergenceWarning, ParameterError, PIDKitError, TableTooLargeError
 from ..result import Diagnostics, PIDResult
 from ._problem import BROJAProblem, check_pmf
@@ -213,6 +213,7 @@ def decompose(
     backend, target, iters = _solver_settings(solver, tol, max_iter, units)
     check_option("elimination", elimination, ELIMINATIONS)
     _check_solver_device(backend, device, elimination)
+    verbose = check_bool("verbose", verbose)
     if max_solver_bytes is not None:
         check_positive_int("max_solver_bytes", max_solver_bytes)
     try:
