@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import warnings
 from typing import Any
@@ -320,6 +321,30 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Figure formats ``--plot`` writes (matplotlib's Agg and vector backends).
+PLOT_FORMATS = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".eps", ".ps", ".tif", ".tiff", ".webp")
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse an output path that cannot be written — before the computation, not after it."""
+    from pathlib import Path
+
+    for flag, value in (("--json", getattr(args, "json", None)), ("--plot", getattr(args, "plot", None))):
+        if not value or value == "-":
+            continue
+        path = Path(value)
+        if path.is_dir():
+            raise _Fail(f"{flag} {value} is a directory; expected a file path to write.")
+        parent = path.parent if str(path.parent) else Path(".")
+        if not parent.is_dir():
+            raise _Fail(f"{flag} {value}: the directory {parent} does not exist; create it or write elsewhere.")
+        if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+            raise _Fail(f"{flag} {value} cannot be written (permission denied); choose a writable path.")
+        if flag == "--plot" and path.suffix.lower() not in PLOT_FORMATS:
+            raise _Fail(f"--plot {value}: unknown figure format {path.suffix or '(none)'!r}; expected one of "
+                        f"{', '.join(PLOT_FORMATS)}.")
+
+
 def main(argv: list[str] | None = None) -> int:
     from .exceptions import PIDKitError
 
@@ -328,6 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "quiet", False):
             warnings.simplefilter("ignore")
         try:
+            _check_outputs(args)
             return args.func(args)
         except _Fail as exc:
             sys.stderr.write(f"pidkit {args.command}: error: {exc}\n")

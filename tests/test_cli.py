@@ -329,3 +329,12 @@ def test_missing_values_in_parquet_and_npz(tmp_path, capsys):
     np.savez(tmp_path / "d.npz", x=x)
     with pytest.raises(InputError, match="column 'x\\[1\\]' .*first at row 3"):
         read_table(tmp_path / "d.npz").array("x", "--x1")
+
+
+def test_unwritable_outputs_are_refused_before_the_computation(and_csv, tmp_path, capsys):
+    base = ["estimate", and_csv, "--x1", "a", "--x2", "b", "--y", "label"]
+    for extra, message in ((["--json", tmp_path], "is a directory"),
+                           (["--json", tmp_path / "no" / "such" / "r.json"], "does not exist"),
+                           (["--plot", tmp_path / "fig.xyz"], "unknown figure format '.xyz'")):
+        status, out, err = run_cli([*base, *extra], capsys)
+        assert status == 2 and message in err and out == ""  # nothing was computed or printed
