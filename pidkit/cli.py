@@ -176,12 +176,22 @@ def _decompose(args: argparse.Namespace) -> int:
     from pidkit._io import read_count_table
 
     table = read_count_table(args.table)
+    arr = np.asarray(table)
+    counts = arr.dtype.kind in "biu" or (
+        arr.dtype.kind == "f" and bool(np.all(np.isfinite(arr))) and bool(np.all(arr == np.round(arr)))
+    )
+    total = float(np.sum(arr)) if arr.dtype.kind in "biuf" else float("nan")
+    if not counts and np.isfinite(total) and not np.isclose(total, 1.0, rtol=0, atol=1e-9) and not args.normalize:
+        raise _Fail(f"{args.table} sums to {total:.6g}: neither probabilities (summing to 1) nor counts (non-negative "
+                    "integers). Pass --normalize to rescale it, or check the file.")
+    if args.normalize and not counts and np.isfinite(total) and total > 0:
+        table = arr / total  # both paths below then see probabilities
     if args.ci is not None or args.n_perm:
         res = pid.bootstrap(table, ci=args.ci if args.ci is not None else 0.95, n_boot=args.n_boot,
                             ci_method=args.ci_method, n_perm=args.n_perm, units=args.units,
                             random_state=args.random_state)
     else:
-        res = pid.decompose(table, units=args.units, normalize=not np.isclose(np.sum(table), 1.0))
+        res = pid.decompose(table, units=args.units)
     _emit(args, str(res), res.to_dict())
     _save_plot(args, lambda: res.plot())
     return 0
@@ -288,6 +298,9 @@ def _parser() -> argparse.ArgumentParser:
 
     dec = sub.add_parser("decompose", help="exact PID of a joint table (probabilities or counts) in a .npy")
     dec.add_argument("table", help=".npy (or one-array .npz) of shape (|X1|, |X2|, |Y|)")
+    dec.add_argument("--normalize", action="store_true",
+                     help="rescale a table of probabilities that does not sum to 1 (default: refuse it; counts are "
+                          "always accepted)")
     uncertainty(dec)
     outputs(dec)
     dec.set_defaults(func=_decompose)

@@ -338,3 +338,19 @@ def test_unwritable_outputs_are_refused_before_the_computation(and_csv, tmp_path
                            (["--plot", tmp_path / "fig.xyz"], "unknown figure format '.xyz'")):
         status, out, err = run_cli([*base, *extra], capsys)
         assert status == 2 and message in err and out == ""  # nothing was computed or printed
+
+
+def test_decompose_refuses_a_table_off_one_unless_asked(tmp_path, capsys):
+    import numpy as np
+
+    import pidkit as pid
+
+    np.save(tmp_path / "off.npy", pid.synthetic.gate_pmf("and") * 3.7)  # neither probabilities nor counts
+    status, _, err = run_cli(["decompose", tmp_path / "off.npy"], capsys)
+    assert status == 2 and "sums to 3.7" in err and "--normalize" in err
+    status, out, _ = run_cli(["decompose", tmp_path / "off.npy", "--normalize", "--json"], capsys)
+    assert status == 0 and pid.PIDResult.from_json(out).R == pytest.approx(pid.decompose(
+        pid.synthetic.gate_pmf("and")).R)
+    np.save(tmp_path / "counts.npy", np.array([[[3.0, 1.0], [2.0, 2.0]], [[1.0, 4.0], [0.0, 5.0]]]))  # float counts
+    status, _, _ = run_cli(["decompose", tmp_path / "counts.npy"], capsys)
+    assert status == 0
