@@ -278,3 +278,12 @@ def test_second_probe_escapes_get_pidkit_errors():
     x1, x2, _ = sample_gate("and", 200, random_state=0)
     with pytest.raises(ParameterError, match="discretizer must be a pidkit.Discretizer"):
         pid.model_pid(np.full((200, 2), 0.5), x1, x2, discretizer="abc")
+
+
+def test_replicate_counts_are_bounded():
+    from pidkit.exceptions import ParameterError
+
+    with pytest.raises(ParameterError, match="n_boot=1,000,000,000,000 is more than 100,000"):
+        pid.bootstrap(np.full((2, 2, 2), 50), ci=0.95, n_boot=10**12)
+    with pytest.raises(ParameterError, match="n_perm=1,000,000,000,000 is more than 100,000"):
+        pid.bootstrap(np.full((2, 2, 2), 50), ci=0.95, n_perm=10**12)

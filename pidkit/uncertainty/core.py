@@ -41,6 +41,9 @@ EXTRAPOLATION_REPEATS = 10
 MIN_SAMPLES = 10
 #: Atoms whose interval reaches below this (in bits) are flagged as possibly 0.
 BOUNDARY_BITS = 1e-3
+#: Most bootstrap replicates / permutations one call runs: beyond this an interval's ends and a
+#: p-value (resolution 1e-5) do not change at the precision printed, and the run would take hours.
+MAX_REPLICATES = 100_000
 
 
 def check_uncertainty_options(
@@ -58,6 +61,10 @@ def check_uncertainty_options(
         raise ParameterError(f"ci_method for estimator={estimator!r} must be one of {list(allowed)}; got {method!r}.")
     boots = DEFAULT_N_BOOT[method] if n_boot is None else check_positive_int("n_boot", n_boot, minimum=2)
     n_perm = check_positive_int("n_perm", n_perm, minimum=0)
+    for name, value in (("n_boot", boots), ("n_perm", n_perm)):
+        if value > MAX_REPLICATES:
+            raise ParameterError(f"{name}={value:,} is more than {MAX_REPLICATES:,}; more replicates do not change the "
+                                 f"result at the precision printed (1,000-10,000 are typical). Lower {name}.")
     if tests is None:
         tests = tuple(TESTS) if n_perm else ()
     else:
