@@ -120,6 +120,18 @@ def check_strategy(name: str, v: Any) -> str:
     return check_option(name, v, STRATEGIES)
 
 
+#: Most states one variable may be given explicitly (n_bins / n_clusters): a table axis beyond this
+#: cannot be estimated from any sample that fits in memory, and its edges alone would take GBs.
+MAX_EXPLICIT_STATES = 1_000_000
+
+
+def _check_explicit_states(name: str, v: int) -> int:
+    if v > MAX_EXPLICIT_STATES:
+        raise ParameterError(f"{name}={v:,} is more than {MAX_EXPLICIT_STATES:,} states; a joint table needs several "
+                             f"samples per cell, so use far fewer (or 'auto').")
+    return int(v)
+
+
 def check_n_bins(name: str, v: Any) -> Any:
     if isinstance(v, str):
         return check_option(name, v, ["auto", *BIN_RULES])
@@ -127,7 +139,7 @@ def check_n_bins(name: str, v: Any) -> Any:
         raise ParameterError(
             f"{name} must be an integer >= 1 or one of {['auto', *BIN_RULES]}; got {v!r}."
         )
-    return int(v)
+    return _check_explicit_states(name, v)
 
 
 def check_n_clusters(name: str, v: Any) -> Any:
@@ -135,7 +147,7 @@ def check_n_clusters(name: str, v: Any) -> Any:
         return check_option(name, v, ["auto"])
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 2:
         raise ParameterError(f"{name} must be an integer >= 2 or 'auto'; got {v!r}.")
-    return int(v)
+    return _check_explicit_states(name, v)
 
 
 def check_pca(name: str, v: Any) -> Any:

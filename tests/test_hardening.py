@@ -287,3 +287,13 @@ def test_replicate_counts_are_bounded():
         pid.bootstrap(np.full((2, 2, 2), 50), ci=0.95, n_boot=10**12)
     with pytest.raises(ParameterError, match="n_perm=1,000,000,000,000 is more than 100,000"):
         pid.bootstrap(np.full((2, 2, 2), 50), ci=0.95, n_perm=10**12)
+
+
+def test_explicit_state_counts_are_bounded():
+    from pidkit.exceptions import ParameterError
+
+    x = np.random.default_rng(0).normal(size=200)
+    with pytest.raises(ParameterError, match="n_bins=1,000,000,000 is more than 1,000,000 states"):
+        pid.Discretizer(n_bins=10**9).fit(x, x, (x > 0).astype(int))
+    with pytest.raises(ParameterError, match="more than 1,000,000 states"):
+        pid.Discretizer(n_clusters=10**7).fit(np.c_[x, x], np.c_[x, x], (x > 0).astype(int))
