@@ -371,6 +371,29 @@ class InformationCheck:
         return out
 
 
+#: How far a serialized result may stray from the PID identities (in its units): absolute + relative.
+IDENTITY_TOL = (1e-4, 1e-4)
+
+
+def _check_identities(d: dict) -> None:
+    """A serialized result must satisfy R + U1 = I1, R + U2 = I2, R + U1 + U2 + S = total, atoms >= -tol."""
+    vals = {q: d[q] for q in QUANTITIES}
+    if any(math.isnan(v) for v in vals.values()):
+        return  # a null atom (an estimate that failed) reads as NaN: nothing to check
+    scale = max(abs(vals["total"]), abs(vals["I1"]), abs(vals["I2"]), 1.0)
+    tol = IDENTITY_TOL[0] + IDENTITY_TOL[1] * scale
+    checks = (("R + U1 = I1", vals["R"] + vals["U1"], vals["I1"]), ("R + U2 = I2", vals["R"] + vals["U2"], vals["I2"]),
+              ("R + U1 + U2 + S = total", vals["R"] + vals["U1"] + vals["U2"] + vals["S"], vals["total"]))
+    for name, left, right in checks:
+        if abs(left - right) > tol:
+            raise _format_error(f"the serialized atoms break the PID identity {name} ({left:.6g} vs {right:.6g}); the "
+                                f"file was changed or damaged. {_FIX}")
+    low = min(vals[a] for a in ATOMS)
+    if low < -max(1e-3, 0.01 * scale):
+        raise _format_error(f"the serialized atoms include {low:.6g}; PID atoms are non-negative (up to solver "
+                            f"tolerance). The file was changed or damaged. {_FIX}")
+
+
 class TextReport:
     """Results that print as a report: ``repr`` and IPython's display show ``str(self)``."""
 
@@ -540,6 +563,9 @@ class PIDResult(TextReport):
         _check_fields("the serialized result", d, names, [n for n in names if n not in ("uncertainty", "info_check")])
         for q in QUANTITIES:
             d[q] = _real(q, d[q])
+            if math.isinf(d[q]):
+                raise _format_error(f"field {q!r} is infinite; informations are finite. {_FIX}")
+        _check_identities(d)
         if d["units"] not in ("bits", "nats"):
             raise _format_error(f"field 'units' must be 'bits' or 'nats'; got {d['units']!r}. {_FIX}")
         if not isinstance(d["estimator"], str):

@@ -297,3 +297,24 @@ def test_explicit_state_counts_are_bounded():
         pid.Discretizer(n_bins=10**9).fit(x, x, (x > 0).astype(int))
     with pytest.raises(ParameterError, match="more than 1,000,000 states"):
         pid.Discretizer(n_clusters=10**7).fit(np.c_[x, x], np.c_[x, x], (x > 0).astype(int))
+
+
+@pytest.mark.parametrize(("field", "value", "match"), [
+    ("S", -5.0, "identity R \\+ U1 \\+ U2 \\+ S = total"),
+    ("total", 100.0, "identity R \\+ U1 \\+ U2 \\+ S = total"),
+    ("I1", 3.0, "identity R \\+ U1 = I1"),
+    ("R", "Infinity", "infinite"),
+])
+def test_tampered_results_are_refused(field, value, match):
+    d = json.loads(pid.decompose(gate_pmf("and")).to_json())
+    d[field] = value
+    with pytest.raises(ResultFormatError, match=match):
+        PIDResult.from_json(json.dumps(d))
+
+
+def test_negative_atoms_beyond_solver_tolerance_are_refused():
+    d = json.loads(pid.decompose(gate_pmf("and")).to_json())
+    for atom, shift in (("R", -0.5), ("U1", 0.5), ("U2", 0.5), ("S", -0.5)):  # every identity still holds
+        d[atom] += shift
+    with pytest.raises(ResultFormatError, match="non-negative"):
+        PIDResult.from_json(json.dumps(d))
