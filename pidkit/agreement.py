@@ -8,11 +8,12 @@ thesis reports α correlating with accuracy (ρ = 0.81) across its synthetic dat
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from .exceptions import DiscretizationMismatchWarning, ParameterError
+from .exceptions import DiscretizationMismatchWarning, InputError, ParameterError
 from .result import ATOMS, PIDResult
 
 __all__ = ["Agreement", "agreement"]
@@ -125,6 +126,10 @@ def agreement(data_pid: PIDResult, model_pid: PIDResult) -> Agreement:
         if not isinstance(res, PIDResult):
             raise ParameterError(f"{name} must be a PIDResult (from pid.estimate / pid.model_pid); got "
                                  f"{type(res).__name__}.")
+        bad = [a for a, v in res.atoms.items() if not math.isfinite(v)]
+        if bad:
+            raise InputError(f"{name} has non-finite atoms {bad}; agreement needs finite atoms. Recompute the "
+                             "decomposition (a failed estimate, or a damaged file?).")
     model = model_pid.with_units(data_pid.units)
     notes: list[str] = []
     fp = [(r.diagnostics.discretization or {}).get("fingerprint") for r in (data_pid, model)]

@@ -318,3 +318,12 @@ def test_negative_atoms_beyond_solver_tolerance_are_refused():
         d[atom] += shift
     with pytest.raises(ResultFormatError, match="non-negative"):
         PIDResult.from_json(json.dumps(d))
+
+
+def test_agreement_refuses_nan_atoms():
+    from pidkit.exceptions import InputError
+
+    good = pid.decompose(gate_pmf("and"))
+    bad = dataclasses.replace(good, S=float("nan"))
+    with pytest.raises(InputError, match="non-finite atoms \\['S'\\]"):
+        pid.agreement(good, bad)
