@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import fnmatch
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -220,21 +221,89 @@ def _blocks_from_arrays(arrays: dict[str, np.ndarray], source: str) -> Table:
     return Table(cols, blocks, source)
 
 
+#: Largest array a ``.npy`` / ``.npz`` member may declare (its header is read before any allocation).
+MAX_ARRAY_BYTES = 8 * 2**30
+
+
+def _check_npy_header(fh: Any, source: str, file_size: int | None) -> None:
+    """Read a .npy header and refuse an array that is too large, of Python objects, or larger than
+    the bytes the file holds after its header (``file_size``, when known)."""
+    fmt = np.lib.format
+    version = fmt.read_magic(fh)
+    if version == (1, 0):
+        shape, _, dtype = fmt.read_array_header_1_0(fh)
+    elif version == (2, 0):
+        shape, _, dtype = fmt.read_array_header_2_0(fh)
+    else:  # version 3.0 (utf-8 field names) has no public reader
+        shape, _, dtype = fmt._read_array_header(fh, version)
+    if dtype.hasobject:
+        raise InputError(f"{source} holds Python objects (dtype {dtype}); expected numbers or text. Save it with a "
+                         "numeric dtype.")
+    size = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if size > MAX_ARRAY_BYTES:
+        raise InputError(f"{source} declares an array of shape {shape} ({size / 2**30:,.1f} GiB), more than "
+                         f"{MAX_ARRAY_BYTES / 2**30:.0f} GiB; refusing to load it.")
+    if file_size is not None and size > file_size - fh.tell():
+        raise InputError(f"{source} declares {size:,} bytes of data but holds {file_size - fh.tell():,}: the file is "
+                         "truncated or damaged.")
+
+
+def _load_npy(p: Path) -> np.ndarray:
+    with p.open("rb") as fh:
+        _check_npy_header(fh, str(p), p.stat().st_size)
+    return np.load(p, allow_pickle=False)
+
+
+def _load_npz(p: Path) -> dict[str, np.ndarray]:
+    import zipfile
+
+    with zipfile.ZipFile(p) as zf:
+        for info in zf.infolist():
+            if info.file_size > MAX_ARRAY_BYTES + 2**20:
+                raise InputError(f"{p}: member {info.filename!r} unpacks to {info.file_size / 2**30:,.1f} GiB, more "
+                                 f"than {MAX_ARRAY_BYTES / 2**30:.0f} GiB; refusing to load it.")
+            with zf.open(info) as fh:
+                _check_npy_header(fh, f"{p}:{info.filename}", info.file_size)
+    with np.load(p, allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
 def read_table(path: str | Path) -> Table:
-    """Read a CSV (header line; comma, semicolon or tab separated), Parquet, ``.npz`` or ``.npy`` file."""
+    """Read a CSV (header line; comma, semicolon or tab separated), Parquet, ``.npz`` or ``.npy`` file.
+
+    Unreadable, damaged or oversized files raise :class:`~pidkit.exceptions.InputError` naming the
+    file and what is wrong (never a bare decoding, zip or NumPy error).
+    """
     p = Path(path)
     if not p.is_file():
         raise InputError(f"no file {p}; expected a .csv, .parquet, .npz or .npy file.")
+    try:
+        return _read_table(p)
+    except InputError:
+        raise
+    except MissingDependencyError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{p} is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 CSV.") from None
+    except csv.Error as exc:
+        raise InputError(f"{p} is not a readable CSV ({exc}).") from None
+    except PermissionError:
+        raise InputError(f"{p} cannot be read (permission denied).") from None
+    except (OSError, ValueError, EOFError) as exc:  # damaged .npy / .npz / Parquet (pyarrow raises these kinds)
+        raise InputError(f"{p} could not be read as {p.suffix or 'a data file'}: {type(exc).__name__}: {exc}"[:400]
+                         + ". Check the file.") from None
+
+
+def _read_table(p: Path) -> Table:
     suffix = p.suffix.lower()
     if suffix in (".csv", ".tsv", ".txt"):
         return _read_csv(p)
     if suffix in (".parquet", ".pq"):
         return _read_parquet(p)
     if suffix == ".npz":
-        with np.load(p, allow_pickle=False) as z:
-            return _blocks_from_arrays({k: z[k] for k in z.files}, str(p))
+        return _blocks_from_arrays(_load_npz(p), str(p))
     if suffix == ".npy":
-        arr = np.load(p, allow_pickle=False)
+        arr = _load_npy(p)
         if arr.ndim == 1:
             return Table({"0": arr}, {}, str(p))
         if arr.ndim == 2:  # columns named by position

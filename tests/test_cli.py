@@ -354,3 +354,38 @@ def test_decompose_refuses_a_table_off_one_unless_asked(tmp_path, capsys):
     np.save(tmp_path / "counts.npy", np.array([[[3.0, 1.0], [2.0, 2.0]], [[1.0, 4.0], [0.0, 5.0]]]))  # float counts
     status, _, _ = run_cli(["decompose", tmp_path / "counts.npy"], capsys)
     assert status == 0
+
+
+def test_damaged_and_hostile_files_get_one_line_errors(tmp_path, capsys, monkeypatch):
+    import numpy as np
+
+    import pidkit._io as io
+    from pidkit.exceptions import InputError
+
+    np.save(tmp_path / "ok.npy", np.arange(10.0))
+    (tmp_path / "trunc.npy").write_bytes((tmp_path / "ok.npy").read_bytes()[:-20])
+    (tmp_path / "garbage.npy").write_bytes(b"hello world" * 10)
+    header = np.lib.format.header_data_from_array_1_0(np.zeros(1))
+    header["shape"] = (10**12,)  # a crafted 8 TB header
+    with open(tmp_path / "huge.npy", "wb") as fh:
+        np.lib.format.write_array_header_1_0(fh, header)
+        fh.write(b"\0" * 80)
+    np.save(tmp_path / "obj.npy", np.array([1, "a", None], dtype=object), allow_pickle=True)
+    (tmp_path / "latin.csv").write_bytes("a,b\n\xe9,1\n".encode("latin-1"))
+    (tmp_path / "long.csv").write_text("a,b\n\"" + "x" * 200_000 + "\",1\n")
+    (tmp_path / "bad.parquet").write_bytes(b"PAR1garbagePAR1")
+    expected = {"trunc.npy": "truncated or damaged", "garbage.npy": "could not be read", "huge.npy": "GiB",
+                "obj.npy": "Python objects", "latin.csv": "not UTF-8", "long.csv": "not a readable CSV",
+                "bad.parquet": "could not be read"}
+    for name, message in expected.items():
+        if name.endswith(".parquet"):
+            pytest.importorskip("pyarrow")
+        with pytest.raises(InputError, match=message):
+            io.read_table(tmp_path / name)
+    status, _, err = run_cli(["estimate", tmp_path / "huge.npy", "--x1", "0", "--x2", "0", "--y", "0"], capsys)
+    assert status == 2 and err.count("\n") == 1 and "refusing to load it" in err
+    # a zip bomb: members are checked against the size limit before they are unpacked
+    np.savez_compressed(tmp_path / "bomb.npz", a=np.zeros(2**20))
+    monkeypatch.setattr(io, "MAX_ARRAY_BYTES", 2**16)
+    with pytest.raises(InputError, match="refusing to load it"):
+        io.read_table(tmp_path / "bomb.npz")
