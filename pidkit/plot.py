@@ -311,8 +311,9 @@ def plot_selection(selection: Any, ax: Any = None, *, k: int = 3, title: str | N
     Left: the decision — every candidate's expected accuracy relative to the best against its fit
     time on the reference machine (log scale), with its expected range as an error bar; markers say
     what it needs (square: one modality; triangle: both, no paired training; circle: a joint model
-    trained on paired samples); the Pareto front is the dashed line, the band below the best is the
-    tolerance, and the recommended candidate is ringed. Right: the dataset's normalized profile and
+    trained on paired samples); the Pareto front (cost ordered by modalities, then paired training,
+    then fit time) is ringed with a dashed circle, the band below the best is the tolerance, and the
+    recommended candidate is ringed in orange. Right: the dataset's normalized profile and
     those of the nearest reference datasets as stacked bars, each labelled with its distance.
     ``k`` names the ``k`` best candidates besides the recommended one.
     """
@@ -340,16 +341,27 @@ def plot_selection(selection: Any, ax: Any = None, *, k: int = 3, title: str | N
         left.errorbar([x], [yv], yerr=[[yv - a], [b - yv]], fmt=mk, color=color, ms=6, capsize=2, elinewidth=0.8,
                       label=None if lab in shown else lab, zorder=3)
         shown.add(lab)
-    named = set(selection.top(k)) | {selection.recommended} | set(selection.pareto)
-    for r, x, yv in zip(ranking, xs, ys, strict=True):
-        if r["model"] in named:
-            left.annotate(r["model"], (x, yv), xytext=(4, 3), textcoords="offset points", fontsize=7)
+    # name the recommended candidate, the best and the front; the others stay unlabelled (they crowd the top band)
+    named = [m for m in dict.fromkeys([selection.recommended, *selection.top(min(k, 1)), *selection.pareto])]
+    for j, m in enumerate(named):
+        i = next(i for i, r in enumerate(ranking) if r["model"] == m)
+        left.annotate(m, (xs[i], ys[i]), xytext=(5, 4 if j % 2 == 0 else -10), textcoords="offset points",
+                      fontsize=7)
+    # the front is ordered by cost in kind (modalities, paired training) before fit time, so it is marked, not
+    # drawn as a line along the fit-time axis
     front = [next(i for i, r in enumerate(ranking) if r["model"] == m) for m in selection.pareto]
-    order = sorted(front, key=lambda i: xs[i])
-    left.plot(xs[order], ys[order], linestyle="--", color="#555555", linewidth=0.8, zorder=2, label="Pareto front")
+    left.scatter(xs[front], ys[front], s=90, facecolors="none", edgecolors="#333333", linewidths=0.9,
+                 linestyle="--", zorder=2, label="Pareto front (cost: modalities, paired training, fit time)")
     i_rec = next(i for i, r in enumerate(ranking) if r["model"] == selection.recommended)
     left.scatter([xs[i_rec]], [ys[i_rec]], s=160, facecolors="none", edgecolors="#D55E00", linewidths=1.5, zorder=4)
     left.set_xscale("log")
+    from matplotlib.ticker import NullFormatter
+
+    left.xaxis.set_minor_formatter(NullFormatter())  # minor labels of a short log axis overlap
+    lo_x, hi_x = float(xs.min()) / 1.3, float(xs.max()) * 1.3
+    ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100) if lo_x <= t <= hi_x]
+    left.set_xlim(lo_x, hi_x)
+    left.set_xticks(ticks, [f"{t:g}" for t in ticks])
     left.set_ylim(max(0.0, float(lo.min()) - 0.03), min(1.1, float(hi.max()) + 0.03))
     left.set_xlabel("fit time on the reference machine (s, log scale)")
     left.set_ylabel("expected accuracy / best candidate's")

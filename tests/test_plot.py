@@ -154,8 +154,8 @@ def test_selection_two_panels():
     colors = [to_hex(c.lines[0].get_color()) for c in points]
     rec = [r["model"] for r in sel.ranking].index(sel.recommended)
     assert colors[rec] == "#d55e00" and colors.count("#d55e00") == 1
-    front = next(line for line in left.get_lines() if line.get_label() == "Pareto front")
-    assert len(front.get_xdata()) == len(sel.pareto)
+    front = next(c for c in left.collections if c.get_label().startswith("Pareto front"))
+    assert len(front.get_offsets()) == len(sel.pareto)
     assert left.get_xscale() == "log" and left.get_ylabel().startswith("expected accuracy")
     assert sel.recommended in left.get_title() and sel.recommended in texts(left)
     assert f"d = {sel.neighbors[0]['distance']:.2f}" in texts(right)
