@@ -96,3 +96,12 @@ def test_compare_accepts_every_candidate_kind(u2_data):
     comp = compare(["x2-only", "late", "hgb"], x1[:600], x2[:600], y[:600], cv=2, random_state=0,
                    model_params={})
     assert {r["model"] for r in comp.rows} == {"x2-only", "late", "hgb"}
+
+
+def test_unfitted_models_say_so_on_predict(u2_data):
+    from pidkit.fusion import FusionClassifier
+
+    x1, x2, _ = u2_data
+    for model in (FusionClassifier(), LateFusion(), BoostingFusion()):
+        with pytest.raises(NotFittedError, match="not fitted yet"):
+            model.predict(x1, x2)

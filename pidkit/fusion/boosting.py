@@ -17,11 +17,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from .._training import numeric_features
 from .._validation import as_samples, check_positive_float, check_positive_int, check_same_length, seed_from
 from ..exceptions import InputError, NotFittedError
+from .classifier import TwoModalityPredictions
 
 __all__ = ["BoostingFusion"]
 
 
-class BoostingFusion(ClassifierMixin, BaseEstimator):
+class BoostingFusion(TwoModalityPredictions, ClassifierMixin, BaseEstimator):
     """Histogram gradient boosting on the concatenated modalities, scikit-learn style.
 
     Parameters
@@ -105,14 +106,3 @@ class BoostingFusion(ClassifierMixin, BaseEstimator):
                              f"got {widths[0]} + {widths[1]}. Pass features shaped like those given to fit.")
         with threadpool_limits(self.n_threads):
             return self.estimator_.predict_proba(x)
-
-    def predict(self, x1: Any, x2: Any) -> np.ndarray:
-        proba = self.predict_proba(x1, x2)  # checks that the model is fitted
-        return self.classes_[proba.argmax(1)]
-
-    def score(self, x1: Any, x2: Any, y: Any) -> float:  # type: ignore[override]
-        """Accuracy of :meth:`predict` against ``y``."""
-        pred = self.predict(x1, x2)
-        ay = as_samples(y, "y")
-        check_same_length(x1=pred, y=ay)
-        return float(np.mean(pred == ay))

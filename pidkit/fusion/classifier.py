@@ -29,7 +29,7 @@ from .._validation import as_samples, check_positive_float, check_positive_int, 
 from ..exceptions import InputError, NotFittedError, ParameterError, SolverError
 from .registry import FUSION_OPTIONS, get_fusion
 
-__all__ = ["FusionClassifier"]
+__all__ = ["FusionClassifier", "TwoModalityPredictions"]
 
 #: Samples per forward pass when predicting (bounds peak memory).
 PREDICT_CHUNK = 8192
@@ -43,7 +43,23 @@ def _check_option(name: str, value: Any) -> Any:
     return check_positive_int(name, value)
 
 
-class FusionClassifier(ClassifierMixin, BaseEstimator):
+class TwoModalityPredictions:
+    """``predict`` and ``score`` of every zoo model, from its ``predict_proba(x1, x2)`` and ``classes_``."""
+
+    def predict(self, x1: Any, x2: Any) -> np.ndarray:
+        """The most probable class of each sample (values from ``classes_``)."""
+        proba = self.predict_proba(x1, x2)  # first: it says when the model is not fitted
+        return self.classes_[proba.argmax(1)]
+
+    def score(self, x1: Any, x2: Any, y: Any) -> float:
+        """Accuracy of :meth:`predict` against ``y``."""
+        pred = self.predict(x1, x2)
+        ay = as_samples(y, "y")
+        check_same_length(x1=pred, y=ay)
+        return float(np.mean(pred == ay))
+
+
+class FusionClassifier(TwoModalityPredictions, ClassifierMixin, BaseEstimator):
     """A two-modality classifier from the fusion zoo, scikit-learn style.
 
     ``fit(x1, x2, y)`` / ``predict_proba(x1, x2)`` / ``predict`` / ``score``; ``get_params`` /
@@ -364,13 +380,4 @@ class FusionClassifier(ClassifierMixin, BaseEstimator):
             )
         return proba
 
-    def predict(self, x1: Any, x2: Any) -> np.ndarray:
-        """The most probable class of each sample (values from ``classes_``)."""
-        return self.classes_[self.predict_proba(x1, x2).argmax(1)]
 
-    def score(self, x1: Any, x2: Any, y: Any) -> float:  # type: ignore[override]
-        """Accuracy of :meth:`predict` against ``y``."""
-        pred = self.predict(x1, x2)
-        ay = as_samples(y, "y")
-        check_same_length(x1=pred, y=ay)
-        return float(np.mean(pred == ay))

@@ -24,7 +24,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from .._training import check_fraction, stratified_split
 from .._validation import as_samples, check_option, check_same_length, seed_from
 from ..exceptions import InputError, NotFittedError, ParameterError
-from .classifier import FusionClassifier
+from .classifier import FusionClassifier, TwoModalityPredictions
 
 __all__ = ["LateFusion"]
 
@@ -36,7 +36,7 @@ _NETWORK_PARAMS = ("hidden", "embed_dim", "epochs", "patience", "batch_size", "l
                    "validation_size", "device", "progress")
 
 
-class LateFusion(ClassifierMixin, BaseEstimator):
+class LateFusion(TwoModalityPredictions, ClassifierMixin, BaseEstimator):
     """Late fusion of an X1-only and an X2-only network, scikit-learn style.
 
     Parameters
@@ -211,14 +211,3 @@ class LateFusion(ClassifierMixin, BaseEstimator):
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
         return p / p.sum(axis=1, keepdims=True)
-
-    def predict(self, x1: Any, x2: Any) -> np.ndarray:
-        proba = self.predict_proba(x1, x2)  # checks that the model is fitted
-        return self.classes_[proba.argmax(1)]
-
-    def score(self, x1: Any, x2: Any, y: Any) -> float:  # type: ignore[override]
-        """Accuracy of :meth:`predict` against ``y``."""
-        pred = self.predict(x1, x2)
-        ay = as_samples(y, "y")
-        check_same_length(x1=pred, y=ay)
-        return float(np.mean(pred == ay))
