@@ -19,9 +19,12 @@
 #include <nanobind/stl/string.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "native/ipm.hpp"
@@ -91,6 +94,23 @@ Problem problem_from_arrays(int n1, int n2, int ny, arr_d a, arr_d b, arr_i pair
     return pr;
 }
 
+// The Interrupt's probe: with the GIL, run Python's signal handlers (Ctrl-C raises KeyboardInterrupt
+// there and leaves it pending). Only the main thread receives signals, so other threads never probe.
+bool python_signal_pending() {
+    nb::gil_scoped_acquire gil;
+    return PyErr_CheckSignals() != 0;
+}
+
+bool on_main_thread() {
+    nb::object main_thread = nb::module_::import_("threading").attr("main_thread")();
+    return nb::cast<unsigned long>(main_thread.attr("ident")) == PyThread_get_thread_ident();
+}
+
+// After the GIL is back: re-raise the exception the probe left pending.
+void raise_if_interrupted(const Interrupt& in) {
+    if (in.stop.load() && PyErr_Occurred()) throw nb::python_error();
+}
+
 }  // namespace
 
 NB_MODULE(_native, mod) {
@@ -133,13 +153,18 @@ NB_MODULE(_native, mod) {
             Problem pr = problem_from_arrays(n1, n2, ny, a, b, pair_x1, pair_x2, cell_ptr, cell_y);
             Result res;
             bool by_label = false;
+            Interrupt in;
+            in.probe = python_signal_pending;
+            const bool main = on_main_thread();
             {
                 nb::gil_scoped_release release;
+                WatchScope watch(&in, main);
                 pr.finish();
                 Solver sv(pr, n_threads, true, elimination);
                 by_label = sv.bylabel();
                 res = sv.run(tol, max_iter);
             }
+            raise_if_interrupted(in);
             std::vector<double> lam1(res.lam.begin(), res.lam.begin() + (size_t)n1 * ny);
             std::vector<double> lam2(res.lam.begin() + (size_t)n1 * ny, res.lam.end());
             nb::dict d;
@@ -196,12 +221,14 @@ NB_MODULE(_native, mod) {
             std::vector<uint8_t> conv(B, 0);
             const double* base = p.data();
             const size_t stride = (size_t)n1 * n2 * ny;
+            Interrupt in;
+            in.probe = python_signal_pending;
+            const bool main = on_main_thread();
             {
                 nb::gil_scoped_release release;
                 const int nt = std::max(1, n_threads);
                 (void)nt;
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 64) if (nt > 1 && B > 1)
-                for (int64_t i = 0; i < (int64_t)B; ++i) {
+                auto solve_one = [&](int64_t i) {
                     Problem pr;
                     double ft = 0;
                     if (build_from_table(base + (size_t)i * stride, n1, n2, ny, pr, &ft)) {
@@ -209,7 +236,7 @@ NB_MODULE(_native, mod) {
                         gap[i] = 0;
                         iters[i] = 0;
                         conv[i] = 1;
-                        continue;
+                        return;
                     }
                     Solver sv(pr, 1, false);
                     Result r = sv.run(tol, max_iter);
@@ -218,8 +245,30 @@ NB_MODULE(_native, mod) {
                     gap[i] = r.gap;
                     iters[i] = r.iterations;
                     conv[i] = r.converged;
+                };
+                // Ctrl-C: only the calling thread (OpenMP's thread 0) can see it. Once its share of the
+                // tables is done it keeps watching until the others finish; after a stop every thread
+                // skips its remaining tables.
+                std::atomic<int64_t> done{0};
+#pragma omp parallel num_threads(nt) if (nt > 1 && B > 1)
+                {
+#ifdef _OPENMP
+                    const bool caller = omp_get_thread_num() == 0;
+#else
+                    const bool caller = true;
+#endif
+                    WatchScope watch(&in, main && caller);
+#pragma omp for schedule(dynamic, 64) nowait
+                    for (int64_t i = 0; i < (int64_t)B; ++i) {
+                        if (!interrupted()) solve_one(i);
+                        done.fetch_add(1, std::memory_order_relaxed);
+                    }
+                    if (main && caller)
+                        while (done.load() < (int64_t)B && !interrupted())
+                            std::this_thread::sleep_for(std::chrono::milliseconds(10));
                 }
             }
+            raise_if_interrupted(in);
             nb::dict d;
             d["primal"] = to_numpy(std::move(primal));
             d["dual"] = to_numpy(std::move(dual));

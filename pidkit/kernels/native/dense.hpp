@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -59,6 +60,47 @@ inline void pfor(bool par, int nt, int64_t lo, int64_t hi, F&& f) {
 
 inline double now_s() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// ------------------------------------------------------------------------------------------
+// Interruption (Ctrl-C): the bindings give each call an Interrupt and set it on the threads that
+// work for that call; the calling thread also probes Python for pending signals (probe acquires the
+// GIL and runs PyErr_CheckSignals), at most every kProbeEvery seconds. Long loops call interrupted()
+// between steps (per iteration, per factorization block, per table) and unwind when it says true.
+// ------------------------------------------------------------------------------------------
+constexpr double kProbeEvery = 0.05;
+
+struct Interrupt {
+    std::atomic<bool> stop{false};
+    bool (*probe)() = nullptr;  // true when Python has an exception pending (e.g. KeyboardInterrupt)
+    double last = 0;
+};
+inline thread_local Interrupt* t_interrupt = nullptr;
+inline thread_local bool t_may_probe = false;
+
+// Sets this thread's Interrupt for a scope (the calling thread may probe, OpenMP workers only read the flag).
+struct WatchScope {
+    WatchScope(Interrupt* in, bool may_probe) {
+        t_interrupt = in;
+        t_may_probe = may_probe;
+    }
+    ~WatchScope() {
+        t_interrupt = nullptr;
+        t_may_probe = false;
+    }
+};
+
+inline bool interrupted() {
+    Interrupt* in = t_interrupt;
+    if (in == nullptr) return false;
+    if (in->stop.load(std::memory_order_relaxed)) return true;
+    if (!t_may_probe || in->probe == nullptr) return false;
+    const double t = now_s();
+    if (t - in->last < kProbeEvery) return false;
+    in->last = t;
+    if (!in->probe()) return false;
+    in->stop.store(true, std::memory_order_relaxed);
+    return true;
 }
 
 // ------------------------------------------------------------------------------------------
@@ -124,7 +166,8 @@ int chol_blocked(int n, double* A, int lda, int nt) {
 }
 
 // Blocked right-looking Cholesky through BLAS-3 (dpotrf on diagonal blocks, dtrsm, dsyrk). Faster
-// than a threaded dpotrf of the whole matrix when the cores are shared.
+// than a threaded dpotrf of the whole matrix when the cores are shared. Returns 0, the failing pivot
+// j+1, or -1 when interrupted() (checked before each block).
 template <class T, class Potrf, class Trsm, class Syrk>
 int chol_blas(int n, T* A, int lda, Potrf potrf, Trsm trsm, Syrk syrk) {
     const int nbk = 256;
@@ -133,6 +176,7 @@ int chol_blas(int n, T* A, int lda, Potrf potrf, Trsm trsm, Syrk syrk) {
     for (int j0 = 0; j0 < n; j0 += nbk) {
         int jb = std::min(nbk, n - j0), info = 0;
         T* D = A + j0 + (size_t)j0 * lda;
+        if (interrupted()) return -1;  // the caller sees a failed factorization and checks the flag
         potrf(&lo, &jb, D, &lda, &info);
         if (info) return j0 + info;
         int r0 = j0 + jb, nrest = n - r0;

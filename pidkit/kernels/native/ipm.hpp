@@ -326,6 +326,8 @@ struct Solver : Cells {
         double gap_ratio = 1.0, mum_prev = std::numeric_limits<double>::infinity();
         Step step, trial;
         for (it = 0; it <= max_iter; ++it) {
+            // Ctrl-C: every iteration of a sizeable table, every 64th of a tiny one (ipm_solve_many)
+            if ((nc >= 4096 || (it & 63) == 0) && interrupted()) break;
             residual_d(s.data(), Pc.data(), rd.data(), W);
             long double sz = 0;
             for (int64_t k = 0; k < m; ++k) {
@@ -369,6 +371,7 @@ struct Solver : Cells {
             // residual-growth safeguard, which regularization does not change).
             const bool costly = P.NS >= 500;
             for (double prox : kProxLadder) {
+                if (nc >= 4096 && interrupted()) break;
                 bool improved = false;
                 if (try_step(prox, x, s, z, Pc, rd, rp, mu, mu_floor, trial)) {
                     if (!have || trial.alpha > step.alpha) {
@@ -397,7 +400,8 @@ struct Solver : Cells {
             for (int64_t k = 0; k < m; ++k)
                 if (g[k] < 0) z[k] = -g[k];
         }
-        if (!cert_now) certificate(x, s, Pc, mu, best);
+        const bool stopped = t_interrupt != nullptr && t_interrupt->stop.load();  // Ctrl-C: no final certificate, the bindings raise
+        if (!cert_now && !stopped) certificate(x, s, Pc, mu, best);
         if (g_debug > 1)
             std::fprintf(stderr, "seconds: factorizations %.3f (X build %.3f) solves %.3f certificates %.3f total %.3f\n", T_factor, pairs.T_xbuild,
                          T_solve, T_cert, now_s() - T0);
@@ -408,7 +412,7 @@ struct Solver : Cells {
         best.iterations = std::min(it, max_iter);
         best.f32_factorizations = pairs.n_f32;
         best.converged = best.gap <= tol;
-        best.status = best.converged ? std::string("converged") : status;
+        best.status = stopped ? std::string("interrupted") : best.converged ? std::string("converged") : status;
         if (best.q.size() == (size_t)nc) best.viol = cert.marg_viol(best.q);
         return best;
     }

@@ -83,6 +83,7 @@ struct LabelElimination : NewtonBase {
         // G = A^T D^{-1} A = sum over labels of X_y^T X_y, X_y = L_y^{-1} A_y (one column per cell)
         std::vector<double> G((size_t)m * m, 0.0), X;
         for (int y = 0; y < ny; ++y) {
+            if (interrupted()) return false;
             const int ky = (int)(lb_ptr[y + 1] - lb_ptr[y]);
             const int64_t c0 = P.ycptr[y], my = P.ycptr[y + 1] - c0;
             if (ky == 0 || my == 0) continue;
@@ -115,6 +116,7 @@ struct LabelElimination : NewtonBase {
             for (int64_t j = 0; j < m; ++j) LU[(size_t)i * m + j] = (i == j) + G[(size_t)i * m + j] * coef[j];
         piv.resize(m);
         for (int64_t c = 0; c < m; ++c) {
+            if (c % 64 == 0 && interrupted()) return false;
             int64_t best = c;
             double bv = std::fabs(LU[(size_t)c * m + c]);
             for (int64_t r = c + 1; r < m; ++r)

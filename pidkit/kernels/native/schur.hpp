@@ -170,6 +170,7 @@ struct PairElimination : NewtonBase {
                     schur_dense(S.data());
             }
             const double tt1 = g_debug > 1 ? now_s() : 0.0;
+            if (interrupted()) return false;
             int info = 0;
             if (f32) {
                 info = chol_blas(NS, S32.data(), NS, g_spotrf, g_strsm, g_ssyrk);
@@ -221,6 +222,7 @@ struct PairElimination : NewtonBase {
         const int R = C * ny;
         std::vector<T> Xt((size_t)NS * R);
         for (int u0 = 0; u0 < nA; u0 += C) {
+            if (interrupted()) return;  // factor() checks the flag before the Cholesky
             const int u1 = std::min(nA, u0 + C);
             const int rows = (u1 - u0) * ny;
             const double tx0 = g_debug > 1 ? now_s() : 0.0;
