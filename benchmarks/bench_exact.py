@@ -16,6 +16,7 @@ the Schur elimination over pairs that was the only one before. A baseline whose 
     python benchmarks/bench_exact.py --quick         # sizes up to 20x20x10, no large tables
     python benchmarks/bench_exact.py --labels-only   # 100x100x10 and the many-label tables (~3 min)
     python benchmarks/bench_exact.py --solvers native clarabel --json out.json
+    python benchmarks/bench_exact.py --under-load    # default vs one thread, idle and with k = cores busy processes
 
 Columns: wall time of the solve (s), ratio = baseline time / native time on the same table,
 certified duality gap (bits), max marginal violation of the returned (rounded) q, peak resident
@@ -89,10 +90,22 @@ def _worker(p, solver, queue, options=None):
     )
 
 
-def run_one(p, solver, max_seconds, options=None):
+def _worker_one_thread(p, solver, queue, options=None):
+    """``_worker`` with every thread pool of the process at one thread: the baseline of --under-load."""
+    import os
+
+    from threadpoolctl import threadpool_limits
+
+    os.environ["PIDKIT_NUM_THREADS"] = "1"
+    with threadpool_limits(limits=1):
+        _worker(p, solver, queue, options)
+
+
+def run_one(p, solver, max_seconds, options=None, one_thread=False):
     ctx = mp.get_context("fork")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_worker, args=(p, solver, queue, options))
+    target = _worker_one_thread if one_thread else _worker
+    proc = ctx.Process(target=target, args=(p, solver, queue, options))
     proc.start()
     proc.join(max_seconds)
     if proc.is_alive():
@@ -172,6 +185,62 @@ def gates_and_batches(rows) -> None:
     )
 
 
+def _spin(stop) -> None:
+    """A busy process: the load of --under-load."""
+    x = 0
+    while not stop.is_set():
+        for _ in range(100_000):
+            x += 1
+
+
+def under_load(rows, seed: int, repeats: int, max_seconds: float) -> None:
+    """Default settings against one thread everywhere, idle and with k busy processes (k = cores).
+
+    Each configuration is solved ``repeats`` times in fresh processes, alternating default and
+    one-thread solves so that both see the same load; the median is reported.
+    """
+    import os
+
+    cores = len(os.sched_getaffinity(0))
+    rng = np.random.default_rng(seed)
+    tables = [(s, rng.dirichlet(np.ones(int(np.prod(s)))).reshape(s)) for s in [(50, 50, 10), (100, 100, 10)]]
+    print(f"\nunder load: default settings vs one thread (threadpoolctl limits=1, PIDKIT_NUM_THREADS=1), "
+          f"{cores} cores, median of {repeats} fresh-process solves each")
+    head = f"{'table':<22}{'busy processes':>15}{'default s':>11}{'one thread s':>14}{'default/one':>13}"
+    print(head)
+    print("-" * len(head))
+    ctx = mp.get_context("fork")
+    for busy in (0, cores):
+        stop = ctx.Event()
+        spinners = [ctx.Process(target=_spin, args=(stop,), daemon=True) for _ in range(busy)]
+        for proc in spinners:
+            proc.start()
+        try:
+            time.sleep(0.5 if busy else 0.0)
+            for shape, p in tables:
+                times: dict[bool, list[float]] = {False: [], True: []}
+                for _ in range(repeats):
+                    for one in (False, True):
+                        r = run_one(p, "native", max_seconds, one_thread=one)
+                        if "error" not in r:
+                            times[one].append(r["time_s"])
+                if not times[False] or not times[True]:
+                    print(f"{'x'.join(map(str, shape)):<22}{busy:>15}  failed")
+                    continue
+                d, o = float(np.median(times[False])), float(np.median(times[True]))
+                name = "x".join(map(str, shape))
+                print(f"{name:<22}{busy:>15}{d:11.3f}{o:14.3f}{d / o:13.2f}", flush=True)
+                rows.append({"table": f"dirichlet {name}", "busy_processes": busy, "default_s": d, "one_thread_s": o,
+                             "default_runs_s": times[False], "one_thread_runs_s": times[True],
+                             "ratio_default_vs_one_thread": d / o})
+        finally:
+            stop.set()
+            for proc in spinners:
+                proc.join(5)
+                if proc.is_alive():
+                    proc.terminate()
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="only sizes up to 20x20x10")
@@ -192,7 +261,23 @@ def main(argv=None) -> int:
         "--labels-only", action="store_true",
         help="only the 100x100x10 tables (native) and the many-label tables, with the pair elimination for comparison",
     )
+    ap.add_argument(
+        "--under-load", action="store_true",
+        help="only 50x50x10 and 100x100x10 with the default settings and with one thread, idle and with as many "
+        "busy processes as cores (the speed on a shared machine)",
+    )
     args = ap.parse_args(argv)
+    if args.under_load:
+        import pidkit as pid
+        from pidkit.synthetic import gate_pmf
+
+        pid.decompose(gate_pmf("and"))
+        rows: list[dict] = []
+        under_load(rows, args.seed, max(1, args.repeats), args.max_seconds)
+        if args.json:
+            with open(args.json, "w") as fh:
+                json.dump(rows, fh, indent=1)
+        return 0
     if args.labels_only:
         args.solvers = args.solvers[:1]
 

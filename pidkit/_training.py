@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._optional import import_optional
+from ._threads import check_threads, free_cores, stamp, usable_cores
 from .exceptions import MissingDependencyError, ParameterError, ShapeError
 
 __all__ = [
@@ -192,35 +193,7 @@ def check_non_negative(name: str, value: Any) -> float:
 # ------------------------------------------------------------------------------------ threads
 def check_num_threads(value: Any, name: str = "num_threads") -> int | str:
     """``"auto"`` or a positive int."""
-    if isinstance(value, str) and value == "auto":
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ParameterError(
-            f"{name} must be 'auto' (torch's thread count, lowered while other processes keep cores busy) or a "
-            f"positive int; got {value!r}."
-        )
-    return int(value)
-
-
-def _cpu_times() -> tuple[float, float] | None:
-    """(idle, total) CPU seconds of the whole machine since boot from /proc/stat (None off Linux)."""
-    try:
-        with open("/proc/stat") as fh:
-            fields = fh.readline().split()
-        tick = float(os.sysconf("SC_CLK_TCK"))
-    except (OSError, ValueError, AttributeError):
-        return None
-    if not fields or fields[0] != "cpu" or len(fields) < 5:
-        return None
-    vals = [float(v) for v in fields[1:9]]  # user nice system idle iowait irq softirq steal (guest is in user)
-    return (vals[3] + vals[4]) / tick, sum(vals) / tick
-
-
-def _usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
+    return check_threads(value, name, auto="torch's thread count, lowered while other processes keep cores busy")
 
 
 class ThreadBudget:
@@ -242,13 +215,12 @@ class ThreadBudget:
         self.setting = setting
         self.saved = torch.get_num_threads()
         self.ceiling = self.saved if setting == "auto" else int(setting)
-        self.cores = _usable_cores()
+        self.cores = usable_cores()
         self.history: list[int] = []
         self._mark: tuple[float, float, float, float] | None = None
 
     def _stamp(self) -> tuple[float, float, float, float] | None:
-        times = _cpu_times()
-        return None if times is None else (*times, time.perf_counter(), time.process_time())
+        return stamp()
 
     def __enter__(self) -> ThreadBudget:
         if self.setting != "auto":
@@ -267,13 +239,10 @@ class ThreadBudget:
         now = self._stamp()
         if now is None:
             return self.torch.get_num_threads()
-        d_idle, d_total, d_wall, d_own = (a - b for a, b in zip(now, self._mark, strict=True))
-        if d_wall < 0.02 or d_total <= 0:
+        free = free_cores(self._mark, now, self.cores)
+        if free is None:
             return self.torch.get_num_threads()
         self._mark = now
-        machine = d_total / d_wall  # cores the counters cover (the VM / host view)
-        others = max(0.0, machine - d_idle / d_wall - d_own / d_wall)  # cores busy with other processes
-        free = min(float(self.cores), machine) - others
         self._set(max(1, min(self.ceiling, int(math.floor(free + 0.25)))))
         return self.torch.get_num_threads()
 

@@ -278,7 +278,7 @@ def test_thread_budget_gives_way_to_other_processes(monkeypatch):
         (1.2, 6.0, 3.0, 0.9),   # 0 idle, this process 0.9 cores: 1.1 cores elsewhere
     ])
     monkeypatch.setattr(_training.ThreadBudget, "_stamp", lambda self: next(stamps))
-    monkeypatch.setattr(_training, "_usable_cores", lambda: 2)
+    monkeypatch.setattr(_training, "usable_cores", lambda: 2)
     monkeypatch.setattr(_training.time, "sleep", lambda s: None)
     torch.set_num_threads(2)
     try:

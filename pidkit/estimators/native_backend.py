@@ -13,13 +13,15 @@ from typing import Any
 
 import numpy as np
 
+from .._threads import env_threads, idle_cores, limit_blas, usable_cores
 from ..exceptions import TableTooLargeError
 from ..kernels import get_kernel, kernel_name
 from ..kernels.support import kernel_args
 from ._problem import BROJAProblem
 from .cvxpy_backend import BackendSolution
 
-__all__ = ["solve_native", "pair_major", "n_threads", "plan_native", "default_solver_bytes", "ELIMINATIONS"]
+__all__ = ["solve_native", "pair_major", "n_threads", "solve_threads", "plan_native", "default_solver_bytes",
+           "ELIMINATIONS", "MULTI_THREAD_FLOPS"]
 
 #: ``elimination`` choices of the native kernel: ``"auto"`` picks the cheaper one by estimated cost.
 #: ``"pairs"``: Schur complement onto one modality's (node, label) unknowns, for tables with many
@@ -36,20 +38,33 @@ def default_solver_bytes() -> int:
         return 8 * 1024**3
 
 
-def n_threads() -> int:
-    """Threads for the kernel: ``$PIDKIT_NUM_THREADS`` or the number of usable cores."""
-    env = os.environ.get("PIDKIT_NUM_THREADS")
-    if env:
-        try:
-            return max(1, int(env))
-        except ValueError:
-            from ..exceptions import ParameterError
+#: Estimated flops of one factorization (the plan's ``flops_*``) from which a solve may use more
+#: than one thread. Below it one thread is faster even on an idle machine: the Schur complement's
+#: BLAS calls are too short for their threads to pay for waking up (`benchmarks/bench_exact.py
+#: --under-load`; docs/dev-notes.md, "Threads").
+MULTI_THREAD_FLOPS = 2e10
 
-            raise ParameterError(f"PIDKIT_NUM_THREADS must be a positive integer; got {env!r}.") from None
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
+
+def n_threads() -> int:
+    """Threads of ``decompose_many`` (parallel over tables): ``$PIDKIT_NUM_THREADS`` or the usable cores."""
+    return env_threads() or usable_cores()
+
+
+def solve_threads(threads: int | str, plan: dict, choice: str) -> int:
+    """Threads of one solve: ``threads`` if an int, else ``$PIDKIT_NUM_THREADS``, else by the work.
+
+    ``"auto"``: 1 below :data:`MULTI_THREAD_FLOPS` per factorization, else the usable cores other
+    processes leave idle.
+    """
+    if threads != "auto":
+        return int(threads)
+    fixed = env_threads()
+    if fixed is not None:
+        return fixed
+    flops = plan.get(f"flops_{choice}")
+    if flops is None or not flops >= MULTI_THREAD_FLOPS:
+        return 1
+    return idle_cores()
 
 
 def pair_major(prob: BROJAProblem):
@@ -64,7 +79,9 @@ def _pairs_plan(prob: BROJAProblem) -> dict:
     n_s = n_b * ny
     factor = 8.0 * ((n_a + n_b) * ny * ny + n_s * n_s)
     base = 8.0 * (12 * (n1 + n2) * ny + 8 * prob.n_cells + 12 * prob.n_pairs)
-    return {"elimination": "pairs", "bytes": factor + base, "bytes_pairs": factor + base, "bytes_labels": np.inf}
+    flops = n_a * ny**3 / 3.0 + 0.5 * n_s * n_s * n_a * ny + n_s**3 / 3.0  # as the C++ kernel's plan
+    return {"elimination": "pairs", "bytes": factor + base, "bytes_pairs": factor + base, "bytes_labels": np.inf,
+            "flops_pairs": flops}
 
 
 def plan_native(prob: BROJAProblem, *, elimination: str = "auto", max_bytes: int | None = None,
@@ -118,6 +135,7 @@ def solve_native(
     elimination: str = "auto",
     max_bytes: int | None = None,
     torch_device: Any = None,
+    threads: int | str = "auto",
 ) -> BackendSolution:
     """Solve with the interior-point kernel to a certified gap ``tol`` (nats).
 
@@ -125,11 +143,14 @@ def solve_native(
     would not fit ``max_bytes`` raises :class:`TableTooLargeError` before the kernel allocates.
     With ``torch_device`` (a device torch accepts), the NumPy twin's loop runs with its Newton
     systems factored by torch on that device (:mod:`pidkit.kernels.torch_newton`), whatever ``kernel``.
+    ``threads`` (see :func:`solve_threads`) sets the kernel's OpenMP threads and, for the solve, the
+    threads of every loaded BLAS library.
     """
     name = "python" if torch_device is not None else kernel_name(kernel)
     mod = get_kernel(name)
     args, order = pair_major(prob)  # once: the plan and the solve share it
-    choice, _ = plan_native(prob, elimination=elimination, max_bytes=max_bytes, kernel=name, args=args)
+    choice, plan = plan_native(prob, elimination=elimination, max_bytes=max_bytes, kernel=name, args=args)
+    n_thr = solve_threads(threads, plan, choice)
     extra = {"elimination": ELIMINATIONS[choice]} if name == "native" else {}
     if torch_device is not None:
         extra = {"newton": "torch", "device": torch_device}
@@ -142,7 +163,8 @@ def solve_native(
 
         out_of_memory += (getattr(torch.cuda, "OutOfMemoryError", MemoryError),)
     try:
-        r = mod.ipm_solve(*args, float(tol), int(max_iter), n_threads(), **extra)
+        with limit_blas(n_thr):
+            r = mod.ipm_solve(*args, float(tol), int(max_iter), n_thr, **extra)
     except out_of_memory as exc:  # the estimate missed (other processes took the memory): still a pidkit error
         n1, n2, ny = prob.shape
         where = f" on {torch_device}" if torch_device is not None else ""
