@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .._memory import binding_memory_limit
 from .._threads import check_threads
 from .._validation import check_bool, check_option, check_positive_float, check_positive_int, check_units
 from ..exceptions import ConvergenceWarning, ParameterError, PIDKitError, TableTooLargeError
@@ -169,7 +170,8 @@ def decompose(
         Refuse a table whose float64 form exceeds this many bytes (default 2 GiB), checked before
         any copy is made (validation briefly holds about three such copies).
     max_solver_bytes : int, optional
-        Working-memory budget of the native solver (default: 3/4 of the physical memory). Its
+        Working-memory budget of the native solver (default: 3/4 of what the process may still
+        allocate — physical memory, or less under ``ulimit -v`` / ``-d`` or a cgroup limit). Its
         need is estimated from the support before the solver allocates; above the budget,
         :class:`TableTooLargeError`.
     elimination : {"auto", "pairs", "labels"}
@@ -257,7 +259,13 @@ def _solve_table(
     threads: int | str = "auto",
 ) -> PIDResult:
     scale = check_units(units)
-    prob = BROJAProblem.from_pmf(pmf)
+    try:
+        prob = BROJAProblem.from_pmf(pmf)
+    except MemoryError as exc:  # the estimate of check_table_size missed (other allocations): a pidkit error
+        raise TableTooLargeError(
+            f"preparing this {' x '.join(map(str, pmf.shape))} table ran out of memory. Free memory, or use fewer "
+            "states per modality or label."
+        ) from exc
     notes = _pruning_notes(prob)
     n1, n2, ny = prob.shape
     t0 = time.perf_counter()
@@ -474,8 +482,14 @@ class ExactEstimator:
         )
 
 
+#: float64 copies of a table that validation and the problem's setup hold at their peak (copies, support
+#: coordinates, pair indices), checked against what the process may still allocate
+TABLE_WORK_COPIES = 6
+
+
 def check_table_size(shape: tuple[int, ...], max_bytes: int, *, what: str = "the discretized joint table") -> None:
-    """Raise :class:`TableTooLargeError` before allocating a float64 table of ``shape`` above ``max_bytes``."""
+    """Raise :class:`TableTooLargeError` before allocating a float64 table of ``shape`` above ``max_bytes``, or
+    one whose validation would not fit in what the process may still allocate (:mod:`pidkit._memory`)."""
     cells = int(np.prod([int(s) for s in shape], dtype=np.float64))
     need = cells * 8
     if need > max_bytes:
@@ -490,4 +504,12 @@ def check_table_size(shape: tuple[int, ...], max_bytes: int, *, what: str = "the
         raise TableTooLargeError(
             f"{what} has {dims} = {cells:,} cells ({need / 1024**3:.1f} GiB as float64), above "
             f"max_table_bytes={max_bytes:,}. {fix}"
+        )
+    room, limit = binding_memory_limit()
+    if need * TABLE_WORK_COPIES > room:
+        dims = " x ".join(str(int(s)) for s in shape)
+        raise TableTooLargeError(
+            f"{what} has {dims} = {cells:,} cells; validating and preparing it takes about "
+            f"{need * TABLE_WORK_COPIES / 1024**3:.2f} GiB, more than this process may still allocate "
+            f"({room / 1024**3:.2f} GiB under {limit}). Use fewer states, or run with more memory."
         )

@@ -8,11 +8,11 @@ so the reported gap never rests on the kernel's own arithmetic alone.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
 
+from .._memory import binding_memory_limit, memory_limit
 from .._threads import env_threads, idle_cores, limit_blas, usable_cores
 from ..exceptions import TableTooLargeError
 from ..kernels import get_kernel, kernel_name
@@ -31,11 +31,12 @@ ELIMINATIONS = {"auto": 0, "pairs": 1, "labels": 2}
 
 
 def default_solver_bytes() -> int:
-    """Working-memory budget of one solve: three quarters of the machine's physical memory."""
-    try:
-        return int(0.75 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-    except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
-        return 8 * 1024**3
+    """Working-memory budget of one solve: 3/4 of what this process may still allocate.
+
+    That is physical memory, or less under an address-space / data limit (``ulimit -v`` / ``-d``) or a
+    cgroup memory limit (:func:`pidkit._memory.memory_limit`).
+    """
+    return int(0.75 * memory_limit())
 
 
 #: Estimated flops of one factorization (the plan's ``flops_*``) from which a solve may use more
@@ -97,7 +98,11 @@ def plan_native(prob: BROJAProblem, *, elimination: str = "auto", max_bytes: int
         from ..exceptions import ParameterError
 
         raise ParameterError(f"elimination must be one of {list(ELIMINATIONS)}; got {elimination!r}.")
-    budget = default_solver_bytes() if max_bytes is None else int(max_bytes)
+    if max_bytes is None:
+        room, limit = binding_memory_limit()
+        budget, origin = int(0.75 * room), f"3/4 of what this process may still allocate under {limit}"
+    else:
+        budget, origin = int(max_bytes), "max_solver_bytes"
     name = kernel_name(kernel)
     if name == "native":
         if args is None:
@@ -120,8 +125,9 @@ def plan_native(prob: BROJAProblem, *, elimination: str = "auto", max_bytes: int
         raise TableTooLargeError(
             f"solving this {n1} x {n2} x {ny} table ({prob.n_cells:,} support cells, {prob.n_pairs:,} (x1, x2) "
             f"pairs) needs about {need / 1024**3:.1f} GiB of working memory (elimination {choice!r}), above the "
-            f"budget of {budget / 1024**3:.1f} GiB (max_solver_bytes). Use fewer states per modality or label "
-            "(smaller n_bins / n_clusters, merge rare labels), or raise max_solver_bytes if the machine has the memory."
+            f"budget of {budget / 1024**3:.2f} GiB ({origin}). Use fewer states per modality or label "
+            "(smaller n_bins / n_clusters, merge rare labels), or raise max_solver_bytes / the limit if the machine "
+            "has the memory."
         )
     return choice, plan
 
