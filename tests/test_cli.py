@@ -389,3 +389,61 @@ def test_damaged_and_hostile_files_get_one_line_errors(tmp_path, capsys, monkeyp
     monkeypatch.setattr(io, "MAX_ARRAY_BYTES", 2**16)
     with pytest.raises(InputError, match="refusing to load it"):
         io.read_table(tmp_path / "bomb.npz")
+
+
+def test_nul_bytes_and_list_columns_are_refused(tmp_path, capsys):
+    import numpy as np
+
+    from pidkit._io import read_table
+    from pidkit.exceptions import InputError
+
+    rows = "\n".join(f"{v:.3f},{v % 2:.0f}" for v in np.arange(20.0))
+    (tmp_path / "nul.csv").write_text("a,label\n" + rows.replace("5.000", "5.0\0", 1) + "\n")
+    with pytest.raises(InputError, match="line 7 contains a NUL byte"):
+        read_table(tmp_path / "nul.csv")
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"a": [[1.0, 2.0], [3.0]], "label": [0, 1]}), tmp_path / "lists.parquet")
+    status, _, err = run_cli(["estimate", tmp_path / "lists.parquet", "--x1", "a", "--x2", "a", "--y", "label"], capsys)
+    assert status == 2 and "column 'a' holds list<" in err and err.count("\n") == 1
+
+
+def test_csv_rows_are_named_by_their_line(tmp_path):
+    from pidkit._io import read_table
+    from pidkit.exceptions import InputError
+
+    # a quoted field spanning two lines and a blank line: the gap is on line 6 of the file
+    (tmp_path / "t.csv").write_text('a,note\n1,"two\nlines"\n2,x\n\n,y\n3,z\n')
+    table = read_table(tmp_path / "t.csv")
+    assert table.n_rows == 4 and table.columns["note"][0] == "two\nlines"
+    with pytest.raises(InputError, match="first at line 6"):
+        table.array("a", "--x1")
+
+
+_READ_PEAK = """
+import resource, sys
+from pidkit._io import read_table
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+table = read_table(sys.argv[1])
+assert table.n_rows == 200_000
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) * 1024)
+"""
+
+
+def test_reading_a_csv_takes_little_more_memory_than_the_file(tmp_path):
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200_000, 6))
+    lines = [",".join(f"{v:.6f}" for v in row) + f",c{i % 7}" for i, row in enumerate(x)]
+    path = tmp_path / "big.csv"
+    path.write_text("f0,f1,f2,f3,f4,f5,cat\n" + "\n".join(lines) + "\n")
+    size = path.stat().st_size  # ~14 MB
+    proc = subprocess.run([sys.executable, "-c", _READ_PEAK, str(path)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    growth = int(proc.stdout)
+    assert growth < 3 * size, f"reading a {size / 2**20:.0f} MiB CSV grew the process by {growth / 2**20:.0f} MiB"
