@@ -46,8 +46,15 @@ class PairwiseResult(PIDBatchResult):
     def __len__(self) -> int:
         return len(self.pairs)
 
-    def top(self, k: int = 10, by: str = "S") -> list[tuple[Any, Any, float]]:
-        """The ``k`` pairs with the largest ``by`` (an atom or ``"total"``): ``[(a, b, value), ...]``."""
+    def top(self, k: int | None = 10, by: str = "S") -> list[tuple[Any, Any, float]]:
+        """The ``k`` pairs with the largest ``by`` (an atom or ``"total"``): ``[(a, b, value), ...]``.
+
+        ``k`` is a non-negative int; ``k=None`` returns every pair, in order.
+        """
+        if k is None:
+            k = len(self)
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
+            raise ParameterError(f"k must be a non-negative int (how many pairs) or None for all; got {k!r}.")
         if by not in ("R", "U1", "U2", "S", "total", "I1", "I2"):
             raise ParameterError(f"by must be an atom, 'total', 'I1' or 'I2'; got {by!r}.")
         vals = getattr(self, by)

@@ -278,6 +278,11 @@ def test_second_probe_escapes_get_pidkit_errors():
     x1, x2, _ = sample_gate("and", 200, random_state=0)
     with pytest.raises(ParameterError, match="discretizer must be a pidkit.Discretizer"):
         pid.model_pid(np.full((200, 2), 0.5), x1, x2, discretizer="abc")
+    res = pid.pairwise(np.c_[x1, x2, x1 ^ x2], (x1 & x2))
+    assert len(res.top(None)) == len(res) == 3 and res.top(0) == []
+    for bad in (-1, 1.5, "3", True):
+        with pytest.raises(ParameterError, match="k must be a non-negative int"):
+            res.top(bad)
 
 
 def test_replicate_counts_are_bounded():

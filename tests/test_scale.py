@@ -233,3 +233,16 @@ def test_estimator_options_are_checked_before_the_data_are_read():
         pid.estimate(*lazy, solver="gurobi")
     with pytest.raises(pid.exceptions.TableTooLargeError, match="max_table_bytes=64"):
         pid.estimate(*lazy, max_table_bytes=64)
+
+
+def test_nan_in_a_later_partition_is_named_by_its_global_row():
+    from pidkit.exceptions import NonFiniteInputError
+
+    rng = np.random.default_rng(0)
+    x1, x2, y = rng.normal(size=4000), rng.normal(size=4000), rng.integers(0, 2, 4000)
+    x1[2500] = np.nan
+    fitted = pid.Discretizer(n_bins=3).fit(np.nan_to_num(x1[:500]), x2[:500], y[:500])
+    chunks = [da.from_array(a, chunks=1000) for a in (x1, x2, y)]
+    for disc in (fitted, None):  # the counting pass, and the sampling pass of an unfitted Discretizer
+        with pytest.raises(NonFiniteInputError, match="rows 2,000-2,999 \\(first at row 2,500\\)"):
+            pid.estimate(*chunks, discretizer=disc, sample_size=200, info_check=False)

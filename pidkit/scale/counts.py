@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ..exceptions import InputError, LengthMismatchError, ParameterError, PlugInBiasWarning
+from ..exceptions import InputError, LengthMismatchError, NonFiniteInputError, ParameterError, PlugInBiasWarning
 from ._dask import compute, is_dask_collection, require_dask
 
 __all__ = ["dask_joint_counts", "DEFAULT_SAMPLE_SIZE", "MAX_DISTINCT_PER_PARTITION"]
@@ -106,14 +106,15 @@ def _categorical_rows(a: np.ndarray, limit: int, label: bool) -> np.ndarray | No
     return first if first.size <= max(limit, MAX_DISTINCT_PER_PARTITION if not numeric else limit) else None
 
 
-def _sample_block(b1: Any, b2: Any, by: Any, k: int, seed: int, limits: tuple[int, int, int | None]
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _sample_block(b1: Any, b2: Any, by: Any, k: int, seed: int, limits: tuple[int, int, int | None],
+                  offset: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``k`` uniform rows of the partition plus the first row of each category of its categorical columns.
 
     ``limits``: the ``max_categories`` of x1, x2 and y, or ``None`` for a binned label (``y_bins``).
     """
     a1, a2, ay = _as_block(b1), _as_block(b2), _as_block(by)
     n = _block_len(b1, b2, by)
+    _check_finite((a1, a2, ay), offset)
     rng = np.random.default_rng(seed)
     rows = [rng.choice(n, size=min(k, n), replace=False)] if n else []
     for a, limit, label in ((a1, limits[0], False), (a2, limits[1], False), (ay, limits[2], True)):
@@ -132,13 +133,31 @@ def _limits(discretizer: Any) -> tuple[int, int, int | None]:
     return per["x1"], per["x2"], None if discretizer.y_bins is not None else max(per.values())
 
 
-def _count_block(b1: Any, b2: Any, by: Any, discretizer: Any, shape: tuple[int, int, int]) -> tuple[np.ndarray, int]:
+def _check_finite(arrays: tuple[np.ndarray, ...], offset: int) -> None:
+    """NaN / inf in a partition, named by its row in the whole collection (the partition starts at ``offset``)."""
+    for a, name in zip(arrays, ("x1", "x2", "y"), strict=True):
+        if a.dtype.kind != "f":
+            continue
+        finite = np.isfinite(a)
+        if not finite.all():
+            first = int(np.argwhere(~finite)[0][0])
+            raise NonFiniteInputError(
+                f"{name} contains {int((~finite).sum())} NaN or infinite value(s) in the partition of rows "
+                f"{offset:,}-{offset + a.shape[0] - 1:,} (first at row {offset + first:,}); expected finite numbers. "
+                "Drop or impute these samples before estimating (e.g. x.dropna() on the dask DataFrame)."
+            )
+
+
+def _count_block(b1: Any, b2: Any, by: Any, discretizer: Any, shape: tuple[int, int, int], offset: int = 0
+                 ) -> tuple[np.ndarray, int]:
     from ..discretize import joint_counts
 
     n = _block_len(b1, b2, by)
     if n == 0:
         return np.zeros(shape, dtype=np.int64), 0
-    c1, c2, cy = discretizer.transform(_as_block(b1), _as_block(b2), _as_block(by))
+    blocks = (_as_block(b1), _as_block(b2), _as_block(by))
+    _check_finite(blocks, offset)
+    c1, c2, cy = discretizer.transform(*blocks)
     return joint_counts(c1, c2, cy, shape).astype(np.int64), n
 
 
@@ -235,13 +254,15 @@ def dask_joint_counts(
     n = int(sum(lengths))
     if n == 0:
         raise InputError("the dask collections hold 0 rows; expected at least one sample.")
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64).tolist()
     if not discretizer.is_fitted():
         base = seed_from(random_state)
         seeds = np.random.SeedSequence(base if base is not None else 0).generate_state(len(parts))
         want = [int(np.ceil(sample_size * ln / n)) for ln in lengths]
         limits = _limits(discretizer)
         sample = dask.delayed(_sample_block)
-        samples = compute([sample(*p, k, int(s), limits) for p, k, s in zip(parts, want, seeds, strict=True)],
+        samples = compute([sample(*p, k, int(s), limits, o) for p, k, s, o in zip(parts, want, seeds, offsets,
+                                                                                      strict=True)],
                           client=client, retries=retries, what="sampling rows to fit the Discretizer")
         s1, s2, sy = (np.concatenate([s[i] for s in samples]) for i in range(3))
         with warnings.catch_warnings():  # the sample's table is not the one decomposed: warn on the full counts
@@ -252,7 +273,8 @@ def dask_joint_counts(
     shape = (discretizer.n_states_["x1"], discretizer.n_states_["x2"], discretizer.n_states_["y"])
     if on_fitted is not None:
         on_fitted(shape)
-    tasks = [dask.delayed(_count_block, pure=True)(*p, discretizer, shape) for p in parts]
+    count = dask.delayed(_count_block, pure=True)
+    tasks = [count(*p, discretizer, shape, o) for p, o in zip(parts, offsets, strict=True)]
     (counts, rows), = compute([_tree_sum(tasks, dask)], client=client, retries=retries,
                               what="counting the joint table")
     if rows != n or int(counts.sum()) != n:  # never a partial table counted as the whole
