@@ -31,6 +31,17 @@ from typing import Any
 __all__ = ["main"]
 
 
+def _count(text: str) -> int:
+    """A whole number written as an int or in scientific notation (``2000``, ``2e3``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not value.is_integer():
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+    return int(value)
+
+
 class _Fail(Exception):
     """A command-line error with its exit status."""
 
@@ -276,8 +287,8 @@ def _parser() -> argparse.ArgumentParser:
     def uncertainty(p: argparse.ArgumentParser) -> None:
         p.add_argument("--ci", type=float, metavar="LEVEL", help="confidence intervals at this level, e.g. 0.95")
         p.add_argument("--ci-method", help="bca (default), percentile, bayes; BATCH: readout, retrain")
-        p.add_argument("--n-boot", type=int, help="replicates behind the intervals")
-        p.add_argument("--n-perm", type=int, default=0, help="permutations per significance test (0: none)")
+        p.add_argument("--n-boot", type=_count, help="replicates behind the intervals")
+        p.add_argument("--n-perm", type=_count, default=0, help="permutations per significance test (0: none)")
 
     est = sub.add_parser("estimate", help="PID of the columns of a data file")
     est.add_argument("file", help=".csv, .parquet, .npz or .npy")

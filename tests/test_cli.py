@@ -447,3 +447,12 @@ def test_reading_a_csv_takes_little_more_memory_than_the_file(tmp_path):
     assert proc.returncode == 0, proc.stderr
     growth = int(proc.stdout)
     assert growth < 3 * size, f"reading a {size / 2**20:.0f} MiB CSV grew the process by {growth / 2**20:.0f} MiB"
+
+
+def test_replicate_counts_in_scientific_notation(and_csv, capsys):
+    base = ["estimate", and_csv, "--x1", "a", "--x2", "b", "--y", "label", "--ci", "0.9"]
+    status, _, err = run_cli([*base, "--n-boot", "1e8"], capsys)
+    assert status == 2 and "n_boot=100,000,000 is more than 100,000" in err and "Traceback" not in err
+    with pytest.raises(SystemExit) as stop:  # argparse's own usage error
+        run_cli([*base, "--n-boot", "1.5"], capsys)
+    assert stop.value.code == 2 and "expected a whole number, got '1.5'" in capsys.readouterr().err
