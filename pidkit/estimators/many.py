@@ -103,7 +103,8 @@ def _solve(pmfs: np.ndarray, tol_nats: float, max_iter: int, threads: int | None
     """Atoms (nats), gaps, iterations and convergence of validated pmfs, solved in this process.
 
     A table whose batched solve stops above ``tol`` (rare: ~3 in 10,000 random 10x10x4 tables,
-    ~0.3% of near-degenerate Dirichlet(0.2) 2x2x2 ones, where the interior-point steps cycle) is
+    ~0.06% of near-degenerate Dirichlet(0.05) 2x2x2 and 3x3x2 ones, where the interior-point steps
+    cycle or an inactive pair must become active at the smallest mu; docs/dev-notes.md#ipm) is
     solved once more on its own by :func:`~pidkit.decompose` — with, on tables up to 20,000 cells,
     its Clarabel second opinion — and the smaller certified gap is kept.
     """

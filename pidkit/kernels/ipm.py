@@ -64,13 +64,24 @@ _SAFETY = 4e-15  # margin that keeps the polished dual strictly feasible in floa
 #: Chosen on 700 random tables; tests/test_kernels.py::test_twin_random_tables_match_clarabel runs 200.
 _RP_CAP = 1.0
 _RD_GROWTH = 10.0  # ... and the marginal residual grows at most this factor
+#: ... measured from at least _RD_TOL * tol (from a primal feasible to rounding, rd ~ 1e-13, every
+#: step was cut and mu stalled)
+_RD_TOL = 0.1
 _RD_TRIES = 20
 _MAX_HALVINGS = 40
-#: Newton-matrix regularizations tried in turn when a step fails (factorization or safeguards):
-#: an unregularized step is exact; the regularized ones bound the step along directions of
-#: vanishing curvature (dual coordinates of tiny marginals), where the exact step can be
-#: astronomically long.
-_PROX_LADDER = (0.0, 1e-10, 1e-8, 1e-6)
+#: ... and no dual coordinate moves by more than this many nats in one step (a trust region): the
+#: exact Newton step along a direction of vanishing curvature (coordinates of cells whose mass is
+#: orders of magnitude off their marginal) can be thousands of nats long, and when it lowers lam
+#: nothing else stops it; later steps could not bring such coordinates back.
+_MAX_MOVE = 20.0
+#: Newton-matrix regularizations ``(prox, rho)`` tried in turn while the step is short (factorization
+#: or safeguards): the exact matrix ``H``, then ``H + rho * diag(max(c, served))`` (``served = c - rd``:
+#: each unknown's own mass; it bounds the step of a coordinate of vanishing curvature to about
+#: ``1 / rho`` nats and hardly touches the stiff ones), then ``H + prox * mean(diag H) * I`` (robust
+#: factorizations). The last kind alone froze the small-mass coordinates near the optimum:
+#: ``mean(diag H)`` grows like ``1 / mu``, so the shift ended far above their curvature, and that
+#: step, taken because it was the longest, did not move them (docs/dev-notes.md#mass-scaled-regularization).
+_LADDER = ((0.0, 0.0), (0.0, 0.1), (0.0, 1.0), (1e-10, 0.0), (1e-8, 0.0), (1e-6, 0.0))
 _GOOD_STEP = 0.1  # a step at least this long ends the search along the ladder
 
 
@@ -240,11 +251,14 @@ class _DenseNewton:
     def set_point(self, s, z, P):
         self.H = self.pr.dense_H(s, s / z - s, P)[np.ix_(self.keep, self.keep)]
 
-    def factor(self, prox):
-        """Factor ``H + prox * mean(diag) I``; False when the Cholesky fails."""
+    def factor(self, prox, dreg=None):
+        """Factor ``H + prox * mean(diag) I + diag(dreg)`` (``dreg``: per unknown, ``(nv,)``, or None);
+        False when the Cholesky fails."""
         H = self.H
         if prox > 0:
             H = H + prox * float(np.trace(H)) / max(len(H), 1) * np.eye(len(H))
+        if dreg is not None:
+            H = H + np.diag(dreg[self.keep])
         try:
             self.cf = sla.cho_factor(H, lower=True, check_finite=False)
         except np.linalg.LinAlgError:
@@ -262,15 +276,18 @@ def _max_step(v, dv):
     return 1.0 if not neg.any() else min(1.0, _TAU * float(np.min(-v[neg] / dv[neg])))
 
 
-def _try_step(pr, newton, prox, c, supp, x, s, z, rd, rp, mu, mu_floor):
-    """One Mehrotra predictor-corrector step with Newton matrix ``H + prox * mean(diag) I``.
+def _try_step(pr, newton, rung, c, supp, x, s, z, rd, rp, mu, mu_floor, rd_floor):
+    """One Mehrotra predictor-corrector step with Newton matrix ``H + prox * mean(diag) I + rho * D``,
+    ``(prox, rho) = rung``, ``D = diag(max(c, c - rd))`` (see ``_LADDER``).
 
     ``newton`` holds ``H`` at the current point (``_DenseNewton`` or ``TorchSchurNewton``).
     Returns the accepted point and step length ``(x, s, z, g, P, alpha)`` or ``None`` when the factorization fails or no
-    step length passes the safeguards (the caller then retries with a larger ``prox``).
+    step length passes the safeguards (the caller then retries with the next rung).
     """
     m = s.size
-    if not newton.factor(prox):
+    prox, rho = rung
+    dreg = np.where(supp, rho * np.maximum(c, c - rd), 0.0) if rho > 0 else None
+    if not newton.factor(prox, dreg):
         return None
 
     def direction(w):
@@ -290,12 +307,16 @@ def _try_step(pr, newton, prox, c, supp, x, s, z, rd, rp, mu, mu_floor):
     if not (np.isfinite(dx).all() and np.isfinite(ds).all() and np.isfinite(dz).all()):
         return None
     al = min(_max_step(s, ds), _max_step(z, dz))
-    # Safeguards (see _RP_CAP, _RD_GROWTH): shorten the step while it overshoots the curved
-    # constraints badly; for the first _RD_TRIES halvings also while it inflates the marginal
-    # residual, after that accept any step that passes the first test.
+    # Safeguards (see _MAX_MOVE, _RP_CAP, _RD_GROWTH): shorten the step while it moves a coordinate
+    # too far or overshoots the curved constraints badly; for the first _RD_TRIES halvings also
+    # while it inflates the marginal residual, after that accept any step that passes the first tests.
     rp_now = float(np.abs(rp).max()) if rp.size else 0.0
-    rd_now = max(float(np.abs(rd).max()), 1e-13)
+    rd_now = max(float(np.abs(rd).max()), rd_floor)
+    dx_max = float(np.abs(dx).max()) if dx.size else 0.0
     for trial in range(_MAX_HALVINGS):
+        if al * dx_max > _MAX_MOVE:
+            al *= 0.5
+            continue
         x_new, s_new, z_new = x + al * dx, s + al * ds, z + al * dz
         g_new, P_new = pr.lse(x_new)
         if np.isfinite(g_new).all() and float(np.abs(-g_new - z_new).max()) <= max(rp_now, _RP_CAP):
@@ -336,6 +357,7 @@ def ipm_solve(n1, n2, ny, a, b, pair_x1, pair_x2, cell_ptr, cell_y, tol, max_ite
     py = pr.a.sum(axis=0)
     s = np.where(pr.mask, pr.a[pr.i1] * pr.b[pr.i2] / np.where(py > 0, py, 1.0)[None, :], 0.0).sum(axis=1)
     mu_floor = 0.05 * tol / max(m, 1)
+    rd_floor = max(1e-13, _RD_TOL * tol)
     if newton == "dense":
         newton_sys = _DenseNewton(pr, pr.gauge_keep())
     elif newton == "torch":
@@ -365,8 +387,8 @@ def ipm_solve(n1, n2, ny, a, b, pair_x1, pair_x2, cell_ptr, cell_y, tol, max_ite
         # exact Newton first; if its step is short (a direction of vanishing curvature), also try
         # regularized matrices and keep the longest step
         step = None
-        for prox in _PROX_LADDER:
-            trial = _try_step(pr, newton_sys, prox, c, supp, x, s, z, rd, rp, mu, mu_floor)
+        for rung in _LADDER:
+            trial = _try_step(pr, newton_sys, rung, c, supp, x, s, z, rd, rp, mu, mu_floor, rd_floor)
             if trial is not None and (step is None or trial[-1] > step[-1]):
                 step = trial
             if step is not None and step[-1] >= _GOOD_STEP:

@@ -16,7 +16,8 @@ with SciPy. :class:`TorchSchurNewton` solves the same systems the way the compil
 
 Unknowns off the support (a zero marginal) are identity rows, as in the twin: their right-hand
 side is zero and so is their step. Regularization adds ``prox * mean(diag)`` to every kept
-unknown, with the mean over the kept unknowns of ``H``, like the twin.
+unknown, with the mean over the kept unknowns of ``H``, and a per-unknown ``dreg`` (the twin's
+mass-scaled rungs), like the twin.
 
 On a CUDA device the Schur complement's construction and factorization -- the cost that dominates
 tables like 1000 x 1000 x 10 -- run on the GPU; only right-hand sides and steps (vectors) cross
@@ -144,8 +145,9 @@ class TorchSchurNewton:
         ph = (self.P * hk).sum(dim=1, keepdim=True)
         return self.coef[:, None] * self.P * ph + self.s[:, None] * self.P * hk
 
-    def factor(self, prox: float = 0.0) -> bool:
-        """Factor ``H + prox * mean(diag H) * I`` (on the kept unknowns); False when a Cholesky fails."""
+    def factor(self, prox: float = 0.0, dreg=None) -> bool:
+        """Factor ``H + prox * mean(diag H) * I + diag(dreg)`` (on the kept unknowns; ``dreg``: NumPy,
+        ``((n1 + n2) * ny,)``, or None); False when a Cholesky fails."""
         torch, ny, nA, nB, NS = self.torch, self.ny, self.nA, self.nB, self.NS
         f64, dev = torch.float64, self.device
         Bk = self._pair_blocks()
@@ -158,6 +160,11 @@ class TorchSchurNewton:
         delta = prox * trace / max(self.n_keep, 1) if prox > 0 else 0.0
         if delta > 0:
             DA += delta * torch.eye(ny, dtype=f64, device=dev)
+        if dreg is not None:
+            dreg = self._t(np.asarray(dreg, dtype=np.float64))
+            zero = torch.zeros((), dtype=f64, device=dev)
+            dA = torch.where(self.supp_a, dreg[self.offA:self.offA + nA * ny].view(nA, ny), zero)
+            DA += torch.diag_embed(dA)
         LA, info = torch.linalg.cholesky_ex(DA)
         if bool((info != 0).any()):
             return False
@@ -169,6 +176,10 @@ class TorchSchurNewton:
             S[rows[inside], cols[inside]] = DB[inside]
             if delta > 0:
                 S.diagonal().add_(delta)
+            if dreg is not None:  # kept B unknowns: S index sidx[v, y]
+                dB_reg = dreg[self.offB:self.offB + nB * ny].view(nB, ny)
+                kept = self.sidx >= 0
+                S.diagonal().index_add_(0, self.sidx[kept], dB_reg[kept])
             chunk = max(1, _CHUNK_BYTES // max(8 * nB * ny * ny, 1))
             for u0 in range(0, nA, chunk):
                 u1 = min(nA, u0 + chunk)

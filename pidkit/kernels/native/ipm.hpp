@@ -22,10 +22,29 @@ namespace pidkit_native {
 
 constexpr double kTau = 0.995;       // fraction to the boundary
 constexpr double kRpCap = 1.0;       // step safeguard on the constraint violation (nats)
-constexpr double kRdGrowth = 10.0;   // ... and on the growth of the marginal residual
+constexpr double kRdGrowth = 10.0;   // ... and on the growth of the marginal residual,
+constexpr double kRdTol = 0.1;       // measured from at least kRdTol tol (from a primal feasible to
+                                     // rounding, rd ~ 1e-13, every step was cut and mu stalled)
 constexpr int kRdTries = 20;
 constexpr int kMaxHalvings = 40;
-constexpr double kProxLadder[4] = {0.0, 1e-10, 1e-8, 1e-6};
+// Trust region of a step: no lam coordinate moves by more than this (nats). The exact Newton step
+// along a direction of vanishing curvature (dual coordinates of cells whose mass is orders of
+// magnitude off their marginal) can be thousands of nats long, and when it lowers lam nothing else
+// stops it: such excursions left coordinates that later steps could not bring back
+// (docs/dev-notes.md#mass-scaled-regularization).
+constexpr double kMaxMove = 20.0;
+// The regularization ladder tried, in this order, while the step stays short: the exact Newton
+// matrix, then H + rho D with D = diag(max(c_i, served_i)) (served = c - rd: each unknown's own mass,
+// which bounds its step to about 1/rho nats along directions of vanishing curvature and hardly
+// touches the stiff ones), then H + prox mean(diag H) I (robustness of the factorizations). The
+// latter alone froze the small-mass coordinates near the optimum: mean(diag H) grows like 1/mu, so
+// prox mean(diag H) ended up far above their curvature and the step, accepted with alpha = 1
+// because it was the longest, did not move them (docs/dev-notes.md#mass-scaled-regularization).
+struct Rung {
+    double prox;  // multiple of mean(diag H)
+    double rho;   // multiple of the unknowns' masses
+};
+constexpr Rung kLadder[6] = {{0.0, 0.0}, {0.0, 0.1}, {0.0, 1.0}, {1e-10, 0.0}, {1e-8, 0.0}, {1e-6, 0.0}};
 constexpr double kGoodStep = 0.1;
 // the label elimination runs plain loops, the pair elimination BLAS-3: it is chosen when its flop
 // estimate is this many times smaller (docs/dev-notes.md#elimination-by-label-issue-16)
@@ -36,7 +55,7 @@ struct Solver : Cells {
     PairElimination pairs;
     std::unique_ptr<LabelElimination> labels;  // set when the elimination is by label
     Certificate cert;
-    std::vector<double> tW, trhs, tjd, tw, tdxa, tdsa, tdza, tdx, tds, tdz, trdn;  // step scratch
+    std::vector<double> tW, trhs, tjd, tw, tdxa, tdsa, tdza, tdx, tds, tdz, trdn, tD;  // step scratch
 
     // elimination: 0 chooses by estimated cost (plan), 1 forces the pairs' Schur complement, 2 by label
     Solver(const Problem& p, int n_threads, bool blas, int elimination = 0)
@@ -73,9 +92,11 @@ struct Solver : Cells {
         return pl;
     }
 
-    // ---- Newton systems: factor H + delta I at (s, z, P), then solve with it --------------------
-    bool factor(const double* s, const double* z, const double* Pc, double prox, bool want_f32) {
+    // ---- Newton systems: factor H + delta I + D at (s, z, P), then solve with it ----------------
+    // dreg: D (nv entries) or null
+    bool factor(const double* s, const double* z, const double* Pc, double prox, const double* dreg, bool want_f32) {
         lin.set(s, z, Pc, m);
+        lin.dreg = dreg;
         return labels ? labels->factor(prox) : pairs.factor(prox, want_f32);
     }
     bool solve_refined(const double* rhs, double* dx) {
@@ -97,7 +118,7 @@ struct Solver : Cells {
         double alpha = -1;
     };
 
-    bool try_step(double prox, const std::vector<double>& x, const std::vector<double>& s,
+    bool try_step(const Rung& rung, const std::vector<double>& x, const std::vector<double>& s,
                   const std::vector<double>& z, const std::vector<double>& Pc, const std::vector<double>& rd,
                   const std::vector<double>& rp, double mu, double mu_floor, Step& out) {
         std::vector<double>& W = tW;
@@ -107,6 +128,14 @@ struct Solver : Cells {
         rhs.resize(nv);
         jd.resize(m);
         const bool timed = g_debug > 1;
+        const double prox = rung.prox;
+        const double* dreg = nullptr;
+        if (rung.rho > 0) {  // D = rho max(c, served), served = c - rd (the kept unknowns only)
+            tD.assign(nv, 0.0);
+            for (int i = 0; i < nv; ++i)
+                if (P.kept[i]) tD[i] = rung.rho * std::max(P.c[i], P.c[i] - rd[i]);
+            dreg = tD.data();
+        }
         int pcg_max = 0;  // most PCG steps of a refined solve in this step
         auto direction = [&](const std::vector<double>& w, std::vector<double>& dx, std::vector<double>& ds,
                              std::vector<double>& dz) -> bool {
@@ -156,9 +185,9 @@ struct Solver : Cells {
         // single precision first while it is accurate enough; double precision otherwise, and when
         // its Cholesky or its refined solves fail
         for (int attempt = 0;; ++attempt) {
-            const bool want32 = attempt == 0 && pairs.f32_ok && prox == 0.0;
+            const bool want32 = attempt == 0 && pairs.f32_ok && prox == 0.0 && !dreg;
             const double tf0 = timed ? now_s() : 0.0;
-            const bool fok = factor(s.data(), z.data(), Pc.data(), prox, want32);
+            const bool fok = factor(s.data(), z.data(), Pc.data(), prox, dreg, want32);
             if (timed) T_factor += now_s() - tf0;
             if (!fok) {
                 if (!pairs.f32) return false;
@@ -179,7 +208,7 @@ struct Solver : Cells {
         // large Schur complements: the line search does not need the factorization (a retry on the
         // regularization ladder factors again), so its cell-sized buffers never coexist with S
         if (large()) pairs.release();
-        double rp_now = 0, rd_now = 1e-13;
+        double rp_now = 0, rd_now = rd_floor;
         for (int64_t k = 0; k < m; ++k) rp_now = std::max(rp_now, std::fabs(rp[k]));
         for (int i = 0; i < nv; ++i) rd_now = std::max(rd_now, std::fabs(rd[i]));
         out.x.resize(nv);
@@ -189,7 +218,13 @@ struct Solver : Cells {
         out.Pc.resize(nc);
         std::vector<double>& rdn = trdn;
         rdn.resize(nv);
+        double dx_max = 0;
+        for (int i = 0; i < nv; ++i) dx_max = std::max(dx_max, std::fabs(dx[i]));
         for (int trial = 0; trial < kMaxHalvings; ++trial) {
+            if (al * dx_max > kMaxMove) {  // trust region (kMaxMove)
+                al *= 0.5;
+                continue;
+            }
             for (int i = 0; i < nv; ++i) out.x[i] = x[i] + al * dx[i];
             for (int64_t k = 0; k < m; ++k) {
                 out.s[k] = s[k] + al * ds[k];
@@ -203,7 +238,7 @@ struct Solver : Cells {
                 else if (std::fabs(-out.g[k] - out.z[k]) > cap) ok = false;
             }
             if (ok) {
-                if (g_debug) std::fprintf(stderr, "  prox %.0e sigma %.2e mu_aff/mu %.2e al %.3e trial %d\n", prox, sigma, mu_aff / mu, al, trial);
+                if (g_debug) std::fprintf(stderr, "  prox %.0e rho %.0e sigma %.2e mu_aff/mu %.2e al %.3e trial %d\n", prox, rung.rho, sigma, mu_aff / mu, al, trial);
                 if (trial >= kRdTries) {
                     out.alpha = al;
                     return true;
@@ -255,8 +290,10 @@ struct Solver : Cells {
     }
 
     double T_factor = 0, T_solve = 0, T_cert = 0, T0 = 0;  // seconds spent, for PIDKIT_NATIVE_DEBUG=2
+    double rd_floor = 1e-13;  // the marginal residual's growth is measured from at least this (kRdTol)
     Result run(double tol, int max_iter) {
         T0 = g_debug > 1 ? now_s() : 0.0;
+        rd_floor = std::max(1e-13, kRdTol * tol);
         Result best;
         best.gap = std::numeric_limits<double>::infinity();
         const int n1 = P.n1, n2 = P.n2;
@@ -370,10 +407,10 @@ struct Solver : Cells {
             // regularized retry does not lengthen the step (typically the step was cut by the
             // residual-growth safeguard, which regularization does not change).
             const bool costly = P.NS >= 500;
-            for (double prox : kProxLadder) {
+            for (const Rung& rung : kLadder) {
                 if (nc >= 4096 && interrupted()) break;
                 bool improved = false;
-                if (try_step(prox, x, s, z, Pc, rd, rp, mu, mu_floor, trial)) {
+                if (try_step(rung, x, s, z, Pc, rd, rp, mu, mu_floor, trial)) {
                     if (!have || trial.alpha > step.alpha) {
                         improved = !have || trial.alpha > 1.01 * step.alpha;
                         std::swap(step, trial);
@@ -381,7 +418,7 @@ struct Solver : Cells {
                     }
                 }
                 if (have && step.alpha >= kGoodStep) break;
-                if (costly && have && prox > 0 && !improved) break;
+                if (costly && have && (rung.prox > 0 || rung.rho > 0) && !improved) break;
             }
             if (!have) {
                 status = "no_acceptable_step";
@@ -400,7 +437,8 @@ struct Solver : Cells {
             for (int64_t k = 0; k < m; ++k)
                 if (g[k] < 0) z[k] = -g[k];
         }
-        const bool stopped = t_interrupt != nullptr && t_interrupt->stop.load();  // Ctrl-C: no final certificate, the bindings raise
+        // Ctrl-C: no final certificate, the bindings raise
+        const bool stopped = t_interrupt != nullptr && t_interrupt->stop.load();
         if (!cert_now && !stopped) certificate(x, s, Pc, mu, best);
         if (g_debug > 1)
             std::fprintf(stderr, "seconds: factorizations %.3f (X build %.3f) solves %.3f certificates %.3f total %.3f\n", T_factor, pairs.T_xbuild,

@@ -19,6 +19,7 @@ namespace pidkit_native {
 struct LabelElimination : NewtonBase {
     std::vector<int64_t> lb_ptr, lb_off;  // per label: first kept unknown (ny+1); offset of its block
     std::vector<int> vloc;                // nv: index of a kept unknown inside its label's block, else -1
+    std::vector<int> vglob;               // kept unknowns by label block: global index (lb_ptr layout)
     std::vector<int> cl1, cl2;            // nc: block indices of a cell's lam1 / lam2 unknowns (-1: pinned)
     std::vector<double> LD;               // label blocks' Cholesky factors (row-major lower)
     std::vector<double> LU;               // m x m capacitance I + G C, LU-factored (row-major)
@@ -37,6 +38,9 @@ struct LabelElimination : NewtonBase {
             lb_ptr[y + 1] = lb_ptr[y] + cnt[y];
             lb_off[y + 1] = lb_off[y] + (int64_t)cnt[y] * cnt[y];
         }
+        vglob.assign(lb_ptr[ny], -1);
+        for (int i = 0; i < nv; ++i)
+            if (vloc[i] >= 0) vglob[lb_ptr[i % ny] + vloc[i]] = i;
         cl1.resize(nc);
         cl2.resize(nc);
         for (int64_t k = 0; k < m; ++k)
@@ -72,7 +76,7 @@ struct LabelElimination : NewtonBase {
                 if (i2 >= 0) L[(size_t)i2 * ky + i2] += a;
                 if (i1 >= 0 && i2 >= 0) L[(size_t)std::max(i1, i2) * ky + std::min(i1, i2)] += a;
             }
-            for (int i = 0; i < ky; ++i) L[(size_t)i * ky + i] += delta_;
+            for (int i = 0; i < ky; ++i) L[(size_t)i * ky + i] += reg(vglob[lb_ptr[y] + i]);
             ok[y] = small_chol(ky, L);
         });
         for (int y = 0; y < ny; ++y)

@@ -1,5 +1,6 @@
 // The Newton matrix at the current interior point,
-//     H + delta I = sum_k M_k^T [ s_k diag(p_k) + coef_k p_k p_k^T ] M_k + delta I,  coef_k = s_k/z_k - s_k,
+//     H + delta I + D = sum_k M_k^T [ s_k diag(p_k) + coef_k p_k p_k^T ] M_k + delta I + D,  coef_k = s_k/z_k - s_k,
+// (D: an optional per-unknown diagonal, the mass-scaled regularization of ipm.hpp's ladder)
 // on the kept unknowns (supported, not gauge-pinned), and its matrix-free product. The two
 // eliminations (schur.hpp, labels.hpp) factor it; the solver (ipm.hpp) owns the point.
 #pragma once
@@ -16,6 +17,7 @@ struct Linearization {
     const double* Pc = nullptr;
     std::vector<double> coef;    // m
     double delta = 0;            // regularization of the current factorization
+    const double* dreg = nullptr;  // ... and its per-unknown part D (nv entries; null: none)
     double mean_diag = 0;        // mean diagonal of H on the kept unknowns (scale of delta)
 
     void set(const double* s_in, const double* z_in, const double* Pc_in, int64_t m) {
@@ -32,13 +34,17 @@ struct NewtonBase : Cells {
     const double*& Pc_;
     std::vector<double>& coef;
     double& delta_;
+    const double*& dreg_;
     double& mean_diag;
     std::vector<double> wHW;  // hmul scratch
 
     NewtonBase(const Cells& cells, Linearization& lin)
-        : Cells(cells), s_(lin.s), Pc_(lin.Pc), coef(lin.coef), delta_(lin.delta), mean_diag(lin.mean_diag) {}
+        : Cells(cells), s_(lin.s), Pc_(lin.Pc), coef(lin.coef), delta_(lin.delta), dreg_(lin.dreg), mean_diag(lin.mean_diag) {}
 
-    // out = (H + delta I) v on the kept unknowns, matrix-free (v is zero elsewhere, so is out)
+    // regularization of unknown i: delta + D_i
+    double reg(size_t i) const { return dreg_ ? delta_ + dreg_[i] : delta_; }
+
+    // out = (H + delta I + D) v on the kept unknowns, matrix-free (v is zero elsewhere, so is out)
     void hmul(const double* v, double* out) {
         const int off2 = P.n1 * ny;
         std::vector<double>& W = wHW;
@@ -53,7 +59,7 @@ struct NewtonBase : Cells {
                 W[j] = Pc_[j] * (s_[k] * (v1[P.cy[j]] + v2[P.cy[j]]) + coef[k] * ph);
         });
         scatter(W.data(), out);
-        for (int i = 0; i < nv; ++i) out[i] = P.kept[i] ? out[i] + delta_ * v[i] : 0.0;
+        for (int i = 0; i < nv; ++i) out[i] = P.kept[i] ? out[i] + reg(i) * v[i] : 0.0;
     }
 };
 

@@ -83,7 +83,7 @@ struct PairElimination : NewtonBase {
         return v;
     }
 
-    // Assemble and factor H + delta I (Schur form). Returns false if a factorization fails.
+    // Assemble and factor H + delta I + D (Schur form). Returns false if a factorization fails.
     // want_f32: build and factor a dense Schur complement in single precision (solves then go through
     // solve_refined).
     bool factor(double prox, bool want_f32) {
@@ -123,8 +123,8 @@ struct PairElimination : NewtonBase {
         pfor(par, nt, 0, nA, [&](int64_t u_) {
             const int u = (int)u_;
             double* blk = LA.data() + (size_t)u * bs;
-            if (delta > 0)
-                for (int y = 0; y < ny; ++y) blk[(size_t)y * ny + y] += delta;
+            for (int y = 0; y < ny; ++y)
+                if (P.supp[P.offA + (size_t)u * ny + y]) blk[(size_t)y * ny + y] += reg(P.offA + (size_t)u * ny + y);
             okv[u] = small_chol(ny, blk);
         });
         for (int u = 0; u < nA; ++u)
@@ -158,12 +158,12 @@ struct PairElimination : NewtonBase {
             if (f32) {
                 std::vector<double>().swap(S);
                 S32.assign((size_t)NS * NS, 0.0f);
-                fill_hbb(S32.data(), DB, delta);
+                fill_hbb(S32.data(), DB);
                 schur_dense(S32.data());
             } else {
                 std::vector<float>().swap(S32);
                 S.assign((size_t)NS * NS, 0.0);
-                fill_hbb(S.data(), DB, delta);
+                fill_hbb(S.data(), DB);
                 if (sp)
                     schur_sparse(ncolu, sparse_cost);
                 else
@@ -191,9 +191,9 @@ struct PairElimination : NewtonBase {
         return true;
     }
 
-    // S(kept) <- H_BB(kept) + delta I (lower triangle)
+    // S(kept) <- H_BB(kept) + delta I + D (lower triangle)
     template <class T>
-    void fill_hbb(T* Sm, const std::vector<double>& DB, double delta) const {
+    void fill_hbb(T* Sm, const std::vector<double>& DB) const {
         const int NS = P.NS;
         const size_t bs = (size_t)ny * ny;
         for (int v = 0; v < P.nB; ++v) {
@@ -207,7 +207,7 @@ struct PairElimination : NewtonBase {
                     // i >= j since sidx increases with y inside a node
                     Sm[(size_t)i + (size_t)j * NS] += (T)blk[(size_t)y * ny + y2];
                 }
-                Sm[(size_t)i + (size_t)i * NS] += (T)delta;
+                Sm[(size_t)i + (size_t)i * NS] += (T)reg(P.offB + (size_t)v * ny + y);
             }
         }
     }
@@ -360,7 +360,7 @@ struct PairElimination : NewtonBase {
         }
     }
 
-    // Solve (H + delta I) dx = rhs with the current factorization. rhs is not modified.
+    // Solve (H + delta I + D) dx = rhs with the current factorization. rhs is not modified.
     void solve(const double* rhs, double* dx) {
         const int nA = P.nA, nB = P.nB, NS = P.NS;
         const size_t bs = (size_t)ny * ny;
@@ -429,7 +429,7 @@ struct PairElimination : NewtonBase {
         });
     }
 
-    // Solve (H + delta I) dx = rhs. With a single-precision Schur complement, by conjugate gradients
+    // Solve (H + delta I + D) dx = rhs. With a single-precision Schur complement, by conjugate gradients
     // preconditioned with that factorization (a few iterations while it is accurate); false when
     // they do not reach kPcgTol within kPcgMaxIter (the caller then factors in double precision).
     bool solve_refined(const double* rhs, double* dx) {
