@@ -248,6 +248,10 @@ def _read_parquet(path: Path) -> Table:
         raise MissingDependencyError(
             f"reading {path} needs pyarrow, which is not installed: pip install pyarrow (or convert the file to CSV)."
         ) from exc
+    names = pq.read_schema(path).names
+    if len(set(names)) != len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise InputError(f"{path}: the columns {twice} appear more than once; expected unique names.")
     table = pq.read_table(path)
     cols, missing = {}, {}
     for name, col in zip(table.column_names, table.columns, strict=True):
@@ -349,8 +353,15 @@ def read_table(path: str | Path) -> Table:
     p = Path(path)
     if not p.is_file():
         raise InputError(f"no file {p}; expected a .csv, .parquet, .npz or .npy file.")
+    return _guarded(p, _read_table)
+
+
+def _guarded(p: Path, read: Any) -> Any:
+    """``read(p)``, with the failures of damaged or unreadable files turned into one-line InputErrors."""
+    import zipfile
+
     try:
-        return _read_table(p)
+        return read(p)
     except InputError:
         raise
     except MissingDependencyError:
@@ -361,8 +372,9 @@ def read_table(path: str | Path) -> Table:
         raise InputError(f"{p} is not a readable CSV ({exc}).") from None
     except PermissionError:
         raise InputError(f"{p} cannot be read (permission denied).") from None
-    except (OSError, ValueError, EOFError) as exc:  # damaged .npy / .npz / Parquet (pyarrow raises these kinds)
-        raise InputError(f"{p} could not be read as {p.suffix or 'a data file'}: {type(exc).__name__}: {exc}"[:400]
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:  # damaged .npy / .npz / Parquet
+        first = (str(exc).strip().splitlines() or [""])[0]  # pyarrow's messages run over several lines
+        raise InputError(f"{p} could not be read as {p.suffix or 'a data file'}: {type(exc).__name__}: {first}"[:400]
                          + ". Check the file.") from None
 
 
@@ -385,15 +397,19 @@ def _read_table(p: Path) -> Table:
 
 
 def read_count_table(path: str | Path) -> np.ndarray:
-    """A joint table (|X1|, |X2|, |Y|) of probabilities or counts from ``.npy`` (or the one array of an ``.npz``)."""
+    """A joint table (|X1|, |X2|, |Y|) of probabilities or counts from ``.npy`` (or the one array of an ``.npz``).
+
+    Damaged, hostile or oversized files get the same one-line InputErrors as :func:`read_table`.
+    """
     p = Path(path)
     if not p.is_file():
         raise InputError(f"no file {p}; expected a .npy holding a 3-D table.")
-    if p.suffix.lower() == ".npz":
-        with np.load(p, allow_pickle=False) as z:
-            if len(z.files) != 1:
-                raise InputError(f"{p} holds {len(z.files)} arrays ({z.files}); expected exactly one 3-D table.")
-            return z[z.files[0]]
-    if p.suffix.lower() != ".npy":
+    suffix = p.suffix.lower()
+    if suffix not in (".npy", ".npz"):
         raise InputError(f"{p}: expected a .npy (or single-array .npz) holding a table of shape (|X1|, |X2|, |Y|).")
-    return np.load(p, allow_pickle=False)
+    if suffix == ".npy":
+        return _guarded(p, _load_npy)
+    arrays = _guarded(p, _load_npz)
+    if len(arrays) != 1:
+        raise InputError(f"{p} holds {len(arrays)} arrays ({list(arrays)}); expected exactly one 3-D table.")
+    return next(iter(arrays.values()))

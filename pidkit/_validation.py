@@ -172,6 +172,12 @@ def as_samples(x: Any, name: str) -> np.ndarray:
                 f"(first at index {tuple(int(i) for i in idx)}); expected finite numbers. "
                 "Drop or impute these samples before estimating."
             )
+        if arr.size and float(np.max(np.abs(arr))) > MAX_ABS_FEATURE:
+            raise NonFiniteInputError(
+                f"{name} has values up to {float(np.max(np.abs(arr))):.3g} in magnitude; above {MAX_ABS_FEATURE:.0e} "
+                "their squares (scaling, distances) overflow float64. Rescale it (e.g. divide by its largest "
+                "magnitude, or take a logarithm) first."
+            )
     # one memory layout whatever the source (a DataFrame's values are column-major): sums and
     # fits over the same values then give the same floating-point results
     return np.ascontiguousarray(arr)
@@ -190,6 +196,11 @@ def _ragged_message(x: Any, name: str) -> str:
     )
 
 
+#: Largest magnitude of a float feature: squares and sums of squares (standardizing, k-means, logistic
+#: regression) stay finite in float64 below about 1e154.
+MAX_ABS_FEATURE = 1e150
+
+
 def _is_scalar_label(v: Any) -> bool:
     return isinstance(v, (str, bytes, bool, int, float, np.generic))
 
@@ -202,7 +213,10 @@ def _narrow_object(arr: np.ndarray) -> np.ndarray:
     if all(isinstance(v, (bool, np.bool_)) for v in flat):
         return arr.astype(bool)
     if all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in flat):
-        return arr.astype(np.int64)
+        try:
+            return arr.astype(np.int64)
+        except OverflowError:  # integers beyond 64 bits: exact only as labels, i.e. text
+            return arr.astype(str)
     if all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)) for v in flat):
         return arr.astype(np.float64)
     return arr
@@ -326,6 +340,12 @@ def check_prob_table(
         )
     del bad
     total = arr.sum(axis=table_axes)
+    if not np.isfinite(total).all():
+        where = f"{name}: tables {np.flatnonzero(~np.isfinite(total))[:5].tolist()} sum" if batch else f"{name} sums"
+        raise InvalidPMFError(
+            f"{where} to more than float64 holds (largest entry {float(arr.max()):.3g}); expected {kinds}. Divide the "
+            "table by its largest entry first."
+        )
     if (total <= 0).any():
         where = f"{name}: tables {np.flatnonzero(total <= 0)[:5].tolist()} sum" if batch else f"{name} sums"
         raise InvalidPMFError(

@@ -93,8 +93,11 @@ def _emit(args: argparse.Namespace, text: str, payload: dict[str, Any]) -> None:
         sys.stdout.write(json.dumps(payload, indent=1) + "\n")
         return
     if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(payload, fh, indent=1)
+        try:
+            with open(args.json, "w") as fh:
+                json.dump(payload, fh, indent=1)
+        except OSError as exc:  # e.g. the disk filled up during the computation
+            raise _Fail(f"--json {args.json} could not be written ({exc.strerror or exc}).", status=1) from None
     if not (args.quiet and args.json):
         sys.stdout.write(text + "\n")
 
@@ -107,7 +110,10 @@ def _save_plot(args: argparse.Namespace, draw) -> None:
     matplotlib.use("Agg")
     axes = draw()
     fig = (axes[0] if hasattr(axes, "__len__") else axes).figure
-    fig.savefig(args.plot, dpi=130, bbox_inches="tight")
+    try:
+        fig.savefig(args.plot, dpi=130, bbox_inches="tight")
+    except OSError as exc:
+        raise _Fail(f"--plot {args.plot} could not be written ({exc.strerror or exc}).", status=1) from None
     if not args.quiet and args.json != "-":
         sys.stderr.write(f"pidkit: figure written to {args.plot}\n")
 
@@ -357,9 +363,14 @@ def _check_outputs(args: argparse.Namespace) -> None:
         if not value or value == "-":
             continue
         path = Path(value)
+        if any(len(os.fsencode(part)) > 255 for part in path.parts):  # stat() itself fails on such names
+            raise _Fail(f"{flag}: a name in the path is longer than 255 bytes, more than file systems take.")
         if path.is_dir():
             raise _Fail(f"{flag} {value} is a directory; expected a file path to write.")
-        parent = path.parent if str(path.parent) else Path(".")
+        target = path.resolve()  # a symlink is checked where it points
+        if target.exists() and not target.is_file():  # a FIFO blocks, a device (/dev/full) fails at the write
+            raise _Fail(f"{flag} {value} is not a regular file; expected a file path to write.")
+        parent = target.parent
         if not parent.is_dir():
             raise _Fail(f"{flag} {value}: the directory {parent} does not exist; create it or write elsewhere.")
         if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):

@@ -230,6 +230,12 @@ def pairwise(
         cy = c_y if cy is None else cy
     ny = int(cy.max()) + 1
     width = max(states[i] for i in used)
+    # one pair's table must fit (the largest feature sets every table's width), checked before counting
+    from .estimators.exact import DEFAULT_MAX_TABLE_BYTES, check_table_size
+
+    check_table_size((width, width, ny), DEFAULT_MAX_TABLE_BYTES, what="one pair's joint table", fix=(
+        "A feature with many distinct values (an ID, free text) makes every pair's table that wide: drop it, or "
+        "pass a Discretizer with fewer states (n_bins, max_categories)."))
     solver = f"native/ipm ({'C++' if kernel_name() == 'native' else 'NumPy twin'})"
     if client is None:
         out = _solve_pairs(codes, cy, states, ny, index_pairs, width, units, tol, max_iter)

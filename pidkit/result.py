@@ -214,10 +214,68 @@ class Uncertainty:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Uncertainty:
+        if not isinstance(d, Mapping):
+            raise TypeError(f"expected an object, got {type(d).__name__}")
+        _check_types("uncertainty.", d, _UNCERTAINTY_TYPES)
         d = dict(d)
         d["intervals"] = {k: (float(v[0]), float(v[1])) for k, v in d.get("intervals", {}).items()}
         d["notes"] = tuple(d.get("notes", ()))
         return cls(**d)
+
+
+def _is_real(v: Any) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _real_map(v: Any) -> bool:
+    return isinstance(v, Mapping) and all(isinstance(k, str) and (x is None or _is_real(x)) for k, x in v.items())
+
+
+def _pair_map(v: Any) -> bool:
+    return isinstance(v, Mapping) and all(
+        isinstance(k, str) and isinstance(x, (list, tuple)) and len(x) == 2 and all(_is_real(e) for e in x)
+        for k, x in v.items())
+
+
+#: What each serialized field may hold: (test, description). Fields not listed are checked elsewhere.
+_SCHEMA: dict[str, tuple[Any, str]] = {
+    "str": (lambda v: isinstance(v, str), "a string"),
+    "int?": (lambda v: v is None or _is_int(v), "an integer or null"),
+    "count": (lambda v: _is_int(v) and v >= 0, "an integer >= 0"),
+    "real": (_is_real, "a number"),
+    "real?": (lambda v: v is None or _is_real(v), "a number or null"),
+    "bool": (lambda v: isinstance(v, (bool, np.bool_)), "true or false"),
+    "dict": (lambda v: isinstance(v, Mapping), "an object"),
+    "dict?": (lambda v: v is None or isinstance(v, Mapping), "an object or null"),
+    "texts": (lambda v: isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v), "a list of strings"),
+    "reals": (_real_map, "an object of numbers"),
+    "reals2": (lambda v: isinstance(v, Mapping) and all(_real_map(x) for x in v.values()),
+               "an object of objects of numbers"),
+    "pairs": (_pair_map, "an object of [low, high] pairs"),
+}
+
+
+def _check_types(what: str, d: Mapping, kinds: dict[str, str]) -> None:
+    """Refuse a field of the wrong type (a tampered file) before it is used."""
+    for name, kind in kinds.items():
+        if name in d:
+            test, expected = _SCHEMA[kind]
+            if not test(d[name]):
+                raise _format_error(f"field '{what}{name}' must be {expected}; got {d[name]!r}"[:300] + f". {_FIX}")
+
+
+_DIAGNOSTICS_TYPES = {"solver": "str", "status": "str", "iterations": "int?", "discretization": "dict?",
+                      "notes": "texts"}
+_UNCERTAINTY_TYPES = {"level": "real?", "method": "str", "n_boot": "count", "intervals": "pairs", "std": "reals",
+                      "bias": "reals", "corrected": "reals2", "p_values": "reals", "tests": "dict", "notes": "texts"}
+_CHECK_TYPES = {"estimate": "reals", "classifier": "reals", "kept": "reals", "ranges": "pairs", "reference": "reals",
+                "reference_ranges": "pairs", "outside": "texts", "lossless": "bool", "threshold": "real",
+                "overshoot": "real?", "margin": "real", "method": "str", "models": "dict", "time_s": "real",
+                "notes": "texts"}
 
 
 INFORMATIONS = ("I1", "I2", "total")
@@ -341,6 +399,9 @@ class InformationCheck:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> InformationCheck:
+        if not isinstance(d, Mapping):
+            raise TypeError(f"expected an object, got {type(d).__name__}")
+        _check_types("info_check.", d, _CHECK_TYPES)
         d = dict(d)
         for key in ("ranges", "reference_ranges"):
             d[key] = {k: (float(v[0]), float(v[1])) for k, v in d.get(key, {}).items()}
@@ -553,12 +614,17 @@ class PIDResult(TextReport):
         Raises :class:`~pidkit.exceptions.ResultFormatError`, naming the field, when a field is
         missing, unknown or of the wrong type. A null atom reads as NaN.
         """
+        from .exceptions import ResultFormatError
+
         if not isinstance(d, Mapping):
             raise _format_error(
                 f"PIDResult.from_dict expects a dict as written by PIDResult.to_dict(); got {type(d).__name__}. "
                 f"{_FIX}"
             )
-        d = _decode_nonfinite(dict(d))
+        try:
+            d = _decode_nonfinite(dict(d))
+        except RecursionError:
+            raise _format_error(f"the serialized result is nested too deeply to be one. {_FIX}") from None
         names = [f.name for f in fields(cls)]
         _check_fields("the serialized result", d, names, [n for n in names if n not in ("uncertainty", "info_check")])
         for q in QUANTITIES:
@@ -584,6 +650,7 @@ class PIDResult(TextReport):
         diag = dict(diag)
         diag_names = [f.name for f in fields(Diagnostics)]
         _check_fields("field 'diagnostics'", diag, diag_names, ["solver", "status"])
+        _check_types("diagnostics.", diag, _DIAGNOSTICS_TYPES)
         for key in ("max_marginal_violation", "time_s"):
             if key in diag:
                 diag[key] = _real(f"diagnostics.{key}", diag[key])
@@ -595,6 +662,8 @@ class PIDResult(TextReport):
             if d.get(key) is not None:
                 try:
                     d[key] = kind.from_dict(d[key])
+                except ResultFormatError:
+                    raise
                 except (TypeError, ValueError, KeyError, IndexError) as err:
                     raise _format_error(f"field {key!r} is not a valid {kind.__name__} ({err}). {_FIX}") from None
         return cls(**d)
@@ -604,6 +673,8 @@ class PIDResult(TextReport):
         """The result :meth:`to_json` wrote (see :meth:`from_dict` for the checks)."""
         try:
             d = json.loads(s)
+        except RecursionError:
+            raise _format_error(f"PIDResult.from_json: the JSON is nested too deeply to be a result. {_FIX}") from None
         except (TypeError, ValueError) as err:
             raise _format_error(
                 f"PIDResult.from_json expects a JSON string written by PIDResult.to_json(); could not parse "

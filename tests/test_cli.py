@@ -456,3 +456,43 @@ def test_replicate_counts_in_scientific_notation(and_csv, capsys):
     with pytest.raises(SystemExit) as stop:  # argparse's own usage error
         run_cli([*base, "--n-boot", "1.5"], capsys)
     assert stop.value.code == 2 and "expected a whole number, got '1.5'" in capsys.readouterr().err
+
+
+def test_third_probe_files_and_outputs(and_csv, tmp_path, capsys):
+    import os
+
+    import numpy as np
+
+    np.save(tmp_path / "table.npy", np.full((4, 4, 3), 1 / 48))
+    (tmp_path / "trunc.npy").write_bytes((tmp_path / "table.npy").read_bytes()[:-40])
+    np.save(tmp_path / "obj.npy", np.array([1, "a", None], dtype=object), allow_pickle=True)
+    header = np.lib.format.header_data_from_array_1_0(np.zeros(1))
+    header["shape"] = (4000, 4000, 4000)
+    with open(tmp_path / "huge.npy", "wb") as fh:
+        np.lib.format.write_array_header_1_0(fh, header)
+        fh.write(b"\0" * 64)
+    np.savez(tmp_path / "table.npz", p=np.full((4, 4, 3), 1 / 48))
+    (tmp_path / "trunc.npz").write_bytes((tmp_path / "table.npz").read_bytes()[:-60])
+    for name in ("trunc.npy", "obj.npy", "huge.npy", "trunc.npz"):  # the table reader is as guarded as read_table
+        status, _, err = run_cli(["decompose", tmp_path / name], capsys)
+        assert status == 2 and err.count("\n") == 1 and "Traceback" not in err, (name, err)
+    status, _, err = run_cli(["estimate", tmp_path / "trunc.npz", "--x1", "p", "--x2", "p", "--y", "p"], capsys)
+    assert status == 2 and "BadZipFile" in err and err.count("\n") == 1
+    base = ["estimate", and_csv, "--x1", "a", "--x2", "b", "--y", "label"]
+    os.mkfifo(tmp_path / "fifo.json")  # open() would block on it
+    os.symlink(tmp_path / "no" / "x.json", tmp_path / "dangling.json")
+    for target, message in ((tmp_path / "fifo.json", "not a regular file"), ("/dev/full", "not a regular file"),
+                            (tmp_path / "dangling.json", "does not exist"),
+                            (tmp_path / ("x" * 300 + ".json"), "longer than 255 bytes")):
+        status, out, err = run_cli([*base, "--json", target], capsys)
+        assert status == 2 and message in err and out == "", (target, err)
+
+
+def test_parquet_with_repeated_column_names(tmp_path, capsys):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_arrays([pa.array([1, 2]), pa.array([3, 4]), pa.array([0, 1])], names=["a", "b", "b"])
+    pq.write_table(table, tmp_path / "dup.parquet")
+    status, _, err = run_cli(["estimate", tmp_path / "dup.parquet", "--x1", "a", "--x2", "b", "--y", "b"], capsys)
+    assert status == 2 and "['b'] appear more than once" in err and err.count("\n") == 1

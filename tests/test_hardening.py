@@ -332,3 +332,58 @@ def test_agreement_refuses_nan_atoms():
     bad = dataclasses.replace(good, S=float("nan"))
     with pytest.raises(InputError, match="non-finite atoms \\['S'\\]"):
         pid.agreement(good, bad)
+
+
+def test_third_probe_escapes_get_pidkit_errors():
+    """Inputs that escaped the error classes in the third probe (benchmarks/probe_hostile.py)."""
+    from pidkit.exceptions import InvalidPMFError, NonFiniteInputError, TableTooLargeError
+
+    with pytest.raises(InvalidPMFError, match="sums to more than float64 holds"):
+        pid.decompose(np.full((2, 2, 2), 1e308))
+    with pytest.raises(InvalidPMFError, match="ragged"):
+        pid.decompose_many([np.full((2, 2, 2), 0.125), np.full((3, 2, 2), 1 / 12)])
+    rng = np.random.default_rng(0)
+    huge = np.r_[-rng.uniform(1e300, 1.7e308, 100), rng.uniform(1e300, 1.7e308, 100)]
+    with pytest.raises(NonFiniteInputError, match="overflow float64"):
+        pid.estimate(huge, rng.normal(size=200), rng.integers(0, 2, 200))
+    # integers beyond 64 bits are exact only as labels
+    big = np.array([2**70 + int(v) for v in rng.integers(0, 3, 300)], dtype=object)
+    assert np.isfinite(pid.estimate(big, rng.integers(0, 3, 300), rng.integers(0, 2, 300)).R)
+    ids = np.array([f"s{i}" for i in range(60_000)])
+    with pytest.raises(TableTooLargeError, match="one pair's joint table"):
+        pid.pairwise({"u": ids, "v": ids[::-1]}, np.arange(60_000) % 2)
+
+
+@pytest.fixture(scope="module")
+def full_result():
+    rng = np.random.default_rng(0)
+    x1, x2 = rng.integers(0, 3, 500), rng.integers(0, 3, 500)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pid.estimate(x1, x2, (x1 + x2 + rng.integers(0, 2, 500)) % 3, ci=0.9, n_boot=50, random_state=0)
+
+
+@pytest.mark.parametrize(("section", "field", "value"), [
+    ("diagnostics", "notes", 5), ("diagnostics", "iterations", "many"), ("diagnostics", "discretization", "binned"),
+    ("uncertainty", "level", "high"), ("uncertainty", "std", [1, 2]), ("uncertainty", "n_boot", -3),
+    ("info_check", "kept", "most"), ("info_check", "lossless", "no"), ("info_check", "ranges", {"R": [1]}),
+])
+def test_tampered_nested_fields_are_refused(full_result, section, field, value):
+    d = json.loads(full_result.to_json())
+    assert d[section] is not None
+    d[section][field] = value
+    with pytest.raises(ResultFormatError, match=f"field '{section}.{field}' must be"):
+        PIDResult.from_dict(d)
+    assert PIDResult.from_json(full_result.to_json()) == full_result  # the untampered one still reads
+
+
+def test_deeply_nested_json_is_a_result_format_error(full_result):
+    with pytest.raises(ResultFormatError, match="nested too deeply"):
+        PIDResult.from_json("[" * 100_000 + "]" * 100_000)
+    d = json.loads(full_result.to_json())
+    deep: list = []
+    for _ in range(50_000):
+        deep = [deep]
+    d["extra"] = deep
+    with pytest.raises(ResultFormatError, match="nested too deeply"):
+        PIDResult.from_dict(d)

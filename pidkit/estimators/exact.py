@@ -487,14 +487,15 @@ class ExactEstimator:
 TABLE_WORK_COPIES = 6
 
 
-def check_table_size(shape: tuple[int, ...], max_bytes: int, *, what: str = "the discretized joint table") -> None:
+def check_table_size(shape: tuple[int, ...], max_bytes: int, *, what: str = "the discretized joint table",
+                     fix: str | None = None) -> None:
     """Raise :class:`TableTooLargeError` before allocating a float64 table of ``shape`` above ``max_bytes``, or
     one whose validation would not fit in what the process may still allocate (:mod:`pidkit._memory`)."""
     cells = int(np.prod([int(s) for s in shape], dtype=np.float64))
     need = cells * 8
     if need > max_bytes:
         dims = " x ".join(str(int(s)) for s in shape)
-        fix = (
+        fix = fix or (
             "Use fewer states per modality: a Discretizer with smaller n_bins / n_clusters, or kind='binned' / "
             "'clustered' for a modality that was encoded as categorical."
             if what == "the discretized joint table"
@@ -511,5 +512,5 @@ def check_table_size(shape: tuple[int, ...], max_bytes: int, *, what: str = "the
         raise TableTooLargeError(
             f"{what} has {dims} = {cells:,} cells; validating and preparing it takes about "
             f"{need * TABLE_WORK_COPIES / 1024**3:.2f} GiB, more than this process may still allocate "
-            f"({room / 1024**3:.2f} GiB under {limit}). Use fewer states, or run with more memory."
+            f"({room / 1024**3:.2f} GiB under {limit}). {fix or 'Use fewer states, or run with more memory.'}"
         )

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_bool, check_positive_float, check_positive_int, check_prob_table, check_units
-from ..exceptions import ConvergenceWarning
+from ..exceptions import ConvergenceWarning, InvalidPMFError
 from ..info import conditional_entropy, entropy, mutual_information
 from ..kernels import get_kernel, kernel_name
 from ._problem import broja_atoms
@@ -83,7 +83,11 @@ class PIDBatchResult:
 
 
 def _check_batch(p: Any, normalize: bool, max_table_bytes: int) -> np.ndarray:
-    arr = np.asarray(p)
+    try:
+        arr = np.asarray(p)
+    except ValueError:  # tables of different shapes
+        raise InvalidPMFError("p is ragged (tables or rows of different shapes); expected one array of shape "
+                              "(B, |X1|, |X2|, |Y|). Decompose tables of different shapes in separate calls.") from None
     if arr.ndim == 4:  # before the float64 copy of the validation
         check_table_size(arr.shape, max_table_bytes, what="the batch p")
     pmfs, _, _ = check_prob_table(
