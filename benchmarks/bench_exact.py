@@ -194,21 +194,26 @@ def _spin(stop) -> None:
 
 
 def under_load(rows, seed: int, repeats: int, max_seconds: float) -> None:
-    """Default settings against one thread everywhere, idle and with k busy processes (k = cores).
+    """The default threads against one thread everywhere and against every core, idle and with k busy
+    processes (k = cores).
 
-    Each configuration is solved ``repeats`` times in fresh processes, alternating default and
-    one-thread solves so that both see the same load; the median is reported.
+    ``threads=cores`` reproduces the default before ``threads="auto"``: OpenMP and BLAS on every core.
+    Each configuration is solved ``repeats`` times in fresh processes, the configurations interleaved so
+    that all see the same load; the median is reported.
     """
     import os
 
     cores = len(os.sched_getaffinity(0))
     rng = np.random.default_rng(seed)
     tables = [(s, rng.dirichlet(np.ones(int(np.prod(s)))).reshape(s)) for s in [(50, 50, 10), (100, 100, 10)]]
-    print(f"\nunder load: default settings vs one thread (threadpoolctl limits=1, PIDKIT_NUM_THREADS=1), "
-          f"{cores} cores, median of {repeats} fresh-process solves each")
-    head = f"{'table':<22}{'busy processes':>15}{'default s':>11}{'one thread s':>14}{'default/one':>13}"
+    print(f"\nunder load: default threads ('auto') vs one thread (threadpoolctl limits=1, PIDKIT_NUM_THREADS=1) vs "
+          f"threads={cores} (every core: the default before 'auto'), {cores} cores, median of {repeats} "
+          "fresh-process solves each")
+    head = (f"{'table':<14}{'busy':>6}{'default s':>11}{'one thread s':>14}{f'{cores} threads s':>14}"
+            f"{'default/one':>13}{f'default/{cores}':>11}")
     print(head)
     print("-" * len(head))
+    configs = {"default": ({}, False), "one": ({}, True), "all": ({"threads": cores}, False)}
     ctx = mp.get_context("fork")
     for busy in (0, cores):
         stop = ctx.Event()
@@ -218,21 +223,23 @@ def under_load(rows, seed: int, repeats: int, max_seconds: float) -> None:
         try:
             time.sleep(0.5 if busy else 0.0)
             for shape, p in tables:
-                times: dict[bool, list[float]] = {False: [], True: []}
+                times: dict[str, list[float]] = {k: [] for k in configs}
                 for _ in range(repeats):
-                    for one in (False, True):
-                        r = run_one(p, "native", max_seconds, one_thread=one)
+                    for key, (options, one) in configs.items():
+                        r = run_one(p, "native", max_seconds, options=options, one_thread=one)
                         if "error" not in r:
-                            times[one].append(r["time_s"])
-                if not times[False] or not times[True]:
-                    print(f"{'x'.join(map(str, shape)):<22}{busy:>15}  failed")
-                    continue
-                d, o = float(np.median(times[False])), float(np.median(times[True]))
+                            times[key].append(r["time_s"])
                 name = "x".join(map(str, shape))
-                print(f"{name:<22}{busy:>15}{d:11.3f}{o:14.3f}{d / o:13.2f}", flush=True)
-                rows.append({"table": f"dirichlet {name}", "busy_processes": busy, "default_s": d, "one_thread_s": o,
-                             "default_runs_s": times[False], "one_thread_runs_s": times[True],
-                             "ratio_default_vs_one_thread": d / o})
+                if not all(times.values()):
+                    print(f"{name:<14}{busy:>6}  failed")
+                    continue
+                med = {k: float(np.median(v)) for k, v in times.items()}
+                print(f"{name:<14}{busy:>6}{med['default']:11.3f}{med['one']:14.3f}{med['all']:14.3f}"
+                      f"{med['default'] / med['one']:13.2f}{med['default'] / med['all']:11.2f}", flush=True)
+                rows.append({"table": f"dirichlet {name}", "busy_processes": busy,
+                             **{f"{k}_s": v for k, v in med.items()}, **{f"{k}_runs_s": v for k, v in times.items()},
+                             "ratio_default_vs_one_thread": med["default"] / med["one"],
+                             "ratio_default_vs_all_cores": med["default"] / med["all"]})
         finally:
             stop.set()
             for proc in spinners:

@@ -52,13 +52,28 @@ def test_small_solves_use_one_thread_and_restore_the_blas_setting(monkeypatch):
     assert _blas_threads() == before  # and as it was afterwards
 
 
-def test_large_solves_use_the_idle_cores(monkeypatch):
+def test_larger_solves_use_the_idle_cores(monkeypatch):
     monkeypatch.delenv(thr.THREADS_ENV, raising=False)
-    monkeypatch.setattr(native_backend, "MULTI_THREAD_FLOPS", 0.0)  # every table counts as large
-    monkeypatch.setattr(native_backend, "idle_cores", lambda: 3)
+    monkeypatch.setattr(native_backend, "MULTI_THREAD_FLOPS", 0.0)  # every table counts as mid-sized
+    monkeypatch.setattr(native_backend, "idle_cores_now", lambda: 2)  # the run queue, for mid-sized solves
+    monkeypatch.setattr(native_backend, "idle_cores", lambda: 3)  # 50 ms of CPU counters, for large ones
     seen = _recording_kernel(monkeypatch)
     pid.decompose(_table(20))
-    assert seen[0][0] == 3
+    monkeypatch.setattr(native_backend, "MEASURED_LOAD_FLOPS", 0.0)
+    pid.decompose(_table(20))
+    assert [s[0] for s in seen] == [2, 3]
+
+
+def test_idle_cores_now_reads_the_run_queue(monkeypatch):
+    monkeypatch.setattr(thr, "usable_cores", lambda: 4)
+    monkeypatch.setattr(thr.time, "sleep", lambda s: None)
+    readings = iter([1, 3, 1, 1, 9])  # a passing spike does not count: the median is taken
+    monkeypatch.setattr(thr, "_running_others", lambda: next(readings))
+    assert thr.idle_cores_now() == 3
+    monkeypatch.setattr(thr, "_running_others", lambda: 7)
+    assert thr.idle_cores_now() == 1
+    monkeypatch.setattr(thr, "_running_others", lambda: None)  # no /proc: every usable core
+    assert thr.idle_cores_now() == 4
 
 
 def test_threads_argument_and_environment_override_auto(monkeypatch):

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .._memory import binding_memory_limit, memory_limit
-from .._threads import env_threads, idle_cores, limit_blas, usable_cores
+from .._threads import env_threads, idle_cores, idle_cores_now, limit_blas, usable_cores
 from ..exceptions import TableTooLargeError
 from ..kernels import get_kernel, kernel_name
 from ..kernels.support import kernel_args
@@ -21,7 +21,7 @@ from ._problem import BROJAProblem
 from .cvxpy_backend import BackendSolution
 
 __all__ = ["solve_native", "pair_major", "n_threads", "solve_threads", "plan_native", "default_solver_bytes",
-           "ELIMINATIONS", "MULTI_THREAD_FLOPS"]
+           "ELIMINATIONS", "MULTI_THREAD_FLOPS", "MEASURED_LOAD_FLOPS"]
 
 #: ``elimination`` choices of the native kernel: ``"auto"`` picks the cheaper one by estimated cost.
 #: ``"pairs"``: Schur complement onto one modality's (node, label) unknowns, for tables with many
@@ -39,11 +39,14 @@ def default_solver_bytes() -> int:
     return int(0.75 * memory_limit())
 
 
-#: Estimated flops of one factorization (the plan's ``flops_*``) from which a solve may use more
-#: than one thread. Below it one thread is faster even on an idle machine: the Schur complement's
-#: BLAS calls are too short for their threads to pay for waking up (`benchmarks/bench_exact.py
-#: --under-load`; docs/dev-notes.md, "Threads").
-MULTI_THREAD_FLOPS = 2e10
+#: Estimated flops of one factorization (the plan's ``flops_*``) from which a solve may use more than
+#: one thread: below it one thread is as fast even on an idle machine (60x60x10, 1.7e8 flops: 0.118 vs
+#: 0.117 s), above it a second idle core pays (100x100x10, 8e8: 0.46 vs 0.38 s; 200x200x10, 6.6e9:
+#: 3.8 vs 2.7 s). `benchmarks/bench_exact.py --under-load`; docs/dev-notes.md, "Threads".
+MULTI_THREAD_FLOPS = 5e8
+#: From here a solve takes seconds, and the idle cores are measured over 50 ms of CPU counters rather
+#: than read from the run queue at one instant.
+MEASURED_LOAD_FLOPS = 2e10
 
 
 def n_threads() -> int:
@@ -55,7 +58,7 @@ def solve_threads(threads: int | str, plan: dict, choice: str) -> int:
     """Threads of one solve: ``threads`` if an int, else ``$PIDKIT_NUM_THREADS``, else by the work.
 
     ``"auto"``: 1 below :data:`MULTI_THREAD_FLOPS` per factorization, else the usable cores other
-    processes leave idle.
+    processes leave idle (from the run queue, or measured over 50 ms from :data:`MEASURED_LOAD_FLOPS`).
     """
     if threads != "auto":
         return int(threads)
@@ -65,7 +68,7 @@ def solve_threads(threads: int | str, plan: dict, choice: str) -> int:
     flops = plan.get(f"flops_{choice}")
     if flops is None or not flops >= MULTI_THREAD_FLOPS:
         return 1
-    return idle_cores()
+    return idle_cores() if flops >= MEASURED_LOAD_FLOPS else idle_cores_now()
 
 
 def pair_major(prob: BROJAProblem):
