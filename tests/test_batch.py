@@ -306,8 +306,12 @@ def test_bad_data():
 
 
 def test_features_too_large_for_float32_fail_clearly():
+    from pidkit.exceptions import NonFiniteInputError
+
     x1, x2, y = gate_samples("xor", 200)
-    with pytest.raises(SolverError, match="diverged"):
+    with pytest.raises(SolverError, match="diverged"):  # finite in float64, beyond float32
+        batch(x1 * 1e100, x2, y)
+    with pytest.raises(NonFiniteInputError, match="overflow float64"):  # refused before any training
         batch(x1 * 1e300, x2, y)
 
 
