@@ -47,6 +47,8 @@ class Table:
         self.lines = lines
         self.names = list(columns)
         self.source = source
+        #: {column: why it cannot be used} (e.g. a Parquet column of lists), refused only when selected
+        self.unusable: dict[str, str] = {}
         lengths = {len(v) for v in columns.values()}
         if len(lengths) > 1:
             raise InputError(f"{source}: columns have different lengths {sorted(lengths)}; expected one row each.")
@@ -121,6 +123,8 @@ class Table:
         """
         names = self.resolve(spec, what)
         for c in names:
+            if c in self.unusable:
+                raise InputError(f"{what}: {self.unusable[c]}")
             gaps = self.missing.get(c)
             if gaps is not None and rows is not None:
                 gaps = gaps & rows
@@ -147,6 +151,8 @@ _MISSING_SET = frozenset(("", *MISSING))
 
 
 def _is_number(v: str) -> bool:
+    if "_" in v:  # float() reads "1_0" as 10: a label, not a number
+        return False
     try:
         float(v)
     except ValueError:
@@ -253,17 +259,18 @@ def _read_parquet(path: Path) -> Table:
         twice = sorted({n for n in names if names.count(n) > 1})
         raise InputError(f"{path}: the columns {twice} appear more than once; expected unique names.")
     table = pq.read_table(path)
-    cols, missing = {}, {}
+    cols, missing, unusable = {}, {}, {}
     for name, col in zip(table.column_names, table.columns, strict=True):
         kind = col.type
         if pa.types.is_dictionary(kind):
             col = col.cast(kind.value_type)
             kind = col.type
-        if pa.types.is_nested(kind):
-            raise InputError(
-                f"{path}: column {name!r} holds {kind} values (several per row); expected one number or label per "
-                "row. Expand it into one column per element first."
-            )
+        if pa.types.is_nested(kind):  # refused when selected, not when merely present
+            unusable[name] = (f"column {name!r} of {path} holds {kind} values (several per row); expected one number "
+                              "or label per row. Expand it into one column per element first.")
+            cols[name] = np.zeros(len(col), dtype=np.int8)
+            missing[name] = np.zeros(len(col), dtype=bool)
+            continue
         gaps = col.is_null().to_numpy(zero_copy_only=False).astype(bool)
         if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind) \
                 or pa.types.is_decimal(kind):
@@ -279,7 +286,9 @@ def _read_parquet(path: Path) -> Table:
             arr = np.asarray(text.to_numpy(zero_copy_only=False), dtype=str)
         cols[name] = arr
         missing[name] = gaps
-    return Table(cols, {}, str(path), missing)
+    table = Table(cols, {}, str(path), missing)
+    table.unusable = unusable
+    return table
 
 
 def _blocks_from_arrays(arrays: dict[str, np.ndarray], source: str) -> Table:

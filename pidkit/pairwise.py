@@ -81,7 +81,11 @@ def _features(X: Any) -> tuple[list, list[np.ndarray]]:
         cols = [as_samples(X[k], f"X[{k!r}]") for k in names]
     elif hasattr(X, "columns") and hasattr(X, "iloc"):  # pandas DataFrame
         names = list(X.columns)
-        cols = [as_samples(X[c], f"X[{c!r}]") for c in names]
+        twice = sorted({str(c) for c in names if names.count(c) > 1})
+        if twice:
+            raise ParameterError(f"X repeats the column name(s) {twice}; pairs are named by column, so names must be "
+                                 "unique. Rename or drop the duplicates.")
+        cols = [as_samples(X.iloc[:, j], f"X[{c!r}]") for j, c in enumerate(names)]
     else:
         arr = as_samples(X, "X")
         if arr.ndim != 2:

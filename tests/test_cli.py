@@ -406,7 +406,20 @@ def test_nul_bytes_and_list_columns_are_refused(tmp_path, capsys):
 
     pq.write_table(pa.table({"a": [[1.0, 2.0], [3.0]], "label": [0, 1]}), tmp_path / "lists.parquet")
     status, _, err = run_cli(["estimate", tmp_path / "lists.parquet", "--x1", "a", "--x2", "a", "--y", "label"], capsys)
-    assert status == 2 and "column 'a' holds list<" in err and err.count("\n") == 1
+    assert status == 2 and "column 'a' of" in err and "holds list<" in err and err.count("\n") == 1
+    # a list column that is not selected does not stop the others
+    rng = np.random.default_rng(0)
+    n = 400
+    b, c = rng.integers(0, 2, n), rng.integers(0, 2, n)
+    pq.write_table(pa.table({"lists": [[1.0]] * n, "b": b, "c": c, "y": b ^ c}), tmp_path / "mixed.parquet")
+    assert read_table(tmp_path / "mixed.parquet").array("b", "--x1").tolist() == b.tolist()
+
+
+def test_underscored_numbers_are_labels(tmp_path):
+    from pidkit._io import read_table
+
+    (tmp_path / "u.csv").write_text("label\n1_0\n10\n1_0\n")  # float("1_0") == 10: two labels would merge
+    assert read_table(tmp_path / "u.csv").columns["label"].tolist() == ["1_0", "10", "1_0"]
 
 
 def test_csv_rows_are_named_by_their_line(tmp_path):

@@ -283,6 +283,10 @@ def test_second_probe_escapes_get_pidkit_errors():
     for bad in (-1, 1.5, "3", True):
         with pytest.raises(ParameterError, match="k must be a non-negative int"):
             res.top(bad)
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(np.c_[x1, x2, x1 ^ x2], columns=["a", "b", "a"])
+    with pytest.raises(ParameterError, match="repeats the column name\\(s\\) \\['a'\\]"):
+        pid.pairwise(frame, x1 & x2)
 
 
 def test_replicate_counts_are_bounded():
