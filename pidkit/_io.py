@@ -4,7 +4,8 @@ A file is read into named 1-D columns (numbers when every value parses as one, e
 plus *blocks*: a 2-D array in an ``.npz`` (or a ``.npy``) is a block whose name selects all its
 columns ``name[0]``, ``name[1]``, ... A selection is a comma-separated list of
 
-* a column or block name (``age``, ``pixels``),
+* a column or block name (``age``, ``pixels``), or a column's position, 0-based (``13``; a column
+  named ``13`` takes precedence),
 * a glob over column names (``px_*``, ``feat?``),
 * a range of positions, 0-based and half-open (``0:32``), or of names, inclusive (``px_0:px_31``).
 
@@ -78,6 +79,12 @@ class Table:
                 out += hits
             elif ":" in item:
                 out += self._range(item, what)
+            elif item.lstrip("-").isdigit():  # a position, 0-based (a column named "13" was matched above)
+                i = int(item)
+                if not -len(self.names) <= i < len(self.names):
+                    raise InputError(f"{what}: position {i} is outside the {len(self.names)} columns of "
+                                     f"{self.source} (0-based).")
+                out.append(self.names[i])
             else:
                 raise InputError(f"{what}: no column {item!r} in {self.source} ({self._available()}).")
         if not out:

@@ -410,9 +410,24 @@ class Discretizer:
         "y_bins", "min_samples_per_cell", "random_state",
     )
 
-    def get_params(self) -> dict:
-        """Return the constructor parameters as a dict."""
+    def get_params(self, deep: bool = True) -> dict:
+        """The constructor parameters as a dict (scikit-learn's convention; ``deep`` changes nothing:
+        no parameter is itself an estimator)."""
         return {p: getattr(self, p) for p in self._PARAMS}
+
+    def set_params(self, **params: Any) -> Discretizer:
+        """Set constructor parameters (scikit-learn's convention, e.g. for ``GridSearchCV`` / ``clone``).
+
+        An unknown name raises :class:`~pidkit.exceptions.ParameterError` naming the valid ones. The
+        fitted state is kept until the next :meth:`fit`; values are validated there, like the
+        constructor's.
+        """
+        unknown = sorted(set(params) - set(self._PARAMS))
+        if unknown:
+            raise ParameterError(f"Discretizer has no parameter(s) {unknown}; valid: {list(self._PARAMS)}.")
+        for name, value in params.items():
+            setattr(self, name, value)
+        return self
 
     def __repr__(self) -> str:
         defaults = {**_DEFAULTS, "y_bins": None, "min_samples_per_cell": 5.0, "random_state": None}

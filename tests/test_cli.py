@@ -1,3 +1,4 @@
+import json
 import subprocess
 import sys
 
@@ -509,3 +510,19 @@ def test_parquet_with_repeated_column_names(tmp_path, capsys):
     pq.write_table(table, tmp_path / "dup.parquet")
     status, _, err = run_cli(["estimate", tmp_path / "dup.parquet", "--x1", "a", "--x2", "b", "--y", "b"], capsys)
     assert status == 2 and "['b'] appear more than once" in err and err.count("\n") == 1
+
+
+def test_columns_selected_by_position(and_csv, capsys):
+    from pidkit._io import read_table
+    from pidkit.exceptions import InputError
+
+    table = read_table(and_csv)
+    last = table.names[-1]
+    assert table.resolve("0", "--x1") == [table.names[0]] and table.resolve("-1", "--y") == [last]
+    with pytest.raises(InputError, match="position 99 is outside"):
+        table.resolve("99", "--y")
+    by_name = run_cli(["estimate", and_csv, "--x1", "a", "--x2", "b", "--y", last, "--json"], capsys)
+    by_position = run_cli(["estimate", and_csv, "--x1", "a", "--x2", "b", "--y", str(len(table.names) - 1),
+                           "--json"], capsys)
+    assert by_name[0] == by_position[0] == 0
+    assert json.loads(by_name[1])["R"] == json.loads(by_position[1])["R"]

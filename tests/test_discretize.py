@@ -672,3 +672,25 @@ def test_fit_one_codes_a_variable_as_fit_does_in_its_slot(rng):
     with pytest.raises(ContinuousLabelError):
         one.fit_one("y", rng.random(100))
     assert not hasattr(one, "coders_")  # a failed refit leaves no half-fitted object
+
+
+def test_scikit_learn_parameter_protocol():
+    """get_params(deep) / set_params / clone as scikit-learn expects; fit leaves the parameters as given."""
+    import numpy as np
+    from sklearn.base import clone
+
+    import pidkit as pid
+    from pidkit.exceptions import ParameterError
+
+    disc = pid.Discretizer(n_bins={"x1": 4, "x2": 6}, kind="auto", random_state=0)
+    twin = clone(disc)
+    assert twin is not disc and twin.get_params(deep=True) == disc.get_params(deep=False)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 2))
+    before = disc.get_params()
+    disc.fit(x[:, 0], x[:, 1], (x[:, 0] > 0).astype(int))
+    assert disc.get_params() == before  # fit validates into its own attributes, never into the parameters
+    assert clone(disc).is_fitted() is False  # a clone is unfitted
+    assert disc.set_params(n_bins=3, strategy="quantile") is disc and disc.n_bins == 3
+    with pytest.raises(ParameterError, match="no parameter\\(s\\) \\['bogus'\\]"):
+        disc.set_params(bogus=1)
