@@ -387,6 +387,11 @@ def main(argv: list[str] | None = None) -> int:
     with warnings.catch_warnings():
         if getattr(args, "quiet", False):
             warnings.simplefilter("ignore")
+
+        def one_line(message, category, filename, lineno, line=None):  # no path, no source line
+            return f"pidkit {args.command}: warning: {category.__name__}: {' '.join(str(message).split())}\n"
+
+        saved, warnings.formatwarning = warnings.formatwarning, one_line  # recorders (pytest) are unaffected
         try:
             _check_outputs(args)
             return args.func(args)
@@ -397,6 +402,8 @@ def main(argv: list[str] | None = None) -> int:
             status = 2 if isinstance(exc, (ValueError, ImportError)) else 1
             sys.stderr.write(f"pidkit {args.command}: error: {exc}\n")
             return status
+        finally:
+            warnings.formatwarning = saved
 
 
 if __name__ == "__main__":  # pragma: no cover

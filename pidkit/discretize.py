@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ._training import user_stacklevel
 from ._validation import (
     check_bool,
     check_option,
@@ -499,7 +500,7 @@ class Discretizer:
         -------
         self : Discretizer
         """
-        self._fit(self._fit_all, x1, x2, y, stacklevel=4)
+        self._fit(self._fit_all, x1, x2, y)
         return self
 
     def fit_transform(self, x1: Any, x2: Any, y: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -507,7 +508,7 @@ class Discretizer:
 
         Also stores ``summary_`` (and warns if the joint table is too sparse).
         """
-        return self._fit(self._fit_all, x1, x2, y, stacklevel=4)
+        return self._fit(self._fit_all, x1, x2, y)
 
     def encode_labels(self, y: Any) -> tuple[np.ndarray, np.ndarray]:
         """Code the label alone, for estimators that keep the modalities continuous (``"batch"``).
@@ -596,7 +597,7 @@ class Discretizer:
         -------
         summary : DiscretizationSummary
         """
-        return self._summarize(c1, c2, cy, stacklevel=3)
+        return self._summarize(c1, c2, cy)
 
     def summarize_counts(self, counts: Any) -> DiscretizationSummary:
         """Describe a joint count table of this Discretizer's codes (e.g. summed over partitions).
@@ -610,9 +611,9 @@ class Discretizer:
         shape = (ns["x1"], ns["x2"], ns["y"])
         if table.shape != shape:
             raise ShapeError(f"counts has shape {table.shape}; this Discretizer codes tables of shape {shape}.")
-        return self._summary(int(round(float(table.sum()))), int(np.count_nonzero(table)), stacklevel=3)
+        return self._summary(int(round(float(table.sum()))), int(np.count_nonzero(table)))
 
-    def _summarize(self, c1: Any, c2: Any, cy: Any, *, stacklevel: int) -> DiscretizationSummary:
+    def _summarize(self, c1: Any, c2: Any, cy: Any) -> DiscretizationSummary:
         self._fitted_coders("first", VARIABLES)
         ns = self.n_states_
         a = _check_codes(c1, "c1", ns["x1"])
@@ -620,9 +621,9 @@ class Discretizer:
         c = _check_codes(cy, "cy", ns["y"])
         n = check_same_length(c1=a, c2=b, cy=c)
         occupied = int(np.unique((a * ns["x2"] + b) * ns["y"] + c).size)
-        return self._summary(n, occupied, stacklevel=stacklevel + 1)
+        return self._summary(n, occupied)
 
-    def _summary(self, n: int, occupied: int, *, stacklevel: int) -> DiscretizationSummary:
+    def _summary(self, n: int, occupied: int) -> DiscretizationSummary:
         ns = self.n_states_
         total = ns["x1"] * ns["x2"] * ns["y"]
         per_cell = n / occupied if occupied else 0.0
@@ -646,7 +647,7 @@ class Discretizer:
                 f"upward by roughly cells/(2 n ln 2) = {bias:.3f} bits. Use fewer bins or clusters "
                 "(n_bins=, n_clusters=) or more samples.",
                 PlugInBiasWarning,
-                stacklevel=stacklevel,
+                stacklevel=user_stacklevel(),  # the first frame outside pidkit, however deep the call
             )
         return summary
 
@@ -677,7 +678,7 @@ class Discretizer:
                 self.__dict__.pop(attr, None)
             raise
 
-    def _fit_all(self, x1: Any, x2: Any, y: Any, *, stacklevel: int):
+    def _fit_all(self, x1: Any, x2: Any, y: Any):
         params = self._validated_params()
         raw = {"x1": x1, "x2": x2, "y": y}
         arrays = {k: as_variable(v, k) for k, v in raw.items()}
@@ -715,7 +716,7 @@ class Discretizer:
         self.coders_ = {m: self.coders_[m] for m in VARIABLES}
         self.n_samples_fit_ = int(n)
         self.fingerprint_ = self._fingerprint()
-        self.summary_ = self._summarize(codes["x1"], codes["x2"], codes["y"], stacklevel=stacklevel + 1)
+        self.summary_ = self._summarize(codes["x1"], codes["x2"], codes["y"])
         return codes["x1"], codes["x2"], codes["y"]
 
     def _fit_slot(self, slot: str, values: Any) -> np.ndarray:

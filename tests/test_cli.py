@@ -526,3 +526,18 @@ def test_columns_selected_by_position(and_csv, capsys):
                            "--json"], capsys)
     assert by_name[0] == by_position[0] == 0
     assert json.loads(by_name[1])["R"] == json.loads(by_position[1])["R"]
+
+
+def test_warnings_are_one_line_each(tmp_path, capsys):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "w.npz", a=rng.normal(size=(200, 5)), b=rng.normal(size=(200, 5)), y=rng.integers(0, 3, 200))
+    # in a child process: pytest records warnings itself, the command line's printing is what is tested
+    proc = subprocess.run([sys.executable, "-m", "pidkit", "estimate", str(tmp_path / "w.npz"), "--x1", "a", "--x2",
+                           "b", "--y", "y", "--clusters", "40", "--info-check", "off"],
+                          capture_output=True, text=True, timeout=300)
+    status, err = proc.returncode, proc.stderr
+    lines = err.strip().splitlines()
+    assert status == 0 and lines and all(ln.startswith("pidkit estimate: warning: ") for ln in lines), err
+    assert any("PlugInBiasWarning" in ln for ln in lines) and ".py:" not in err  # no path, no source line

@@ -694,3 +694,20 @@ def test_scikit_learn_parameter_protocol():
     assert disc.set_params(n_bins=3, strategy="quantile") is disc and disc.n_bins == 3
     with pytest.raises(ParameterError, match="no parameter\\(s\\) \\['bogus'\\]"):
         disc.set_params(bogus=1)
+
+
+def test_bias_warning_points_at_the_callers_line():
+    import warnings
+
+    import numpy as np
+
+    import pidkit as pid
+    from pidkit.exceptions import PlugInBiasWarning
+
+    rng = np.random.default_rng(0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pid.estimate(rng.normal(size=(200, 5)), rng.normal(size=(200, 5)), rng.integers(0, 3, 200),
+                     discretizer=pid.Discretizer(n_clusters=40), info_check=False)
+    bias = [w for w in caught if issubclass(w.category, PlugInBiasWarning)]
+    assert bias and all(w.filename == __file__ for w in bias)  # this test's line, not pidkit's internals
