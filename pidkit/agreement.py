@@ -75,6 +75,17 @@ class Agreement:
             "model_atoms": dict(self.model_atoms), "units": self.units, "notes": list(self.notes),
         }
 
+    def to_pandas(self):
+        """One row per atom: ``alpha``, ``data_share``, ``model_share``, ``model_value`` (requires pandas);
+        ``total``, ``similarity`` and ``units`` are in the frame's ``attrs``."""
+        import pandas as pd
+
+        frame = pd.DataFrame({"alpha": self.alpha, "data_share": self.data_shares, "model_share": self.model_shares,
+                              "model_value": self.model_atoms})
+        frame.index.name = "atom"
+        frame.attrs.update(total=self.total, similarity=self.similarity, units=self.units)
+        return frame
+
     def plot(self, ax: Any = None, **kwargs: Any):
         """The dataset's and the model's normalized profiles side by side, α on the model's (plot_compare)."""
         from .plot import plot_compare

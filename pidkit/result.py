@@ -683,10 +683,29 @@ class PIDResult(TextReport):
         return cls.from_dict(d)
 
     def to_pandas(self):
-        """The atoms as a one-row ``pandas.DataFrame`` (requires pandas)."""
+        """The result as a one-row ``pandas.DataFrame`` (requires pandas).
+
+        Columns: the atoms, ``total``, ``I1``, ``I2``, ``units``, ``estimator``, ``n_samples``, the table
+        shape ``n_x1, n_x2, n_y``, the solver's evidence (``solver``, ``status``, ``iterations``,
+        ``duality_gap``, ``max_marginal_violation``, ``time_s``) and, with intervals, ``ci_level``,
+        ``ci_method`` and ``<atom>_low`` / ``<atom>_high`` / ``<atom>_std`` for each atom.
+        """
         import pandas as pd
 
-        return pd.DataFrame([{**self.atoms, "total": self.total, "units": self.units}])
+        d = self.diagnostics
+        row: dict[str, Any] = {**self.atoms, "total": self.total, "I1": self.I1, "I2": self.I2, "units": self.units,
+                               "estimator": self.estimator, "n_samples": self.n_samples,
+                               "n_x1": self.shape[0], "n_x2": self.shape[1], "n_y": self.shape[2],
+                               "solver": d.solver, "status": d.status, "iterations": d.iterations,
+                               "duality_gap": d.duality_gap, "max_marginal_violation": d.max_marginal_violation,
+                               "time_s": d.time_s}
+        u = self.uncertainty
+        if u is not None:
+            row.update(ci_level=u.level, ci_method=u.method)
+            for name, (lo, hi) in u.intervals.items():
+                row.update({f"{name}_low": lo, f"{name}_high": hi})
+            row.update({f"{name}_std": v for name, v in u.std.items()})
+        return pd.DataFrame([row])
 
     def with_units(self, units: str) -> PIDResult:
         """The same result expressed in ``"bits"`` or ``"nats"``."""

@@ -92,9 +92,36 @@ def test_to_pandas(res):
     pd = pytest.importorskip("pandas")
     df = res.to_pandas()
     assert isinstance(df, pd.DataFrame)
-    assert list(df.columns) == ["R", "U1", "U2", "S", "total", "units"]
+    assert list(df.columns[:9]) == ["R", "U1", "U2", "S", "total", "I1", "I2", "units", "estimator"]
     assert len(df) == 1
-    assert df.loc[0, "S"] == res.S and df.loc[0, "units"] == "bits"
+    assert df.loc[0, "S"] == res.S and df.loc[0, "units"] == "bits" and df.loc[0, "I1"] == res.I1
+    assert df.loc[0, "duality_gap"] == res.diagnostics.duality_gap and df.loc[0, "n_y"] == res.shape[2]
+    if res.uncertainty is not None:  # intervals as columns
+        lo, hi = res.ci("S")
+        assert (df.loc[0, "S_low"], df.loc[0, "S_high"]) == (lo, hi)
+
+
+def test_every_result_type_has_a_data_frame():
+    import numpy as np
+
+    from pidkit.bounds import synergy_bounds, synergy_bounds_many
+    from pidkit.synthetic import gate_pmf
+
+    pd = pytest.importorskip("pandas")
+    with_ci = pid.estimate(*pid.synthetic.sample_gate("and", 800, random_state=0), ci=0.9, n_boot=50, random_state=0)
+    df = with_ci.to_pandas()
+    assert {"R_low", "R_high", "S_std", "ci_level"} <= set(df.columns) and df.loc[0, "ci_level"] == 0.9
+    agreement = pid.agreement(pid.decompose(gate_pmf("and")), pid.decompose(gate_pmf("xor")))
+    frame = agreement.to_pandas()
+    assert list(frame.columns) == ["alpha", "data_share", "model_share", "model_value"]
+    assert frame.attrs["similarity"] == agreement.similarity and set(frame.index) == set(agreement.alpha)
+    p = np.random.default_rng(0).dirichlet(np.ones(12)).reshape(2, 3, 2)  # positive: IPF converges fast
+    bounds = synergy_bounds(p.sum(axis=1), p.sum(axis=0), p.sum(axis=2))
+    row = bounds.to_pandas()
+    assert row.loc[0, "S_upper"] == bounds.S_upper and row.loc[0, "accuracy_upper"] == bounds.accuracy.upper
+    many = synergy_bounds_many(np.stack([p.sum(axis=1)] * 2), np.stack([p.sum(axis=0)] * 2),
+                               np.stack([p.sum(axis=2)] * 2))
+    assert len(many.to_pandas()) == 2 and isinstance(many.to_pandas(), pd.DataFrame)
 
 
 def test_batch_result_to_dict_and_to_pandas():

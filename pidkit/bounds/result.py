@@ -157,6 +157,18 @@ class SynergyBounds(TextReport):
         d["diagnostics"] = self.diagnostics.to_dict()
         return d
 
+    def to_pandas(self):
+        """The bounds as a one-row ``pandas.DataFrame`` (requires pandas): R, U1, U2, the synergy bounds,
+        the disagreement, the information bounds, ``accuracy_lower`` / ``accuracy_upper`` /
+        ``accuracy_chance`` and ``units``."""
+        import pandas as pd
+
+        row = {f.name: getattr(self, f.name) for f in fields(self)
+               if f.name not in ("diagnostics", "discretizers", "accuracy")}
+        row.update(accuracy_lower=self.accuracy.lower, accuracy_upper=self.accuracy.upper,
+                   accuracy_chance=self.accuracy.chance)
+        return pd.DataFrame([row])
+
     def plot(self, ax: Any = None, **kwargs: Any):
         """Draw R, U1, U2, the interval of S and of the Bayes accuracy (:func:`pidkit.plot.plot_bounds`)."""
         from ..plot import plot_bounds
@@ -250,6 +262,14 @@ class SynergyBoundsBatch:
         d = {k: getattr(self, k).tolist() for k in _BATCH_ARRAYS}
         d.update(units=self.units, time_s=self.time_s)
         return d
+
+    def to_pandas(self):
+        """One row per triple, one column per array (requires pandas); ``units`` in the frame's ``attrs``."""
+        import pandas as pd
+
+        frame = pd.DataFrame({k: getattr(self, k) for k in _BATCH_ARRAYS})
+        frame.attrs["units"] = self.units
+        return frame
 
     def __repr__(self) -> str:
         return (
