@@ -179,3 +179,30 @@ def test_bad_solver_options_are_rejected_before_discretizing():
         pid.estimate(x1, x2, y, max_table_bytes=-5)
     with pytest.raises(ParameterError, match="tol must be a finite number > 0"):
         pid.estimate(x1, x2, y, tol=float("nan"))
+
+
+def test_one_estimate_with_intervals_codes_the_samples_once(monkeypatch):
+    """Samples -> codes -> counts once: the intervals resample the same counts and codes."""
+    import warnings
+
+    import numpy as np
+
+    import pidkit as pid
+    from pidkit.discretize import Discretizer
+
+    calls = {"transform": 0, "fit_transform": 0, "fit": 0}
+    for name in calls:
+        original = getattr(Discretizer, name)
+
+        def counted(self, *args, _original=original, _name=name, **kwargs):
+            calls[_name] += 1
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(Discretizer, name, counted)
+    rng = np.random.default_rng(0)
+    x1, x2 = rng.normal(size=(500, 3)), rng.normal(size=500)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = pid.estimate(x1, x2, (x1[:, 0] + x2 > 0).astype(int), ci=0.9, n_boot=30, random_state=0)
+    assert res.uncertainty is not None
+    assert calls == {"transform": 0, "fit_transform": 1, "fit": 0}
