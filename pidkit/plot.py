@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from .exceptions import ParameterError
-from .result import ATOMS, PIDResult
+from .result import ATOMS, PIDResult, fmt
 
 __all__ = ["ATOM_COLORS", "plot_pid", "plot_compare", "plot_bounds", "plot_selection"]
 
@@ -244,8 +244,10 @@ def plot_compare(
                 alpha = getattr(ag, "total", ag)
                 ax.annotate(f"α = {float(alpha):.3f}", (i, tops[i]), xytext=(0, 6), textcoords="offset points",
                             ha="center", fontsize=8)
-    ax.set_ylim(top=max(tops) * 1.18 if max(tops) > 0 else 1.0)
-    ax.legend(fontsize=7, ncols=4, loc="upper left", frameon=False)
+    # a narrow axes (few results) takes the legend in two rows, with the headroom for them
+    rows = 1 if len(items) >= 4 else 2
+    ax.set_ylim(top=max(tops) * (1.18 if rows == 1 else 1.35) if max(tops) > 0 else 1.0)
+    ax.legend(fontsize=7, ncols=len(ATOMS) // rows, loc="upper left", frameon=False)
     if excluded:
         ax.annotate("* interval drawn as computed: it excludes the estimate", (0.99, 0.01), xycoords="axes fraction",
                     ha="right", va="bottom", fontsize=6.5, color="#333333")
@@ -269,17 +271,19 @@ def plot_bounds(bounds: Any, ax: Any = None, *, title: str | None = None):
     x = np.arange(len(ATOMS))
     for i, a in enumerate(("R", "U1", "U2")):
         left.bar(i, getattr(bounds, a), color=ATOM_COLORS[a], width=0.6)
-        left.annotate(f"{getattr(bounds, a):.3f}", (i, getattr(bounds, a)), xytext=(0, 3), textcoords="offset points",
-                      ha="center", fontsize=7)
+        left.annotate(fmt(getattr(bounds, a), ".3f").strip(), (i, getattr(bounds, a)), xytext=(0, 3),
+                      textcoords="offset points", ha="center", fontsize=7)
     lo, hi = bounds.S_lower, bounds.S_upper
     left.bar(3, hi - lo, bottom=lo, color=ATOM_COLORS["S"], alpha=0.45, width=0.6, hatch="//",
              edgecolor=ATOM_COLORS["S"], label="S in [S_lower, S_upper]")
     left.hlines([lo, hi], 2.7, 3.3, color=ATOM_COLORS["S"], linewidth=2)
-    for name, val, marker in (("S_R", bounds.S_R, ">"), ("S_U", bounds.S_U, "<")):
-        left.plot([3.42], [val], marker=marker, color="#333333", linestyle="none",
-                  label=f"lower bound {name} = {val:.3f}")
-    left.annotate(f"[{lo:.3f}, {hi:.3f}]", (3, hi), xytext=(0, 3), textcoords="offset points", ha="center",
-                  fontsize=7)
+    # side by side when they nearly coincide (otherwise one hides the other), never clipped at the axis
+    close = abs(bounds.S_R - bounds.S_U) < 0.03 * max(hi, 1e-12)
+    for name, val, marker, xm in (("S_R", bounds.S_R, ">", 3.38), ("S_U", bounds.S_U, "<", 3.52 if close else 3.38)):
+        left.plot([xm], [val], marker=marker, color="#333333", linestyle="none", clip_on=False, zorder=5,
+                  label=f"lower bound {name} = {fmt(val, '.3f').strip()}")
+    interval = f"[{fmt(lo, '.3f').strip()}, {fmt(hi, '.3f').strip()}]"
+    left.annotate(interval, (3, hi), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=7)
     left.set_xticks(x, [TICK_LABELS[a] for a in ATOMS], fontsize=8)
     left.set_xlim(-0.6, 3.75)
     left.set_ylabel(f"information ({u})")

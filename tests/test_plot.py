@@ -170,3 +170,25 @@ def test_agreement_and_comparison_plots(and_result):
     ax = ag.plot()
     assert [t.get_text() for t in ax.get_xticklabels()] == ["dataset", "model"]
     assert f"α = {ag.total:.3f}" in texts(ax) and "similarity" in ax.get_title()
+
+
+def test_compare_legend_stays_inside_the_axes(and_result):
+    xor = pid.estimate(*sample_gate("xor", 2000, random_state=1))
+    ax = plot_compare([and_result, xor])
+    fig = ax.figure
+    fig.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    frame = ax.get_window_extent()
+    assert legend.x0 >= frame.x0 - 1 and legend.x1 <= frame.x1 + 1 and legend.y1 <= frame.y1 + 1
+
+
+def test_bounds_markers_near_zero_are_apart_and_unclipped():
+    from pidkit.bounds import synergy_bounds
+
+    p = np.full((2, 2, 2), 1 / 8)  # S_R = S_U = -1.6e-16 (zero up to rounding)
+    left, _ = synergy_bounds(p.sum(1), p.sum(0), p.sum(2)).plot()
+    markers = [line for line in left.get_lines() if line.get_marker() in (">", "<")]
+    assert len(markers) == 2 and markers[0].get_xdata()[0] != markers[1].get_xdata()[0]
+    assert not any(m.get_clip_on() for m in markers)
+    shown = texts(left) + [t.get_text() for t in left.get_legend().get_texts()]
+    assert not any("-0.000" in t for t in shown)
