@@ -149,8 +149,9 @@ def plot_pid(
             highest = max(highest, *(max(_draw_ranges(ax, xi, scaled, a)) for xi, a in zip(x, ATOMS, strict=True)))
         ax.set_xticks(x, [TICK_LABELS[a] for a in ATOMS], rotation=0, fontsize=8)
         for xi, a, h in zip(x, ATOMS, heights, strict=True):  # the value above its bar and interval
-            ax.annotate(f"{h:.3f}" + (" *" if a in excluded else ""), (xi, max(tops[xi], 0.0)), xytext=(0, 3),
-                        textcoords="offset points", ha="center", fontsize=7)
+            lift = 6 if intervals and cis is not None else 3  # clear of the interval's cap
+            ax.annotate(fmt(h, ".3f").strip() + (" *" if a in excluded else ""), (xi, max(tops[xi], 0.0)),
+                        xytext=(0, lift), textcoords="offset points", ha="center", fontsize=7)
         if excluded:
             ax.annotate("* interval drawn as computed: it excludes the estimate (bias-corrected)", (0.0, -0.2),
                         xycoords="axes fraction", va="top", fontsize=6.5, color="#333333")
@@ -309,6 +310,15 @@ def plot_bounds(bounds: Any, ax: Any = None, *, title: str | None = None):
     return axes
 
 
+def _reference_words(ref: Mapping[str, Any]) -> str:
+    """A catalog reference named by what it is — its profile, classes and samples — not by its id."""
+    prof = ref.get("profile", {})
+    parts = [f"{a} {prof[a]:.0%}" for a in sorted(prof, key=lambda a: -prof[a]) if prof[a] >= 0.05]
+    about = [f"{ref['n_classes']} classes" if ref.get("n_classes") else "",
+             f"{ref['n_train']:,} samples" if ref.get("n_train") else ""]
+    return " · ".join(parts) + ("\n" + ", ".join(a for a in about if a) if any(about) else "")
+
+
 def plot_selection(selection: Any, ax: Any = None, *, k: int = 3, title: str | None = None):
     """A model selection (:class:`~pidkit.ModelSelection`) in two panels.
 
@@ -366,7 +376,14 @@ def plot_selection(selection: Any, ax: Any = None, *, k: int = 3, title: str | N
     ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100) if lo_x <= t <= hi_x]
     left.set_xlim(lo_x, hi_x)
     left.set_xticks(ticks, [f"{t:g}" for t in ticks])
-    left.set_ylim(max(0.0, float(lo.min()) - 0.03), min(1.1, float(hi.max()) + 0.03))
+    bottom = max(0.0, float(lo.min()) - 0.03)
+    left.set_ylim(bottom, min(1.1, float(hi.max()) + 0.03))
+    if bottom > 0:  # a broken axis, said so: the differences are not to scale from zero
+        for dy in (0.0, 0.02):
+            left.plot([-0.015, 0.015], [dy - 0.01, dy + 0.01], transform=left.transAxes, color="#333333",
+                      linewidth=0.9, clip_on=False)
+        left.annotate(f"axis starts at {bottom:.2f}", (0.02, 0.035), xycoords="axes fraction", fontsize=6,
+                      color="#333333")
     left.set_xlabel("fit time on the reference machine (s, log scale)")
     left.set_ylabel("expected accuracy / best candidate's")
     left.set_title(title or f"recommended: {selection.recommended}", fontsize=9)
@@ -374,7 +391,7 @@ def plot_selection(selection: Any, ax: Any = None, *, k: int = 3, title: str | N
     if two:
         right = axes[1]
         rows = [("this dataset", selection.profile, None)] + [
-            (n["name"], n["profile"], n["distance"]) for n in selection.neighbors
+            (_reference_words(n), n["profile"], n["distance"]) for n in selection.neighbors
         ]
         for i, (_, prof, dist) in enumerate(rows[::-1]):
             left_edge = 0.0

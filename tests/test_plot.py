@@ -161,6 +161,11 @@ def test_selection_two_panels():
     assert f"d = {sel.neighbors[0]['distance']:.2f}" in texts(right)
     stacked = bars(right)
     assert sum(r.get_width() for r in stacked[:4]) == pytest.approx(1.0, abs=1e-5)
+    # references named by their profile in words, not by catalog ids; a cut axis says where it starts
+    names = [t.get_text() for t in right.get_yticklabels()]
+    assert "this dataset" in names and all("%" in n and "classes" in n for n in names if n != "this dataset")
+    bottom = left.get_ylim()[0]
+    assert bottom == 0 or f"axis starts at {bottom:.2f}" in texts(left)
 
 
 def test_agreement_and_comparison_plots(and_result):
