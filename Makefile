@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.pidkit-installed
 
-.PHONY: demo test test-all bench lint figures notebooks clean
+.PHONY: demo test test-all bench lint figures notebooks wheel clean
 
 demo: $(STAMP)
 	$(BIN)/pidkit demo
@@ -28,6 +28,10 @@ figures: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python notebooks/sync.py
 
+# a wheel in dist/ (compiled kernels and package data inside): pip install dist/pidkit-*.whl elsewhere
+wheel: $(STAMP)
+	$(BIN)/python -m pip wheel --no-deps --no-build-isolation -w dist .
+
 $(STAMP): pyproject.toml requirements-dev.txt CMakeLists.txt $(wildcard pidkit/kernels/*.cpp pidkit/kernels/*.hpp pidkit/kernels/native/*.hpp)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
@@ -35,4 +39,4 @@ $(STAMP): pyproject.toml requirements-dev.txt CMakeLists.txt $(wildcard pidkit/k
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) build .pytest_cache
+	rm -rf $(VENV) build dist .pytest_cache
