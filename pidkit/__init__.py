@@ -23,7 +23,14 @@ from .agreement import Agreement, agreement
 from .api import bootstrap, estimate
 from .comparison import EstimatorComparison, compare_estimators
 from .discretize import DiscretizationSummary, Discretizer
-from .estimators import PIDBatchResult, available_estimators, decompose, decompose_many, register_estimator
+from .estimators import (
+    PIDBatchResult,
+    available_estimators,
+    decompose,
+    decompose_gaussian,
+    decompose_many,
+    register_estimator,
+)
 from .model_pid import model_pid
 from .pairwise import PairwiseResult, pairwise
 from .result import Diagnostics, InformationCheck, PIDResult, Uncertainty
@@ -52,6 +59,7 @@ __all__ = [
     "EstimatorComparison",
     "decompose",
     "decompose_many",
+    "decompose_gaussian",
     "PIDBatchResult",
     "pairwise",
     "PairwiseResult",

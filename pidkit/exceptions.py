@@ -17,6 +17,7 @@ __all__ = [
     "LengthMismatchError",
     "ShapeError",
     "InvalidPMFError",
+    "InvalidCovarianceError",
     "ContinuousLabelError",
     "UnknownCategoryError",
     "NotFittedError",
@@ -64,6 +65,10 @@ class ShapeError(InputError):
 
 class InvalidPMFError(InputError):
     """A joint probability table is negative, non-finite, of the wrong rank or not normalized."""
+
+
+class InvalidCovarianceError(InputError):
+    """A covariance matrix that is not symmetric, not finite, or singular where it must be positive definite."""
 
 
 class ContinuousLabelError(InputError):

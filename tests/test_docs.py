@@ -13,6 +13,7 @@ MODULES = [
     "pidkit.info",
     "pidkit.estimators.exact",
     "pidkit.estimators.many",
+    "pidkit.estimators.gaussian",
     "pidkit.pairwise",
     "pidkit.bounds.accuracy",
     "pidkit.synthetic.suite",
