@@ -194,7 +194,7 @@ def _minimize(prob: _Problem, tol: float, max_iter: int) -> tuple[np.ndarray, fl
             except np.linalg.LinAlgError:
                 direction = -g
             decrement = float(-np.sum(g * direction))
-            if decrement < 1e-24 or it >= max_iter:  # ~ phi - min phi: far below any tol
+            if decrement < max(1e-24, 1e-6 * mu * mu) or it >= max_iter:  # centred well within the barrier bias ~mu
                 break
             t = 1.0
             while t > 1e-12:
