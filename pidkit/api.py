@@ -140,7 +140,7 @@ def estimate(
         ``max_categories`` (32) values). A numeric label with more values — a regression target,
         integer or not — raises :class:`~pidkit.exceptions.ContinuousLabelError`: bin it
         (``Discretizer(y_bins=5)``) or declare it class codes (``Discretizer(kind={"y": "categorical"})``).
-    estimator : {"auto", "cvx", "batch"}
+    estimator : {"auto", "cvx", "batch", "gaussian"}
         ``"cvx"`` codes the samples with the shared :class:`~pidkit.Discretizer` (categories
         kept as they are; continuous modalities binned, clustered or coded by their class posterior,
         with the number of states chosen by held-out information) and solves the BROJA program
@@ -152,7 +152,11 @@ def estimate(
         atoms lie in the ranges those informations allow (``info_check``); otherwise it falls back
         to ``"batch"`` — numeric modalities, at least ``AUTO_BATCH_MIN_SAMPLES`` (1000) samples,
         torch installed, no ``discretizer`` given — and keeps whichever keeps more. The result's
-        notes say what was chosen and why, and how each variable was coded.
+        notes say what was chosen and why, and how each variable was coded. ``"gaussian"``
+        (:class:`~pidkit.estimators.gaussian.GaussianEstimator`) takes the data as jointly Gaussian:
+        the exact Gaussian PID (:func:`pidkit.decompose_gaussian`) of their sample covariance — vector
+        modalities and a continuous (or vector) target, no discretization; ``ci=`` gives
+        parametric-bootstrap intervals (``ci_method="parametric"``) and a bias correction.
     discretizer : Discretizer, optional
         The front end to use. An unfitted one is fitted on these samples; a fitted one only
         transforms them, so codes mean the same thing as in an earlier call (e.g. to decompose a
@@ -288,6 +292,7 @@ class _Run:
     counts: np.ndarray | None = None
     codes: tuple | None = None
     batch_run: tuple | None = None  # (estimator, uncertainty options) of the BATCH result, if one was made
+    other_est: Any = None  # the registered estimator run by other()
 
     def _checked(self, res: PIDResult, *, table: bool) -> PIDResult:
         """``res`` with its information check (and, for a table estimate, a note on the codes)."""
@@ -318,6 +323,9 @@ class _Run:
         """A registered estimator without ``estimate_table``: its count table, if any, from the Discretizer."""
         res = est.estimate(self.a1, self.a2, self.ay, discretizer=self.discretizer, units=self.units,
                            random_state=self.random_state)
+        self.other_est = est
+        if res.estimator == "gaussian":  # no codes and no classifiers: a continuous target is allowed
+            return res
         if not self.discretizer.is_fitted():
             return self._checked(res, table=False)
         self.codes = self.discretizer.transform(self.a1, self.a2, self.ay)
@@ -386,6 +394,15 @@ class _Run:
 
             extra = batch_uncertainty(res, level=unc["level"], method=unc["method"], n_boot=unc["n_boot"],
                                       refit=refit, n=len(ay), random_state=self.random_state)
+            return dataclasses.replace(res, uncertainty=extra)
+        if res.estimator == "gaussian" and self.other_est is not None:
+            if unc["level"] is None:
+                if bias is True:
+                    raise ParameterError("estimator='gaussian' corrects its bias with its parametric bootstrap; pass "
+                                         "ci= (e.g. 0.95) for it.")
+                return res
+            extra = self.other_est.uncertainty(res, level=unc["level"], n_boot=unc["n_boot"], bias=bias,
+                                               random_state=self.random_state)
             return dataclasses.replace(res, uncertainty=extra)
         if unc["level"] is None and not unc["n_perm"] and not bias:
             return res

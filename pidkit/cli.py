@@ -141,8 +141,9 @@ def _estimate(args: argparse.Namespace) -> int:
 
     table = read_table(args.file)
     x1, x2, y = _selected(args, table, [(args.x1, "--x1"), (args.x2, "--x2"), (args.y, "--y")])
-    if y.ndim != 1:
-        raise _Fail(f"--y selects {y.shape[1]} columns; the label must be one column.")
+    if y.ndim != 1 and args.estimator != "gaussian":
+        raise _Fail(f"--y selects {y.shape[1]} columns; the label must be one column (a vector target needs "
+                    "--estimator gaussian).")
     options = _options(args.option)
     info_check = {"fast": True, "thorough": "thorough", "off": False}[args.info_check]
     if args.quiet and args.estimator in ("auto", "batch") and "progress" not in options:
@@ -292,14 +293,16 @@ def _parser() -> argparse.ArgumentParser:
 
     def uncertainty(p: argparse.ArgumentParser) -> None:
         p.add_argument("--ci", type=float, metavar="LEVEL", help="confidence intervals at this level, e.g. 0.95")
-        p.add_argument("--ci-method", help="bca (default), percentile, bayes; BATCH: readout, retrain")
+        p.add_argument("--ci-method", help="bca (default), percentile, bayes; BATCH: readout, retrain; gaussian: "
+                                           "parametric")
         p.add_argument("--n-boot", type=_count, help="replicates behind the intervals")
         p.add_argument("--n-perm", type=_count, default=0, help="permutations per significance test (0: none)")
 
     est = sub.add_parser("estimate", help="PID of the columns of a data file")
     est.add_argument("file", help=".csv, .parquet, .npz or .npy")
     columns(est)
-    est.add_argument("--estimator", choices=("auto", "cvx", "batch"), default="auto")
+    est.add_argument("--estimator", choices=("auto", "cvx", "batch", "gaussian"), default="auto",
+                     help="gaussian: the exact Gaussian PID of the columns' covariance (continuous or vector target)")
     est.add_argument("--compare", action="store_true",
                      help="run the applicable estimators and codings side by side, with the information each keeps, "
                           "intervals and ranges, and say which to believe (pid.compare_estimators)")

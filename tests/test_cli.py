@@ -541,3 +541,17 @@ def test_warnings_are_one_line_each(tmp_path, capsys):
     lines = err.strip().splitlines()
     assert status == 0 and lines and all(ln.startswith("pidkit estimate: warning: ") for ln in lines), err
     assert any("PlugInBiasWarning" in ln for ln in lines) and ".py:" not in err  # no path, no source line
+
+
+def test_gaussian_estimator_from_the_command_line(tmp_path, capsys):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    z = rng.multivariate_normal(np.zeros(5), np.eye(5) + 0.5, size=3000)
+    np.savez(tmp_path / "g.npz", a=z[:, :2], b=z[:, 2:3], y=z[:, 3:])  # a 2-D continuous target
+    status, out, _ = run_cli(["estimate", tmp_path / "g.npz", "--x1", "a", "--x2", "b", "--y", "y", "--estimator",
+                              "gaussian", "--json"], capsys)
+    res = json.loads(out)
+    assert status == 0 and res["estimator"] == "gaussian" and res["shape"] == [2, 1, 2]
+    status, _, err = run_cli(["estimate", tmp_path / "g.npz", "--x1", "a", "--x2", "b", "--y", "y"], capsys)
+    assert status == 2 and "--estimator gaussian" in err

@@ -167,3 +167,52 @@ def test_nats_and_bits_agree_and_the_budget_warns():
         warnings.simplefilter("always")
         short = pid.decompose_gaussian(cov, (3, 3, 3), max_iter=2)
     assert any("certified gap" in str(w.message) for w in caught) and short.diagnostics.duality_gap > 1e-8
+
+
+def gaussian_samples(n, seed=0, dims=(3, 2, 1)):
+    rng = np.random.default_rng(seed)
+    cov = random_cov(dims, seed)
+    z = rng.multivariate_normal(np.zeros(sum(dims)), cov, size=n)
+    d1, d2, _ = dims
+    return cov, z[:, :d1], z[:, d1:d1 + d2], z[:, d1 + d2:]
+
+
+def test_estimate_on_samples_with_a_continuous_target():
+    cov, x1, x2, y = gaussian_samples(20_000, dims=(3, 2, 2))
+    truth = pid.decompose_gaussian(cov, (3, 2, 2))
+    res = pid.estimate(x1, x2, y, estimator="gaussian")  # a 2-D continuous target: no y_bins needed
+    assert res.estimator == "gaussian" and res.n_samples == 20_000 and res.shape == (3, 2, 2)
+    for a in ("R", "U1", "U2", "S"):
+        assert getattr(res, a) == pytest.approx(getattr(truth, a), abs=0.02)
+    one = pid.estimate(x1, x2, y[:, 0], estimator="gaussian")  # a scalar one: the MMI PID
+    assert one.R == pytest.approx(min(one.I1, one.I2), abs=TOL)
+
+
+def test_parametric_bootstrap_intervals_and_bias_correction():
+    cov, x1, x2, y = gaussian_samples(2_000, seed=3)
+    truth = pid.decompose_gaussian(cov, (3, 2, 1))
+    res = pid.estimate(x1, x2, y, estimator="gaussian", ci=0.95, n_boot=60, random_state=0)
+    unc = res.uncertainty
+    assert unc.method == "parametric" and unc.n_boot == 60
+    for q in ("R", "U1", "S", "total"):
+        lo, hi = res.ci(q)
+        assert lo <= getattr(res, q) + 1e-12 and getattr(res, q) <= hi + 1e-12
+        assert lo - 3 * unc.std[q] <= getattr(truth, q) <= hi + 3 * unc.std[q]
+    assert set(unc.corrected["parametric bootstrap"]) >= {"R", "U1", "U2", "S"}
+    again = pid.estimate(x1, x2, y, estimator="gaussian", ci=0.95, n_boot=60, random_state=0)
+    assert again.ci("S") == res.ci("S")  # deterministic given random_state
+    assert pid.PIDResult.from_json(res.to_json()) == res
+
+
+def test_gaussian_estimator_refuses_what_it_cannot_do():
+    _, x1, x2, y = gaussian_samples(200)
+    with pytest.raises(ParameterError, match="ci_method for estimator='gaussian' must be one of \\['parametric'\\]"):
+        pid.estimate(x1, x2, y, estimator="gaussian", ci=0.9, ci_method="bca")
+    with pytest.raises(ParameterError, match="permutation tests"):
+        pid.estimate(x1, x2, y, estimator="gaussian", n_perm=100)
+    with pytest.raises(ParameterError, match="pass ci="):
+        pid.estimate(x1, x2, y, estimator="gaussian", bias=True)
+    with pytest.raises(ShapeError, match="more samples than dimensions"):
+        pid.estimate(x1[:6], x2[:6], y[:6], estimator="gaussian")
+    with pytest.raises(ShapeError, match="needs numbers"):
+        pid.estimate(np.array(["a", "b"] * 100), x2, y, estimator="gaussian")

@@ -8,15 +8,18 @@ X1 and X2. Written in the *broadcast-channel* form:
    ``X = H Y + N`` with ``Y ~ N(0, I)``, ``H = [H1; H2]`` fixed by the data's (X1, Y) and (X2, Y)
    marginals, and noise ``N ~ N(0, M(K))``, ``M(K) = [[I, K], [K^T, I]]`` — every coupling that keeps
    those marginals is one noise correlation ``K`` (d1 x d2) with spectral norm ``||K|| <= 1``;
-2. minimize ``f(K) = I_K(X1, X2; Y) = 1/2 log det(I + H2^T H2 + E^T S^-1 E)`` with
-   ``E = H1 - K H2``, ``S = I - K K^T`` (a Schur complement of M; the smaller modality is side 1,
-   so one step costs a Cholesky of min(d1, d2) and products of size d1 x d2 x dy). ``f`` is convex
+2. reduce each modality to its sufficient statistic for Y (the row space of its ``H_i``, at most dy
+   dimensions with white noise): R and the U's depend on a modality only through it, so what follows
+   is at most dy x dy whatever d1 and d2 are; then minimize
+   ``f(K) = I_K(X1, X2; Y) = 1/2 log det(I + H2^T H2 + E^T S^-1 E)`` with ``E = H1 - K H2``,
+   ``S = I - K K^T`` (a Schur complement of M). ``f`` is convex
    in ``K`` (mutual information is convex in the channel, and Gaussian noise is the worst noise of
    a given covariance), the feasible set a spectral-norm ball;
-3. accelerated projected gradient (FISTA with backtracking and adaptive restart; the projection
-   clips singular values at ``1 - CAP_MARGIN``) until the **Frank–Wolfe gap**
-   ``<grad f(K), K> + ||grad f(K)||_* `` (nuclear norm) — a certified upper bound on ``f(K) - min f``
-   for a convex ``f`` on the ball — is at most ``tol``.
+3. a barrier method — Newton steps on ``f(K) - mu log det(I - K K^T)`` for mu = 1, 0.1, ...
+   (the Hessian of at most dy^2 unknowns by central differences of the exact gradient) — until the
+   **Frank–Wolfe gap** ``<grad f(K), K> + ||grad f(K)||_*`` (nuclear norm), a certified upper bound
+   on ``f(K) - min f`` for a convex ``f`` on the ball, is at most ``tol``. Singular values that come
+   within 1e-4 of 1 are also tried on the boundary, where equal channels put the optimum.
 
 The atoms follow from the optimum ``f* = min_q I_q(X1, X2; Y)``: ``U1 = f* - I(X2;Y)``,
 ``U2 = f* - I(X1;Y)``, ``R = I(X1;Y) + I(X2;Y) - f*``, ``S = I(X1,X2;Y) - f*``. For a scalar ``Y`` this
@@ -27,6 +30,8 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -34,8 +39,9 @@ import numpy as np
 from .._validation import check_positive_float, check_positive_int, check_units
 from ..exceptions import ConvergenceWarning, InvalidCovarianceError, ParameterError, ShapeError
 from ..result import Diagnostics, PIDResult
+from .registry import register_estimator
 
-__all__ = ["decompose_gaussian", "DEFAULT_TOL_BITS", "CAP_MARGIN"]
+__all__ = ["decompose_gaussian", "GaussianEstimator", "DEFAULT_TOL_BITS", "CAP_MARGIN"]
 
 #: Default target of the certified gap (bits), as the exact discrete solver's.
 DEFAULT_TOL_BITS = 1e-8
@@ -254,7 +260,7 @@ def decompose_gaussian(
     -------
     PIDResult
         Atoms, ``total`` = I(X1,X2;Y), ``I1``, ``I2``; ``estimator="gaussian"``, ``shape`` the dims;
-        diagnostics: solver ``"gaussian/fista"``, iterations, ``duality_gap`` (the Frank–Wolfe gap at
+        diagnostics: solver ``"gaussian/barrier-newton"``, iterations, ``duality_gap`` (the Frank–Wolfe gap at
         the returned coupling), time.
 
     Examples
@@ -303,8 +309,6 @@ def decompose_gaussian(
     notes = [f"Gaussian coupling optimized in the broadcast-channel form, each modality reduced to its sufficient "
              f"statistic for Y ({r1} and {r2} dimensions; noise correlations capped at 1 - {CAP_MARGIN:g})"]
     if gap > tol_nats:
-        import warnings
-
         from .._training import user_stacklevel
 
         warnings.warn(
@@ -315,7 +319,7 @@ def decompose_gaussian(
             stacklevel=user_stacklevel(),
         )
     diag = Diagnostics(
-        solver="gaussian/fista",
+        solver="gaussian/barrier-newton",
         status="optimal" if gap <= tol_nats else f"{status}; gap_above_tol",
         iterations=int(iters),
         max_marginal_violation=0.0,
@@ -334,3 +338,91 @@ def decompose_gaussian(
         shape=(d1, d2, dy),
         diagnostics=diag,
     )
+
+
+@register_estimator("gaussian")
+class GaussianEstimator:
+    """The Gaussian PID of samples (``estimator="gaussian"``): :func:`decompose_gaussian` of their covariance.
+
+    The modalities and the target may be vectors; the target may be continuous (no ``y_bins``, no
+    Discretizer). The covariance is the unbiased sample covariance (n - 1). The decomposition is exact
+    for that covariance; as an estimate of the population's PID it is biased upward at small n (plug-in
+    bias of R and S about +0.01 nats at n = 200 with 3 + 3 dimensions and a 2-D target, under 0.002 at
+    n = 1,000). With ``ci=`` the intervals and a bias correction come from a parametric bootstrap
+    (:meth:`uncertainty`). The data are taken to be jointly Gaussian; the result is the PID of the
+    Gaussian with their covariance either way.
+
+    Parameters
+    ----------
+    tol, max_iter
+        As in :func:`decompose_gaussian`.
+    """
+
+    name = "gaussian"
+
+    def __init__(self, *, tol: float | None = None, max_iter: int = 20_000):
+        self.tol = tol
+        self.max_iter = max_iter
+
+    def estimate(self, x1, x2, y, *, discretizer=None, units: str = "bits", random_state=None) -> PIDResult:
+        """:func:`decompose_gaussian` of the samples' covariance (``discretizer`` and ``random_state`` unused)."""
+        parts = []
+        for a, name in ((x1, "x1"), (x2, "x2"), (y, "y")):
+            arr = np.asarray(a)
+            if arr.dtype.kind not in "biuf":
+                raise ShapeError(f"{name} has dtype {arr.dtype}; estimator='gaussian' needs numbers. Encode a "
+                                 "categorical modality (e.g. one-hot), or use estimator='cvx'.")
+            parts.append(arr.astype(np.float64).reshape(arr.shape[0], -1))
+        dims = tuple(p.shape[1] for p in parts)
+        n = parts[0].shape[0]
+        if n <= sum(dims) + 1:
+            raise ShapeError(f"{n} samples for {sum(dims)} dimensions: the sample covariance is singular; "
+                             "estimator='gaussian' needs more samples than dimensions (many more for a good estimate).")
+        cov = np.cov(np.hstack(parts), rowvar=False).reshape(sum(dims), sum(dims))
+        res = decompose_gaussian(cov, dims, units=units, tol=self.tol, max_iter=self.max_iter)
+        self.cov_, self.dims_, self.n_ = cov, dims, n
+        note = (f"estimator='gaussian': the exact Gaussian PID of the sample covariance of {n:,} samples (n - 1 "
+                "normalization); plug-in, biased upward at small n (ci= adds a parametric-bootstrap correction)")
+        return replace(res, n_samples=n, diagnostics=replace(res.diagnostics,
+                                                             notes=(note, *res.diagnostics.notes)))
+
+    def uncertainty(self, res: PIDResult, *, level: float, n_boot: int, bias: bool, random_state=None):
+        """Parametric bootstrap: ``n_boot`` sample covariances drawn from their Wishart distribution around the
+        estimate (n - 1 degrees of freedom), each decomposed; percentile intervals, standard errors, and the
+        bootstrap bias correction (estimate - (mean of replicates - estimate)) in ``corrected``."""
+        from scipy.stats import wishart
+
+        from ..result import QUANTITIES, Uncertainty
+        from ..uncertainty.intervals import percentile_interval
+
+        n, dims, cov = self.n_, self.dims_, self.cov_
+        rng = np.random.default_rng(random_state)
+        draws = wishart.rvs(df=n - 1, scale=cov / (n - 1), size=n_boot, random_state=rng)
+        draws = np.asarray(draws).reshape(n_boot, sum(dims), sum(dims))
+        reps: dict[str, list[float]] = {q: [] for q in QUANTITIES}
+        failed = 0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            for s in draws:
+                try:
+                    r = decompose_gaussian(s, dims, units=res.units, tol=self.tol, max_iter=self.max_iter)
+                except InvalidCovarianceError:
+                    failed += 1
+                    continue
+                for q in QUANTITIES:
+                    reps[q].append(getattr(r, q))
+        if len(reps["R"]) < 2:
+            raise InvalidCovarianceError("the parametric-bootstrap covariances were singular; too few samples for "
+                                         "their dimensions.")
+        arrays = {q: np.asarray(v) for q, v in reps.items()}
+        intervals = {q: percentile_interval(arrays[q], level) for q in QUANTITIES}
+        std = {q: float(np.std(arrays[q], ddof=1)) for q in QUANTITIES}
+        bias_d = {q: float(np.mean(arrays[q]) - getattr(res, q)) for q in QUANTITIES}
+        notes = [f"intervals from {len(arrays['R'])} parametric-bootstrap replicates: sample covariances of {n:,} "
+                 "samples drawn from their Wishart distribution around the estimated covariance (the data taken to be "
+                 "Gaussian)"]
+        if failed:
+            notes.append(f"{failed} replicate covariance(s) were singular and left out")
+        corrected = {"parametric bootstrap": {q: getattr(res, q) - bias_d[q] for q in QUANTITIES}} if bias else {}
+        return Uncertainty(level=level, method="parametric", n_boot=len(arrays["R"]), intervals=intervals, std=std,
+                           bias=bias_d, corrected=corrected, notes=tuple(notes))

@@ -28,13 +28,15 @@ from .intervals import bca_interval, extrapolate, miller_madow, percentile_inter
 from .permutation import TESTS, permutation_tests
 from .resampling import bootstrap_tables, decompose_tables, dirichlet_tables, jackknife_tables, split_tables
 
-__all__ = ["TABLE_METHODS", "BATCH_METHODS", "DEFAULT_N_BOOT", "table_uncertainty", "batch_uncertainty",
-           "check_uncertainty_options"]
+__all__ = ["TABLE_METHODS", "BATCH_METHODS", "GAUSSIAN_METHODS", "DEFAULT_N_BOOT", "table_uncertainty",
+           "batch_uncertainty", "check_uncertainty_options"]
 
 TABLE_METHODS = ("bca", "percentile", "bayes")
 BATCH_METHODS = ("readout", "retrain")
+#: estimator="gaussian": sample covariances drawn from their Wishart distribution around the estimate
+GAUSSIAN_METHODS = ("parametric",)
 #: Replicates by method when ``n_boot`` is not given (a BATCH refit costs a full fit).
-DEFAULT_N_BOOT = {"bca": 1000, "percentile": 1000, "bayes": 1000, "retrain": 20, "readout": 0}
+DEFAULT_N_BOOT = {"bca": 1000, "percentile": 1000, "bayes": 1000, "retrain": 20, "readout": 0, "parametric": 200}
 #: Random splits into halves and quarters averaged by the quadratic extrapolation.
 EXTRAPOLATION_REPEATS = 10
 #: Fewer samples than this cannot be resampled meaningfully.
@@ -55,7 +57,7 @@ def check_uncertainty_options(
         if isinstance(ci, bool) or not isinstance(ci, (int, float, np.floating)) or not 0.0 < float(ci) < 1.0:
             raise ParameterError(f"ci must be a confidence level in (0, 1), e.g. 0.95, or None; got {ci!r}.")
         level = float(ci)
-    allowed = BATCH_METHODS if estimator == "batch" else TABLE_METHODS
+    allowed = {"batch": BATCH_METHODS, "gaussian": GAUSSIAN_METHODS}.get(estimator, TABLE_METHODS)
     method = ci_method if ci_method is not None else allowed[0]
     if method not in allowed:
         raise ParameterError(f"ci_method for estimator={estimator!r} must be one of {list(allowed)}; got {method!r}.")
@@ -74,6 +76,9 @@ def check_uncertainty_options(
             raise ParameterError(f"tests must be among {list(TESTS)}; got {unknown}.")
         if tests and not n_perm:
             raise ParameterError("tests were named but n_perm=0; pass n_perm (e.g. 1000) to run them.")
+    if n_perm and estimator == "gaussian":
+        raise ParameterError("permutation tests run on a discretized table; estimator='gaussian' has none (its "
+                             "intervals come from a parametric bootstrap: ci=0.95).")
     if n_perm and estimator == "batch":
         raise ParameterError(
             "permutation tests run on the discretized table; use estimator='cvx' for them (the 'batch' estimator "
