@@ -140,7 +140,7 @@ def estimate(
         ``max_categories`` (32) values). A numeric label with more values — a regression target,
         integer or not — raises :class:`~pidkit.exceptions.ContinuousLabelError`: bin it
         (``Discretizer(y_bins=5)``) or declare it class codes (``Discretizer(kind={"y": "categorical"})``).
-    estimator : {"auto", "cvx", "batch", "gaussian"}
+    estimator : {"auto", "cvx", "batch", "gaussian", "copula"}
         ``"cvx"`` codes the samples with the shared :class:`~pidkit.Discretizer` (categories
         kept as they are; continuous modalities binned, clustered or coded by their class posterior,
         with the number of states chosen by held-out information) and solves the BROJA program
@@ -156,7 +156,9 @@ def estimate(
         (:class:`~pidkit.estimators.gaussian.GaussianEstimator`) takes the data as jointly Gaussian:
         the exact Gaussian PID (:func:`pidkit.decompose_gaussian`) of their sample covariance — vector
         modalities and a continuous (or vector) target, no discretization; ``ci=`` gives
-        parametric-bootstrap intervals (``ci_method="parametric"``) and a bias correction.
+        parametric-bootstrap intervals (``ci_method="parametric"``) and a bias correction. ``"copula"``
+        first replaces every dimension by its normal scores (ranks): invariant under increasing maps of
+        each dimension, robust to outliers.
     discretizer : Discretizer, optional
         The front end to use. An unfitted one is fitted on these samples; a fitted one only
         transforms them, so codes mean the same thing as in an earlier call (e.g. to decompose a
@@ -324,7 +326,7 @@ class _Run:
         res = est.estimate(self.a1, self.a2, self.ay, discretizer=self.discretizer, units=self.units,
                            random_state=self.random_state)
         self.other_est = est
-        if res.estimator == "gaussian":  # no codes and no classifiers: a continuous target is allowed
+        if res.estimator in ("gaussian", "copula"):  # no codes and no classifiers: a continuous target is allowed
             return res
         if not self.discretizer.is_fitted():
             return self._checked(res, table=False)
@@ -395,11 +397,11 @@ class _Run:
             extra = batch_uncertainty(res, level=unc["level"], method=unc["method"], n_boot=unc["n_boot"],
                                       refit=refit, n=len(ay), random_state=self.random_state)
             return dataclasses.replace(res, uncertainty=extra)
-        if res.estimator == "gaussian" and self.other_est is not None:
+        if res.estimator in ("gaussian", "copula") and self.other_est is not None:
             if unc["level"] is None:
                 if bias is True:
-                    raise ParameterError("estimator='gaussian' corrects its bias with its parametric bootstrap; pass "
-                                         "ci= (e.g. 0.95) for it.")
+                    raise ParameterError(f"estimator={res.estimator!r} corrects its bias with its parametric "
+                                         "bootstrap; pass ci= (e.g. 0.95) for it.")
                 return res
             extra = self.other_est.uncertainty(res, level=unc["level"], n_boot=unc["n_boot"], bias=bias,
                                                random_state=self.random_state)

@@ -141,7 +141,7 @@ def _estimate(args: argparse.Namespace) -> int:
 
     table = read_table(args.file)
     x1, x2, y = _selected(args, table, [(args.x1, "--x1"), (args.x2, "--x2"), (args.y, "--y")])
-    if y.ndim != 1 and args.estimator != "gaussian":
+    if y.ndim != 1 and args.estimator not in ("gaussian", "copula"):
         raise _Fail(f"--y selects {y.shape[1]} columns; the label must be one column (a vector target needs "
                     "--estimator gaussian).")
     options = _options(args.option)
@@ -301,8 +301,9 @@ def _parser() -> argparse.ArgumentParser:
     est = sub.add_parser("estimate", help="PID of the columns of a data file")
     est.add_argument("file", help=".csv, .parquet, .npz or .npy")
     columns(est)
-    est.add_argument("--estimator", choices=("auto", "cvx", "batch", "gaussian"), default="auto",
-                     help="gaussian: the exact Gaussian PID of the columns' covariance (continuous or vector target)")
+    est.add_argument("--estimator", choices=("auto", "cvx", "batch", "gaussian", "copula"), default="auto",
+                     help="gaussian: the exact Gaussian PID of the columns' covariance (continuous or vector target); "
+                          "copula: the same of their normal scores (ranks)")
     est.add_argument("--compare", action="store_true",
                      help="run the applicable estimators and codings side by side, with the information each keeps, "
                           "intervals and ranges, and say which to believe (pid.compare_estimators)")

@@ -555,3 +555,6 @@ def test_gaussian_estimator_from_the_command_line(tmp_path, capsys):
     assert status == 0 and res["estimator"] == "gaussian" and res["shape"] == [2, 1, 2]
     status, _, err = run_cli(["estimate", tmp_path / "g.npz", "--x1", "a", "--x2", "b", "--y", "y"], capsys)
     assert status == 2 and "--estimator gaussian" in err
+    status, out, _ = run_cli(["estimate", tmp_path / "g.npz", "--x1", "a", "--x2", "b", "--y", "y", "--estimator",
+                              "copula", "--json"], capsys)
+    assert status == 0 and json.loads(out)["estimator"] == "copula"

@@ -57,7 +57,8 @@ def check_uncertainty_options(
         if isinstance(ci, bool) or not isinstance(ci, (int, float, np.floating)) or not 0.0 < float(ci) < 1.0:
             raise ParameterError(f"ci must be a confidence level in (0, 1), e.g. 0.95, or None; got {ci!r}.")
         level = float(ci)
-    allowed = {"batch": BATCH_METHODS, "gaussian": GAUSSIAN_METHODS}.get(estimator, TABLE_METHODS)
+    allowed = {"batch": BATCH_METHODS, "gaussian": GAUSSIAN_METHODS, "copula": GAUSSIAN_METHODS}.get(
+        estimator, TABLE_METHODS)
     method = ci_method if ci_method is not None else allowed[0]
     if method not in allowed:
         raise ParameterError(f"ci_method for estimator={estimator!r} must be one of {list(allowed)}; got {method!r}.")
@@ -76,8 +77,8 @@ def check_uncertainty_options(
             raise ParameterError(f"tests must be among {list(TESTS)}; got {unknown}.")
         if tests and not n_perm:
             raise ParameterError("tests were named but n_perm=0; pass n_perm (e.g. 1000) to run them.")
-    if n_perm and estimator == "gaussian":
-        raise ParameterError("permutation tests run on a discretized table; estimator='gaussian' has none (its "
+    if n_perm and estimator in ("gaussian", "copula"):
+        raise ParameterError(f"permutation tests run on a discretized table; estimator={estimator!r} has none (its "
                              "intervals come from a parametric bootstrap: ci=0.95).")
     if n_perm and estimator == "batch":
         raise ParameterError(
