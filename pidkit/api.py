@@ -155,8 +155,9 @@ def estimate(
         notes say what was chosen and why, and how each variable was coded. ``"gaussian"``
         (:class:`~pidkit.estimators.gaussian.GaussianEstimator`) takes the data as jointly Gaussian:
         the exact Gaussian PID (:func:`pidkit.decompose_gaussian`) of their sample covariance — vector
-        modalities and a continuous (or vector) target, no discretization; ``ci=`` gives
-        parametric-bootstrap intervals (``ci_method="parametric"``) and a bias correction. ``"copula"``
+        modalities and a continuous (or vector) target, no discretization; ``ci=`` gives bootstrap
+        intervals over the samples (``ci_method="resample"``, default) or from the covariance's Wishart
+        distribution (``"parametric"``), and a bias correction. ``"copula"``
         first replaces every dimension by its normal scores (ranks): invariant under increasing maps of
         each dimension, robust to outliers.
     discretizer : Discretizer, optional
@@ -404,7 +405,7 @@ class _Run:
                                          "bootstrap; pass ci= (e.g. 0.95) for it.")
                 return res
             extra = self.other_est.uncertainty(res, level=unc["level"], n_boot=unc["n_boot"], bias=bias,
-                                               random_state=self.random_state)
+                                               random_state=self.random_state, method=unc["method"])
             return dataclasses.replace(res, uncertainty=extra)
         if unc["level"] is None and not unc["n_perm"] and not bias:
             return res

@@ -293,8 +293,8 @@ def _parser() -> argparse.ArgumentParser:
 
     def uncertainty(p: argparse.ArgumentParser) -> None:
         p.add_argument("--ci", type=float, metavar="LEVEL", help="confidence intervals at this level, e.g. 0.95")
-        p.add_argument("--ci-method", help="bca (default), percentile, bayes; BATCH: readout, retrain; gaussian: "
-                                           "parametric")
+        p.add_argument("--ci-method", help="bca (default), percentile, bayes; BATCH: readout, retrain; gaussian / "
+                                           "copula: resample (default), parametric")
         p.add_argument("--n-boot", type=_count, help="replicates behind the intervals")
         p.add_argument("--n-perm", type=_count, default=0, help="permutations per significance test (0: none)")
 

@@ -191,22 +191,29 @@ def test_estimate_on_samples_with_a_continuous_target():
 def test_parametric_bootstrap_intervals_and_bias_correction():
     cov, x1, x2, y = gaussian_samples(2_000, seed=3)
     truth = pid.decompose_gaussian(cov, (3, 2, 1))
-    res = pid.estimate(x1, x2, y, estimator="gaussian", ci=0.95, n_boot=60, random_state=0)
+    res = pid.estimate(x1, x2, y, estimator="gaussian", ci=0.95, n_boot=60, random_state=0,
+                       ci_method="parametric")
     unc = res.uncertainty
     assert unc.method == "parametric" and unc.n_boot == 60
     for q in ("R", "U1", "S", "total"):
         lo, hi = res.ci(q)
         assert lo <= getattr(res, q) + 1e-12 and getattr(res, q) <= hi + 1e-12
         assert lo - 3 * unc.std[q] <= getattr(truth, q) <= hi + 3 * unc.std[q]
-    assert set(unc.corrected["parametric bootstrap"]) >= {"R", "U1", "U2", "S"}
-    again = pid.estimate(x1, x2, y, estimator="gaussian", ci=0.95, n_boot=60, random_state=0)
+    assert set(unc.corrected["bootstrap"]) >= {"R", "U1", "U2", "S"}
+    again = pid.estimate(x1, x2, y, estimator="gaussian", ci=0.95, n_boot=60, random_state=0,
+                         ci_method="parametric")
     assert again.ci("S") == res.ci("S")  # deterministic given random_state
     assert pid.PIDResult.from_json(res.to_json()) == res
+    over_samples = pid.estimate(x1, x2, y, estimator="gaussian", ci=0.95, n_boot=60, random_state=0)
+    assert over_samples.uncertainty.method == "resample"  # the default: the samples drawn with replacement
+    for q in ("R", "S"):  # the two bootstraps agree on the spread of Gaussian data
+        assert over_samples.uncertainty.std[q] == pytest.approx(unc.std[q], rel=0.5)
 
 
 def test_gaussian_estimator_refuses_what_it_cannot_do():
     _, x1, x2, y = gaussian_samples(200)
-    with pytest.raises(ParameterError, match="ci_method for estimator='gaussian' must be one of \\['parametric'\\]"):
+    with pytest.raises(ParameterError,
+                       match="ci_method for estimator='gaussian' must be one of \\['resample', 'parametric'\\]"):
         pid.estimate(x1, x2, y, estimator="gaussian", ci=0.9, ci_method="bca")
     with pytest.raises(ParameterError, match="permutation tests"):
         pid.estimate(x1, x2, y, estimator="gaussian", n_perm=100)
@@ -230,4 +237,4 @@ def test_copula_is_invariant_under_increasing_maps_of_each_dimension():
     plain = pid.estimate(np.exp(x1), x2 ** 3, 1 / (1 + np.exp(-3 * y)), estimator="gaussian")
     assert abs(plain.total - truth.total) > abs(base.total - truth.total)
     with_ci = pid.estimate(np.exp(x1), x2, y, estimator="copula", ci=0.9, n_boot=30, random_state=0)
-    assert with_ci.uncertainty.method == "parametric" and "normal scores" in with_ci.diagnostics.notes[0]
+    assert with_ci.uncertainty.method == "resample" and "normal scores" in with_ci.diagnostics.notes[0]

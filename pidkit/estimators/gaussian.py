@@ -348,8 +348,8 @@ class GaussianEstimator:
     Discretizer). The covariance is the unbiased sample covariance (n - 1). The decomposition is exact
     for that covariance; as an estimate of the population's PID it is biased upward at small n (plug-in
     bias of R and S about +0.01 nats at n = 200 with 3 + 3 dimensions and a 2-D target, under 0.002 at
-    n = 1,000). With ``ci=`` the intervals and a bias correction come from a parametric bootstrap
-    (:meth:`uncertainty`). The data are taken to be jointly Gaussian; the result is the PID of the
+    n = 1,000). With ``ci=`` the intervals and a bias correction come from a bootstrap over the samples or a
+    parametric one (:meth:`uncertainty`). The data are taken to be jointly Gaussian; the result is the PID of the
     Gaussian with their covariance either way.
 
     Parameters
@@ -377,6 +377,7 @@ class GaussianEstimator:
                 raise ShapeError(f"{name} has dtype {arr.dtype}; estimator={self.name!r} needs numbers. Encode a "
                                  "categorical modality (e.g. one-hot), or use estimator='cvx'.")
             parts.append(arr.astype(np.float64).reshape(arr.shape[0], -1))
+        self.samples_ = parts  # for the bootstrap over samples
         parts = self._columns(parts)
         dims = tuple(p.shape[1] for p in parts)
         n = parts[0].shape[0]
@@ -392,21 +393,34 @@ class GaussianEstimator:
 
     def _note(self, n: int) -> str:
         return (f"estimator='gaussian': the exact Gaussian PID of the sample covariance of {n:,} samples (n - 1 "
-                "normalization); plug-in, biased upward at small n (ci= adds a parametric-bootstrap correction)")
+                "normalization); plug-in, biased upward at small n (ci= adds a bootstrap bias correction)")
 
-    def uncertainty(self, res: PIDResult, *, level: float, n_boot: int, bias: bool, random_state=None):
-        """Parametric bootstrap: ``n_boot`` sample covariances drawn from their Wishart distribution around the
-        estimate (n - 1 degrees of freedom), each decomposed; percentile intervals, standard errors, and the
-        bootstrap bias correction (estimate - (mean of replicates - estimate)) in ``corrected``."""
-        from scipy.stats import wishart
+    def _replicate_covariances(self, method: str, n_boot: int, rng: np.random.Generator):
+        n, dims = self.n_, self.dims_
+        if method == "parametric":
+            from scipy.stats import wishart
 
+            draws = wishart.rvs(df=n - 1, scale=self.cov_ / (n - 1), size=n_boot, random_state=rng)
+            yield from np.asarray(draws).reshape(n_boot, sum(dims), sum(dims))
+            return
+        for _ in range(n_boot):  # "resample": rows drawn with replacement, transformed and covaried again
+            idx = rng.integers(0, n, n)
+            cols = self._columns([p[idx] for p in self.samples_])
+            yield np.cov(np.hstack(cols), rowvar=False).reshape(sum(dims), sum(dims))
+
+    def uncertainty(self, res: PIDResult, *, level: float, n_boot: int, bias: bool, random_state=None,
+                    method: str = "resample"):
+        """Bootstrap intervals: ``"resample"`` (default) draws the samples with replacement and decomposes each
+        replicate's covariance (of its normal scores, for the copula); ``"parametric"`` draws the sample
+        covariance from its Wishart distribution around the estimate (n - 1 degrees of freedom; exact for
+        Gaussian data, no pass over the samples). Percentile intervals, standard errors and the bootstrap bias
+        correction (estimate - (mean of the replicates - estimate)) in ``corrected``."""
         from ..result import QUANTITIES, Uncertainty
         from ..uncertainty.intervals import percentile_interval
 
-        n, dims, cov = self.n_, self.dims_, self.cov_
+        n, dims = self.n_, self.dims_
         rng = np.random.default_rng(random_state)
-        draws = wishart.rvs(df=n - 1, scale=cov / (n - 1), size=n_boot, random_state=rng)
-        draws = np.asarray(draws).reshape(n_boot, sum(dims), sum(dims))
+        draws = self._replicate_covariances(method, n_boot, rng)
         reps: dict[str, list[float]] = {q: [] for q in QUANTITIES}
         failed = 0
         with warnings.catch_warnings():
@@ -420,7 +434,7 @@ class GaussianEstimator:
                 for q in QUANTITIES:
                     reps[q].append(getattr(r, q))
         if len(reps["R"]) < 2:
-            raise InvalidCovarianceError("the parametric-bootstrap covariances were singular; too few samples for "
+            raise InvalidCovarianceError("the bootstrap replicates' covariances were singular; too few samples for "
                                          "their dimensions.")
         arrays = {q: np.asarray(v) for q, v in reps.items()}
         intervals = {q: percentile_interval(arrays[q], level) for q in QUANTITIES}
@@ -428,11 +442,12 @@ class GaussianEstimator:
         bias_d = {q: float(np.mean(arrays[q]) - getattr(res, q)) for q in QUANTITIES}
         notes = [f"intervals from {len(arrays['R'])} parametric-bootstrap replicates: sample covariances of {n:,} "
                  "samples drawn from their Wishart distribution around the estimated covariance (the data taken to be "
-                 "Gaussian)"]
+                 "Gaussian)" if method == "parametric" else
+                 f"intervals from {len(arrays['R'])} bootstrap resamples of the {n:,} samples"]
         if failed:
             notes.append(f"{failed} replicate covariance(s) were singular and left out")
-        corrected = {"parametric bootstrap": {q: getattr(res, q) - bias_d[q] for q in QUANTITIES}} if bias else {}
-        return Uncertainty(level=level, method="parametric", n_boot=len(arrays["R"]), intervals=intervals, std=std,
+        corrected = {"bootstrap": {q: getattr(res, q) - bias_d[q] for q in QUANTITIES}} if bias else {}
+        return Uncertainty(level=level, method=method, n_boot=len(arrays["R"]), intervals=intervals, std=std,
                            bias=bias_d, corrected=corrected, notes=tuple(notes))
 
 
@@ -442,9 +457,9 @@ class CopulaEstimator(GaussianEstimator):
     scores, ``Φ^-1(rank / (n + 1))`` (ties share their mean rank), then :class:`GaussianEstimator`.
 
     Invariant under any strictly increasing map of each dimension (a log, a power, a saturating sensor)
-    and robust to outliers; exact for data whose dependence is a Gaussian copula. The parametric bootstrap
-    of ``ci=`` draws around the normal scores' covariance: it leaves out the variability of the ranks
-    themselves (small next to the covariance's for n in the hundreds and up).
+    and robust to outliers; exact for data whose dependence is a Gaussian copula. The default bootstrap of
+    ``ci=`` ranks every resample again; ``ci_method="parametric"`` draws around the normal scores'
+    covariance and leaves out the variability of the ranks themselves.
     """
 
     name = "copula"

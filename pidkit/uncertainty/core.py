@@ -33,10 +33,11 @@ __all__ = ["TABLE_METHODS", "BATCH_METHODS", "GAUSSIAN_METHODS", "DEFAULT_N_BOOT
 
 TABLE_METHODS = ("bca", "percentile", "bayes")
 BATCH_METHODS = ("readout", "retrain")
-#: estimator="gaussian": sample covariances drawn from their Wishart distribution around the estimate
-GAUSSIAN_METHODS = ("parametric",)
+#: estimator="gaussian" / "copula": the samples resampled, or their covariance drawn from its Wishart distribution
+GAUSSIAN_METHODS = ("resample", "parametric")
 #: Replicates by method when ``n_boot`` is not given (a BATCH refit costs a full fit).
-DEFAULT_N_BOOT = {"bca": 1000, "percentile": 1000, "bayes": 1000, "retrain": 20, "readout": 0, "parametric": 200}
+DEFAULT_N_BOOT = {"bca": 1000, "percentile": 1000, "bayes": 1000, "retrain": 20, "readout": 0, "parametric": 200,
+                  "resample": 200}
 #: Random splits into halves and quarters averaged by the quadratic extrapolation.
 EXTRAPOLATION_REPEATS = 10
 #: Fewer samples than this cannot be resampled meaningfully.
