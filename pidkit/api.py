@@ -446,6 +446,10 @@ def _estimate_dask(x1, x2, y, *, estimator, discretizer, units, random_state, ci
     from .scale.estimate import estimate_dask
 
     check_no_dask_batch(estimator)
+    if estimator in ("gaussian", "copula"):
+        return _gaussian_dask(x1, x2, y, estimator=estimator, units=units, random_state=random_state, ci=ci,
+                              n_boot=n_boot, ci_method=ci_method, n_perm=n_perm, tests=tests, bias=bias, client=client,
+                              options=options)
     if n_perm:
         raise ParameterError(
             "permutation tests (n_perm) shuffle the samples in memory; with dask inputs only intervals and bias "
@@ -471,6 +475,37 @@ def _estimate_dask(x1, x2, y, *, estimator, discretizer, units, random_state, ci
         return res
     extra = table_uncertainty(counts, res, level=unc["level"], method=unc["method"], n_boot=unc["n_boot"],
                               bias=do_bias, tests=unc["tests"], n_perm=0, random_state=random_state, client=client)
+    return dataclasses.replace(res, uncertainty=extra)
+
+
+def _gaussian_dask(x1, x2, y, *, estimator, units, random_state, ci, n_boot, ci_method, n_perm, tests, bias, client,
+                   options) -> PIDResult:
+    """``estimator="gaussian"`` on dask collections: the covariance in one pass, then the exact Gaussian PID;
+    intervals from the parametric bootstrap (no second pass)."""
+    from .estimators.gaussian import GaussianEstimator, decompose_gaussian
+    from .scale.moments import dask_covariance
+
+    if estimator == "copula":
+        raise ParameterError("estimator='copula' ranks every column over all rows, which dask collections do not "
+                             "allow in one pass; use estimator='gaussian', or compute the collections first.")
+    if ci_method == "resample":
+        raise ParameterError("ci_method='resample' draws the samples again; with dask inputs the intervals come from "
+                             "the parametric bootstrap (ci_method='parametric', the default here).")
+    unc = check_uncertainty_options("gaussian", ci, n_boot, "parametric" if ci_method is None else ci_method, n_perm,
+                                    tests)
+    est = GaussianEstimator(**(options or {}))
+    cov, dims, n = dask_covariance(x1, x2, y, client=client)
+    res = decompose_gaussian(cov, dims, units=units, tol=est.tol, max_iter=est.max_iter)
+    est.cov_, est.dims_, est.n_ = cov, dims, n
+    res = dataclasses.replace(res, n_samples=n, diagnostics=dataclasses.replace(
+        res.diagnostics, notes=(est._note(n) + "; covariance summed over dask partitions", *res.diagnostics.notes)))
+    do_bias = (ci is not None) if bias is None else check_bool("bias", bias)
+    if unc["level"] is None:
+        if do_bias:
+            raise ParameterError("estimator='gaussian' corrects its bias with its parametric bootstrap; pass ci=.")
+        return res
+    extra = est.uncertainty(res, level=unc["level"], n_boot=unc["n_boot"], bias=do_bias, random_state=random_state,
+                            method="parametric")
     return dataclasses.replace(res, uncertainty=extra)
 
 

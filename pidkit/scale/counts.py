@@ -165,9 +165,10 @@ def _add(a: tuple[np.ndarray, int], b: tuple[np.ndarray, int]) -> tuple[np.ndarr
     return a[0] + b[0], a[1] + b[1]
 
 
-def _tree_sum(parts: list, dask) -> Any:
-    """Pairwise (tree) reduction of delayed ``(table, rows)`` pairs: depth log2(partitions)."""
-    add = dask.delayed(_add, pure=True)
+def _tree_sum(parts: list, dask, add: Any = _add) -> Any:
+    """Pairwise (tree) reduction of delayed partial results with ``add`` (default: ``(table, rows)`` pairs summed):
+    depth log2(partitions)."""
+    add = dask.delayed(add, pure=True)
     while len(parts) > 1:
         nxt = [add(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
         if len(parts) % 2:
