@@ -760,7 +760,7 @@ class PIDResult(TextReport):
         cis = {} if unc is None else unc.intervals
         if self.estimator == "batch":
             what = f"features {self.shape[0]} + {self.shape[1]}, {self.shape[2]} classes"
-        elif self.estimator == "gaussian":
+        elif self.estimator in ("gaussian", "copula"):
             what = f"jointly Gaussian, dimensions {self.shape[0]} + {self.shape[1]} -> {self.shape[2]}"
         else:
             what = f"table {'x'.join(map(str, self.shape))}"
