@@ -137,8 +137,11 @@ def estimate(
         joint counts are summed over partitions, on ``client`` or locally.
     y : array-like of shape (n,)
         Discrete task labels (ints, strings, bools, categoricals, or numbers taking at most
-        ``max_categories`` (32) values). A numeric label with more values — a regression target,
-        integer or not — raises :class:`~pidkit.exceptions.ContinuousLabelError`: bin it
+        ``max_categories`` (32) values). Under ``estimator="auto"`` a float label with more
+        distinct non-integer values (a regression target; never class codes) beside numeric
+        modalities is kept continuous: ``"copula"`` decomposes it (and says so). A many-valued integer
+        label, or any such label with a Discretizer or ``estimator="cvx"``, raises
+        :class:`~pidkit.exceptions.ContinuousLabelError`: bin it
         (``Discretizer(y_bins=5)``) or declare it class codes (``Discretizer(kind={"y": "categorical"})``).
     estimator : {"auto", "cvx", "batch", "gaussian", "copula"}
         ``"cvx"`` codes the samples with the shared :class:`~pidkit.Discretizer` (categories
@@ -254,12 +257,16 @@ def estimate(
     a2 = as_samples(x2, "x2")
     ay = as_samples(y, "y")
     check_same_length(x1=a1, x2=a2, y=ay)
-    first = "cvx" if estimator == "auto" else estimator
+    continuous = estimator == "auto" and discretizer is None and _continuous_target(a1, a2, ay)
+    first = "copula" if continuous else "cvx" if estimator == "auto" else estimator
     unc = check_uncertainty_options(first, ci, n_boot, ci_method, n_perm, tests)
     do_bias = (ci is not None) if bias is None else check_bool("bias", bias)
     if do_bias and first == "batch" and bias:
         raise ParameterError("bias corrections need the count table of estimator='cvx'; BATCH has none.")
-    split = _split_options(options) if estimator == "auto" else {first: options}
+    if continuous:  # the exact solver's and BATCH's options do not apply to the copula estimator
+        split = {first: {k: v for k, v in options.items() if k in ("tol", "max_iter")}}
+    else:
+        split = _split_options(options) if estimator == "auto" else {first: options}
     est = make_estimator(first, split[first])
     given = discretizer is not None
     if discretizer is None:
@@ -275,6 +282,11 @@ def estimate(
         res = run.table(est)
         if estimator == "auto":
             res = run.auto(res, unc, ci_method, bias is True, split)
+    if continuous:
+        res = _noted(res, f"estimator='auto' chose 'copula': y is continuous ({np.unique(ay).size:,} distinct "
+                          "non-integer values) and the modalities numeric, so y is kept continuous rather than binned "
+                          "(estimator='gaussian' for the Gaussian PID of the raw values; Discretizer(y_bins=k) to bin "
+                          "it)")
     run.warn(res)
     return run.uncertainty(res, unc, do_bias, client)
 
@@ -416,6 +428,20 @@ class _Run:
                                   bias=bias, codes=self.codes, tests=unc["tests"], n_perm=unc["n_perm"],
                                   random_state=self.random_state, client=client)
         return dataclasses.replace(res, uncertainty=extra)
+
+
+#: A floating-point target with more distinct non-integer values than this is continuous for estimator="auto"
+#: (the Discretizer's default max_categories): never class codes, so it is not refused but kept continuous.
+CONTINUOUS_TARGET_VALUES = 32
+
+
+def _continuous_target(a1: np.ndarray, a2: np.ndarray, ay: np.ndarray) -> bool:
+    """A float target that cannot be class codes (non-integer values, many of them) beside numeric modalities."""
+    if ay.dtype.kind != "f" or a1.dtype.kind not in "biuf" or a2.dtype.kind not in "biuf":
+        return False
+    if np.all(ay == np.round(ay)):  # integers may be class codes: the Discretizer asks (ContinuousLabelError)
+        return False
+    return (ay.ndim == 2 and ay.shape[1] > 1) or np.unique(ay).size > CONTINUOUS_TARGET_VALUES
 
 
 def _noted(res: PIDResult, note: str) -> PIDResult:

@@ -115,7 +115,7 @@ def test_estimate_column_selection_and_options(and_csv, capsys):
         (["--x1", "c", "--x2", "b", "--y", "label"], "--x1: no column 'c' in"),
         (["--x1", "a", "--x2", "b", "--y", "label", "--ci", "2"], "ci must be a confidence level"),
         (["--x1", "a", "--x2", "b", "--y", "noise_*"], "--y selects 2 columns"),
-        (["--x1", "a", "--x2", "b", "--y", "noise_0"], "y looks continuous"),
+        (["--x1", "a", "--x2", "b", "--y", "noise_0", "--estimator", "cvx"], "y looks continuous"),
         (["--x1", "z*", "--x2", "b", "--y", "label"], "the pattern 'z*' matches no column"),
         (["--x1", "a", "--x2", "b", "--y", "label", "-o", "solver=nope"], "solver must be one of"),
         (["--x1", "a", "--x2", "b", "--y", "label", "-o", "oops"], "--option expects KEY=VALUE"),

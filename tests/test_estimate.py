@@ -150,8 +150,14 @@ def test_missing_label():
 
 
 def test_continuous_label(rng):
+    # a float target with many non-integer values cannot be class codes: "auto" keeps it continuous (copula)
+    res = pid.estimate(rng.normal(size=200), rng.normal(size=200), rng.normal(size=200))
+    assert res.estimator == "copula" and res.diagnostics.notes[0].startswith("estimator='auto' chose 'copula'")
+    # asked for codes, or integer values (maybe class codes): the Discretizer refuses and says what to do
     with pytest.raises(ContinuousLabelError, match="y_bins"):
-        pid.estimate(rng.normal(size=200), rng.normal(size=200), rng.normal(size=200))
+        pid.estimate(rng.normal(size=200), rng.normal(size=200), rng.normal(size=200), estimator="cvx")
+    with pytest.raises(ContinuousLabelError, match="y_bins"):
+        pid.estimate(rng.normal(size=200), rng.normal(size=200), rng.integers(0, 300, 200))
 
 
 @pytest.mark.filterwarnings("ignore::pidkit.exceptions.PlugInBiasWarning")
