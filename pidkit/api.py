@@ -508,23 +508,23 @@ def _gaussian_dask(x1, x2, y, *, estimator, units, random_state, ci, n_boot, ci_
                    options) -> PIDResult:
     """``estimator="gaussian"`` on dask collections: the covariance in one pass, then the exact Gaussian PID;
     intervals from the parametric bootstrap (no second pass)."""
-    from .estimators.gaussian import GaussianEstimator, decompose_gaussian
+    from .estimators.gaussian import CopulaEstimator, GaussianEstimator, decompose_gaussian
     from .scale.moments import dask_covariance
 
-    if estimator == "copula":
-        raise ParameterError("estimator='copula' ranks every column over all rows, which dask collections do not "
-                             "allow in one pass; use estimator='gaussian', or compute the collections first.")
     if ci_method == "resample":
         raise ParameterError("ci_method='resample' draws the samples again; with dask inputs the intervals come from "
                              "the parametric bootstrap (ci_method='parametric', the default here).")
     unc = check_uncertainty_options("gaussian", ci, n_boot, "parametric" if ci_method is None else ci_method, n_perm,
                                     tests)
-    est = GaussianEstimator(**(options or {}))
-    cov, dims, n = dask_covariance(x1, x2, y, client=client)
+    est = (CopulaEstimator if estimator == "copula" else GaussianEstimator)(**(options or {}))
+    cov, dims, n = dask_covariance(x1, x2, y, client=client, copula=estimator == "copula", random_state=random_state)
     res = decompose_gaussian(cov, dims, units=units, tol=est.tol, max_iter=est.max_iter)
     est.cov_, est.dims_, est.n_ = cov, dims, n
     res = dataclasses.replace(res, n_samples=n, diagnostics=dataclasses.replace(
-        res.diagnostics, notes=(est._note(n) + "; covariance summed over dask partitions", *res.diagnostics.notes)))
+        res.diagnostics, notes=(est._note(n) + "; covariance summed over dask partitions"
+                                + ("; ranks against a sample of at most 200,000 rows" if estimator == "copula" else ""),
+                                *res.diagnostics.notes)))
+    res = dataclasses.replace(res, estimator=estimator)
     do_bias = (ci is not None) if bias is None else check_bool("bias", bias)
     if unc["level"] is None:
         if do_bias:
