@@ -26,6 +26,9 @@ _CHILD = textwrap.dedent(
     import pidkit as pid
 
     warnings.simplefilter("ignore")
+    # a parent that ignores SIGINT (a pytest-xdist worker does) passes that on: Python then installs no
+    # KeyboardInterrupt handler, so install it, as an interactive session has it
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     rng = np.random.default_rng(0)
     work = {
         "decompose": lambda: pid.decompose(rng.random((40, 40, 4)), normalize=True, tol=1e-300, max_iter=10**9),
