@@ -39,6 +39,7 @@ import numpy as np
 from .._validation import check_positive_float, check_positive_int, check_units
 from ..exceptions import ConvergenceWarning, InvalidCovarianceError, ParameterError, ShapeError
 from ..result import Diagnostics, PIDResult
+from ._problem import broja_atoms
 from .registry import register_estimator
 
 __all__ = ["decompose_gaussian", "GaussianEstimator", "CopulaEstimator", "DEFAULT_TOL_BITS", "CAP_MARGIN"]
@@ -55,7 +56,11 @@ SINGULAR_RTOL = 1e-12
 
 def _logdet_pd(a: np.ndarray, what: str) -> float:
     """log det of a symmetric positive definite matrix, or InvalidCovarianceError naming ``what``."""
-    w = np.linalg.eigvalsh(a)
+    return float(np.sum(np.log(_check_pd(np.linalg.eigvalsh(a), what))))
+
+
+def _check_pd(w: np.ndarray, what: str) -> np.ndarray:
+    """The eigenvalues ``w`` of a symmetric matrix, or InvalidCovarianceError when it is not positive definite."""
     top = float(w.max(initial=0.0))
     if not (w.size and w.min() > SINGULAR_RTOL * max(top, 1e-300)):
         raise InvalidCovarianceError(
@@ -63,12 +68,7 @@ def _logdet_pd(a: np.ndarray, what: str) -> float:
             f"largest {top:.3g}): some combination of the variables is determined exactly by the others, so an "
             "information is infinite. Drop redundant dimensions (e.g. with PCA), or add independent noise."
         )
-    return float(np.sum(np.log(w)))
-
-
-def _inv_sqrt(a: np.ndarray) -> np.ndarray:
-    w, v = np.linalg.eigh(a)
-    return (v / np.sqrt(w)) @ v.T
+    return w
 
 
 def _check_cov(cov: Any, dims: Any) -> tuple[np.ndarray, tuple[int, int, int]]:
@@ -104,22 +104,27 @@ class _Problem:
         self.base = np.eye(h1.shape[1]) + h2.T @ h2
 
     def value_grad(self, k: np.ndarray, grad: bool = True) -> tuple[float, np.ndarray | None]:
+        """f(K) and its gradient (None without ``grad``); +inf outside the ball."""
+        return self.evaluate(k, grad)[:2]
+
+    def evaluate(self, k: np.ndarray, grad: bool = True) -> tuple[float, np.ndarray | None, np.ndarray | None]:
+        """f(K), its gradient and the Cholesky factor of S = I - K K^T (which the barrier reuses)."""
         s = np.eye(k.shape[0]) - k @ k.T
         try:
             c = np.linalg.cholesky(s)
         except np.linalg.LinAlgError:
-            return math.inf, None
+            return math.inf, None, None
         e = self.h1 - k @ self.h2
         v = np.linalg.solve(c.T, np.linalg.solve(c, e))  # S^-1 E
         p = self.base + e.T @ v
         sign, logdet = np.linalg.slogdet(p)
         if sign <= 0:
-            return math.inf, None
+            return math.inf, None, None
         value = 0.5 * logdet
         if not grad:
-            return value, None
+            return value, None, c
         q = np.linalg.inv(p)
-        return value, v @ q @ (v.T @ k - self.h2.T)
+        return value, v @ q @ (v.T @ k - self.h2.T), c
 
 
 def _sufficient(h: np.ndarray) -> np.ndarray:
@@ -146,13 +151,8 @@ def _fw_gap(k: np.ndarray, g: np.ndarray) -> float:
 
 def _barrier(prob: _Problem, k: np.ndarray, mu: float, grad: bool = True) -> tuple[float, np.ndarray | None]:
     """f(K) - mu log det(I - K K^T) and its gradient (+inf outside the ball)."""
-    s = np.eye(k.shape[0]) - k @ k.T
-    try:
-        c = np.linalg.cholesky(s)
-    except np.linalg.LinAlgError:
-        return math.inf, None
-    f, g = prob.value_grad(k, grad)
-    if not math.isfinite(f):
+    f, g, c = prob.evaluate(k, grad)
+    if c is None or not math.isfinite(f):
         return math.inf, None
     value = f - mu * 2.0 * float(np.sum(np.log(np.diag(c))))
     if not grad:
@@ -281,23 +281,24 @@ def decompose_gaussian(
     s_y = cov[iys, iys]
     s_x = cov[: d1 + d2, : d1 + d2]
     s_xy = cov[: d1 + d2, iys]
-    logdet_y = _logdet_pd(s_y, "the covariance of Y")
+    _check_pd(np.linalg.eigvalsh(s_y), "the covariance of Y")
     chol_y = np.linalg.cholesky(s_y)
     g = np.linalg.solve(chol_y, s_xy.T).T  # Σ_XY L^-T: Σ_XY Σ_Y^-1 Σ_YX = G G^T
     cond = s_x - g @ g.T  # Cov(X | Y)
     blocks = {"X1": i1s, "X2": i2s}
-    info = {}
-    for name, sl in blocks.items():
-        info[name] = 0.5 * (_logdet_pd(cov[sl, sl], f"the covariance of {name}")
-                            - _logdet_pd(cond[sl, sl], f"the covariance of {name} given Y"))
+    info, whiten = {}, {}
+    for name, sl in blocks.items():  # one eigendecomposition of Cov(X_i | Y): its log det and its inverse root
+        w, v = np.linalg.eigh(cond[sl, sl])
+        _check_pd(w, f"the covariance of {name} given Y")
+        info[name] = 0.5 * (_logdet_pd(cov[sl, sl], f"the covariance of {name}") - float(np.sum(np.log(w))))
+        whiten[name] = (v / np.sqrt(w)) @ v.T
     total = 0.5 * (_logdet_pd(s_x, "the covariance of (X1, X2)")
                    - _logdet_pd(cond, "the covariance of (X1, X2) given Y"))
-    del logdet_y
     # broadcast form: whiten each modality's conditional covariance, then keep only its sufficient
     # statistic for Y (the directions of H_i's column space, at most dy of them): R and the U's depend on
     # each modality only through it, so the optimization is at most dy x dy whatever d1 and d2 are
-    h1 = _sufficient(_inv_sqrt(cond[i1s, i1s]) @ g[i1s])
-    h2 = _sufficient(_inv_sqrt(cond[i2s, i2s]) @ g[i2s])
+    h1 = _sufficient(whiten["X1"] @ g[i1s])
+    h2 = _sufficient(whiten["X2"] @ g[i2s])
     r1, r2 = h1.shape[0], h2.shape[0]
     if min(r1, r2) == 0:  # a modality independent of Y: the other one's information is all there is
         f_star, gap, iters, status = max(info["X1"], info["X2"]), 0.0, 0, "converged"
@@ -305,7 +306,8 @@ def decompose_gaussian(
         prob = _Problem(h2, h1) if r1 > r2 else _Problem(h1, h2)  # side 1 the smaller one
         _, f_star, gap, iters, status = _minimize(prob, tol_nats, max_iter)
     i1, i2 = info["X1"], info["X2"]
-    atoms = {"R": i1 + i2 - f_star, "U1": f_star - i2, "U2": f_star - i1, "S": total - f_star}
+    # the atoms where every estimator writes them; entropies relative to H(Y): H(Y|Xi) - H(Y) = -I(Xi;Y)
+    atoms = broja_atoms(0.0, -i1, -i2, total, f_star)
     notes = [f"Gaussian coupling optimized in the broadcast-channel form, each modality reduced to its sufficient "
              f"statistic for Y ({r1} and {r2} dimensions; noise correlations capped at 1 - {CAP_MARGIN:g})"]
     if gap > tol_nats:
@@ -329,9 +331,6 @@ def decompose_gaussian(
     )
     return PIDResult(
         **{k: float(v) / scale for k, v in atoms.items()},
-        total=float(total) / scale,
-        I1=float(i1) / scale,
-        I2=float(i2) / scale,
         units=units,
         estimator="gaussian",
         n_samples=None,
