@@ -143,7 +143,7 @@ def _estimate(args: argparse.Namespace) -> int:
     x1, x2, y = _selected(args, table, [(args.x1, "--x1"), (args.x2, "--x2"), (args.y, "--y")])
     if y.ndim != 1 and args.estimator not in ("gaussian", "copula"):
         raise _Fail(f"--y selects {y.shape[1]} columns; the label must be one column (a vector target needs "
-                    "--estimator gaussian).")
+                    "--estimator gaussian or copula).")
     options = _options(args.option)
     info_check = {"fast": True, "thorough": "thorough", "off": False}[args.info_check]
     if args.quiet and args.estimator in ("auto", "batch") and "progress" not in options:

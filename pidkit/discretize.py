@@ -866,8 +866,8 @@ class Discretizer:
                     f"{' (all integers)' if integers else ''}, more than max_categories={max_categories}; "
                     "a discretized PID needs a discrete label (a regression target is not hundreds of classes). "
                     "Bin it with y_bins=<int> (Discretizer(y_bins=5), --y-bins 5 on the command line); or keep it "
-                    "continuous with estimator='gaussian' (the exact PID of the data's covariance, taken as jointly "
-                    "Gaussian; --estimator gaussian); or, if the numbers are class codes, say so with "
+                    "continuous with estimator='copula' or 'gaussian' (the exact Gaussian PID of the data's normal "
+                    "scores or raw covariance; --estimator copula); or, if the numbers are class codes, say so with "
                     "Discretizer(kind={'y': 'categorical'}) (--y-categorical)."
                 )
         return self._add_coder("y", CategoricalCoder(name="y"), y)
