@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["memory_limit", "binding_memory_limit", "physical_memory"]
+__all__ = ["memory_limit", "binding_memory_limit", "physical_memory", "MEMORY_CHECK_FLOOR"]
 
 _FALLBACK = 8 * 1024**3  # neither sysconf nor /proc (not POSIX)
+#: Allocations up to this size are made without reading the limits first (reading them costs ~80 us, more
+#: than a small solve's whole bookkeeping); a failure there is still caught and reported as TableTooLargeError.
+MEMORY_CHECK_FLOOR = 64 * 1024**2
 
 
 def physical_memory() -> int:

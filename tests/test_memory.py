@@ -41,6 +41,7 @@ def test_cgroup_files_are_read(monkeypatch, tmp_path):
 
 def test_the_solver_budget_names_the_binding_limit(monkeypatch):
     monkeypatch.setattr(native_backend, "binding_memory_limit", lambda: (1000, "the cgroup memory limit"))
+    monkeypatch.setattr(native_backend, "MEMORY_CHECK_FLOOR", 0)  # small solves skip reading the limits
     rng = np.random.default_rng(0)
     with pytest.raises(TableTooLargeError, match="cgroup memory limit"):
         pid.decompose(rng.dirichlet(np.ones(20 * 20 * 4)).reshape(20, 20, 4))
@@ -73,3 +74,14 @@ def test_an_address_space_limit_is_planned_for():
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.startswith("refused:"), proc.stdout + proc.stderr[-2000:]
     assert "ulimit -v" in proc.stdout
+
+
+def test_small_solves_do_not_read_the_limits(monkeypatch):
+    def fail():
+        raise AssertionError("the limits were read for a small table")
+
+    import pidkit.estimators.exact as exact
+
+    monkeypatch.setattr(native_backend, "binding_memory_limit", fail)
+    monkeypatch.setattr(exact, "binding_memory_limit", fail)
+    assert pid.decompose(np.full((3, 3, 2), 1 / 18)).diagnostics.status == "optimal"

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .._memory import binding_memory_limit
+from .._memory import MEMORY_CHECK_FLOOR, binding_memory_limit
 from .._threads import check_threads
 from .._validation import check_bool, check_option, check_positive_float, check_positive_int, check_units
 from ..exceptions import ConvergenceWarning, ParameterError, PIDKitError, TableTooLargeError
@@ -506,6 +506,8 @@ def check_table_size(shape: tuple[int, ...], max_bytes: int, *, what: str = "the
             f"{what} has {dims} = {cells:,} cells ({need / 1024**3:.1f} GiB as float64), above "
             f"max_table_bytes={max_bytes:,}. {fix}"
         )
+    if need * TABLE_WORK_COPIES <= MEMORY_CHECK_FLOOR:
+        return
     room, limit = binding_memory_limit()
     if need * TABLE_WORK_COPIES > room:
         dims = " x ".join(str(int(s)) for s in shape)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .._memory import binding_memory_limit, memory_limit
+from .._memory import MEMORY_CHECK_FLOOR, binding_memory_limit, memory_limit
 from .._threads import env_threads, idle_cores, idle_cores_now, limit_blas, usable_cores
 from ..exceptions import TableTooLargeError
 from ..kernels import get_kernel, kernel_name
@@ -101,11 +101,6 @@ def plan_native(prob: BROJAProblem, *, elimination: str = "auto", max_bytes: int
         from ..exceptions import ParameterError
 
         raise ParameterError(f"elimination must be one of {list(ELIMINATIONS)}; got {elimination!r}.")
-    if max_bytes is None:
-        room, limit = binding_memory_limit()
-        budget, origin = int(0.75 * room), f"3/4 of what this process may still allocate under {limit}"
-    else:
-        budget, origin = int(max_bytes), "max_solver_bytes"
     name = kernel_name(kernel)
     if name == "native":
         if args is None:
@@ -118,6 +113,13 @@ def plan_native(prob: BROJAProblem, *, elimination: str = "auto", max_bytes: int
             raise ParameterError("elimination='labels' needs the compiled kernel; the NumPy twin eliminates by pairs.")
         plan = _pairs_plan(prob)
     choice = plan["elimination"] if elimination == "auto" else elimination
+    if max_bytes is not None:
+        budget, origin = int(max_bytes), "max_solver_bytes"
+    elif min(plan["bytes_pairs"], plan["bytes_labels"]) <= MEMORY_CHECK_FLOOR:
+        budget, origin = MEMORY_CHECK_FLOOR, ""  # small solves: the limits are not read (80 us, on every call)
+    else:
+        room, limit = binding_memory_limit()
+        budget, origin = int(0.75 * room), f"3/4 of what this process may still allocate under {limit}"
     if elimination == "auto" and plan[f"bytes_{choice}"] > budget:
         other = "labels" if choice == "pairs" else "pairs"
         if plan[f"bytes_{other}"] <= budget:
