@@ -8,6 +8,8 @@ so the reported gap never rests on the kernel's own arithmetic alone.
 
 from __future__ import annotations
 
+import math
+from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
@@ -47,6 +49,9 @@ MULTI_THREAD_FLOPS = 5e8
 #: From here a solve takes seconds, and the idle cores are measured over 50 ms of CPU counters rather
 #: than read from the run queue at one instant.
 MEASURED_LOAD_FLOPS = 2e10
+#: Below this many flops per factorization the Schur complement (under 64 unknowns) is factored by the
+#: kernel's own routines, so the BLAS thread pools need not be set.
+BLAS_FLOPS = 1e5
 
 
 def n_threads() -> int:
@@ -174,7 +179,8 @@ def solve_native(
 
         out_of_memory += (getattr(torch.cuda, "OutOfMemoryError", MemoryError),)
     try:
-        with limit_blas(n_thr):
+        # tiny factorizations use the kernel's own routines, not BLAS: no pools to set (18 us a call)
+        with limit_blas(n_thr) if plan.get(f"flops_{choice}", math.inf) >= BLAS_FLOPS else nullcontext():
             r = mod.ipm_solve(*args, float(tol), int(max_iter), n_thr, **extra)
     except out_of_memory as exc:  # the estimate missed (other processes took the memory): still a pidkit error
         n1, n2, ny = prob.shape
