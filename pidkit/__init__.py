@@ -18,7 +18,7 @@ core, decompositions on a cluster), :mod:`pidkit.info` (information measures),
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import bounds, exceptions, info, scale, selection, synthetic, trust, uncertainty
+from . import bounds, exceptions, info, measures, scale, selection, synthetic, trust, uncertainty
 from .agreement import Agreement, agreement
 from .api import bootstrap, estimate
 from .comparison import EstimatorComparison, compare_estimators
@@ -31,6 +31,8 @@ from .estimators import (
     decompose_many,
     register_estimator,
 )
+from .measures import LatticePIDResult
+from .measures.compare import MeasureComparison, compare_measures
 from .model_pid import model_pid
 from .pairwise import PairwiseResult, pairwise
 from .result import Diagnostics, InformationCheck, PIDResult, Uncertainty
@@ -60,6 +62,10 @@ __all__ = [
     "decompose",
     "decompose_many",
     "decompose_gaussian",
+    "compare_measures",
+    "MeasureComparison",
+    "LatticePIDResult",
+    "measures",
     "PIDBatchResult",
     "pairwise",
     "PairwiseResult",

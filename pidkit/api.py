@@ -108,9 +108,10 @@ def _coding_note(disc) -> str:
 def estimate(
     x1: Any,
     x2: Any,
-    y: Any,
+    y: Any = None,
     *,
     estimator: str = "auto",
+    measure: str = "broja",
     discretizer: Any = None,
     units: str = "bits",
     random_state: Any = None,
@@ -130,11 +131,13 @@ def estimate(
     Parameters
     ----------
     x1, x2 : array-like of shape (n,) or (n, d)
-        The two modalities, one row per sample: NumPy arrays, lists, pandas Series or
-        DataFrames; numbers, strings, bools or categoricals. Dask arrays, DataFrames or Series
-        (:mod:`pidkit.scale`, ``pip install 'pidkit[dask]'``) are decomposed out of core with the
-        exact estimator: the Discretizer is fitted on a bounded sample (``sample_size``) and the
-        joint counts are summed over partitions, on ``client`` or locally.
+        The two modalities, one row per sample (for three or four modalities call
+        ``estimate([x1, x2, x3], y, measure="imin")``: a list of sources, then the label): NumPy
+        arrays, lists, pandas Series or DataFrames; numbers, strings, bools or categoricals. Dask
+        arrays, DataFrames or Series (:mod:`pidkit.scale`, ``pip install 'pidkit[dask]'``) are
+        decomposed out of core with the exact estimator: the Discretizer is fitted on a bounded
+        sample (``sample_size``) and the joint counts are summed over partitions, on ``client`` or
+        locally.
     y : array-like of shape (n,)
         Discrete task labels (ints, strings, bools, categoricals, or numbers taking at most
         ``max_categories`` (32) values). Under ``estimator="auto"`` a float label with more
@@ -163,6 +166,11 @@ def estimate(
         distribution (``"parametric"``), and a bias correction. ``"copula"``
         first replaces every dimension by its normal scores (ranks): invariant under increasing maps of
         each dimension, robust to outliers.
+    measure : {"broja", "mmi", "imin", "ccs"}
+        The PID measure of the discretized table (:func:`pidkit.decompose`, :mod:`pidkit.measures`).
+        Lattice measures use the ``"cvx"`` path (codes → table) and also decompose a list of three or
+        four sources, each coded by its own copy of the Discretizer with its share of the joint-table
+        budget, into a :class:`~pidkit.measures.LatticePIDResult` (no intervals for those yet).
     discretizer : Discretizer, optional
         The front end to use. An unfitted one is fitted on these samples; a fitted one only
         transforms them, so codes mean the same thing as in an earlier call (e.g. to decompose a
@@ -237,6 +245,36 @@ def estimate(
 
     check_units(units)
     _check_estimator(estimator)  # a bad name fails before the data are looked at
+    from .measures import DEFAULT_MAX_ATOMS, check_measure
+
+    measure = check_measure(measure)
+    if y is None:
+        if not isinstance(x1, (list, tuple)):
+            raise ParameterError(
+                "estimate needs the label: estimate(x1, x2, y), or estimate([x1, x2, x3], y, measure=...) for a list "
+                "of sources; got two arguments and the first is not a list of sources."
+            )
+        extra = {k: v for k, v in dict(ci=ci, n_boot=n_boot, ci_method=ci_method, client=client,
+                                       sample_size=sample_size).items() if v is not None}
+        if n_perm or tests or bias or extra or estimator not in ("auto", "cvx") or set(options) - {"max_atoms"}:
+            raise ParameterError(
+                "a list of sources is decomposed on its discretized joint table by a lattice measure; it takes "
+                "discretizer=, units=, random_state=, measure= and max_atoms= (intervals, tests, other estimators "
+                f"and options are for two modalities); got {sorted([*extra, *options]) or estimator!r}."
+            )
+        from .measures.samples import estimate_sources
+
+        return estimate_sources(x1, x2, measure=measure, discretizer=discretizer, units=units,
+                                random_state=DEFAULT_SEED if random_state is None else random_state,
+                                max_atoms=options.get("max_atoms", DEFAULT_MAX_ATOMS))
+    if measure != "broja":
+        if estimator not in ("auto", "cvx"):
+            raise ParameterError(f"measure={measure!r} decomposes the discretized table (estimator='cvx'); estimator "
+                                 f"{estimator!r} computes BROJA only.")
+        if tests is not None and "synergy" in tests or (n_perm and tests is None):
+            raise ParameterError("the 'synergy' permutation test draws from the BROJA optimum; with measure="
+                                 f"{measure!r} pass tests=('total', 'x1', 'x2').")
+        estimator, options = "cvx", {**options, "measure": measure}
     models = _check_info_check(info_check)
     if discretizer is not None and not isinstance(discretizer, Discretizer):
         raise ParameterError(

@@ -29,7 +29,7 @@ import numpy as np
 from .exceptions import ParameterError
 from .result import ATOMS, PIDResult, fmt
 
-__all__ = ["ATOM_COLORS", "plot_pid", "plot_compare", "plot_bounds", "plot_selection"]
+__all__ = ["ATOM_COLORS", "ORDER_COLORS", "plot_pid", "plot_compare", "plot_bounds", "plot_selection", "plot_lattice"]
 
 #: One colour per atom in every figure (Okabe–Ito: blue, bluish green, orange, reddish purple).
 ATOM_COLORS = {"R": "#0072B2", "U1": "#009E73", "U2": "#E69F00", "S": "#CC79A7"}
@@ -406,3 +406,81 @@ def plot_selection(selection: Any, ax: Any = None, *, k: int = 3, title: str | N
         right.set_title(f"nearest references ({selection.distance} distance)", fontsize=9)
         right.legend(fontsize=6, ncols=2, loc="lower right", frameon=False, bbox_to_anchor=(1.0, 1.08))
     return axes
+
+
+#: Colors of lattice atoms by order (1: from single sources, 2: pairs together, ...).
+ORDER_COLORS = ("#0072B2", "#E69F00", "#CC79A7", "#009E73", "#555555")
+
+
+def plot_lattice(result: Any, ax: Any = None, *, kind: str = "atoms", units: str | None = None,
+                 title: str | None = None):
+    """A lattice decomposition of three or more sources (:class:`~pidkit.measures.LatticePIDResult`).
+
+    ``kind="atoms"``: one bar per atom, colored by order (the fewest sources that must be seen
+    together); atoms below ``1e-9`` of the total are left out of 4-source charts. ``"order"``: the sum
+    of each order. ``"lattice"``: the Hasse diagram (3 sources) with each node's atom written in it,
+    shaded by its share.
+    """
+    from .measures import lattice as _lattice
+
+    _check_choice("kind", kind, ("atoms", "order", "lattice"))
+    res = result if units is None else result.with_units(units)
+    if kind == "order":
+        orders = res.by_order()
+        ax = _axes(ax, width=max(3.5, 0.9 * len(orders) + 1.5))
+        ax.bar(list(orders), list(orders.values()), color=[ORDER_COLORS[k - 1] for k in orders], width=0.6)
+        ax.set_xticks(list(orders), [f"order {k}" for k in orders])
+        ax.set_ylabel(f"information ({res.units})")
+    elif kind == "atoms":
+        items = list(res.atoms.items())
+        if res.n_sources > 3:
+            keep = max(abs(res.total), 1e-300) * 1e-9
+            items = [(k, v) for k, v in items if abs(v) > keep]
+        ax = _axes(ax, width=min(16.0, max(5.0, 0.32 * len(items) + 1.5)))
+        xs = np.arange(len(items))
+        ax.bar(xs, [v for _, v in items], color=[ORDER_COLORS[res.order_of(k) - 1] for k, _ in items], width=0.7)
+        ax.set_xticks(xs, [k for k, _ in items], rotation=90, fontsize=7)
+        ax.set_ylabel(f"information ({res.units})")
+        from matplotlib.patches import Patch
+
+        ax.legend(handles=[Patch(color=ORDER_COLORS[k - 1], label=f"order {k}") for k in range(1, res.n_sources + 1)],
+                  fontsize=7, frameon=False)
+    else:
+        if res.n_sources != 3:
+            raise ParameterError(f"kind='lattice' draws the 3-source lattice (18 nodes); this result has "
+                                 f"{res.n_sources} sources. Use kind='atoms' or 'order'.")
+        lat = _lattice(3)
+        rank = lat.below.sum(axis=1)
+        levels: dict[int, list[int]] = {}
+        # layer = length of the longest chain below the node
+        depth = np.zeros(lat.size, dtype=int)
+        for i in range(lat.size):
+            lower = np.flatnonzero(lat.below[i])
+            lower = lower[lower != i]
+            depth[i] = 1 + depth[lower].max() if lower.size else 0
+        for i in np.argsort(rank, kind="stable"):
+            levels.setdefault(int(depth[i]), []).append(int(i))
+        pos = {}
+        for d, nodes in levels.items():
+            for j, i in enumerate(nodes):
+                pos[i] = (j - (len(nodes) - 1) / 2, d)
+        ax = _axes(ax, width=7.0)
+        strict = lat.below & ~np.eye(lat.size, dtype=bool)
+        for i in range(lat.size):
+            for j in np.flatnonzero(strict[i]):
+                if not (strict[i] & strict[:, j]).any():  # j is covered by i: nothing in between
+                    ax.plot(*zip(pos[i], pos[int(j)], strict=False), color="#BBBBBB", linewidth=0.8, zorder=1)
+        vmax = max(abs(v) for v in res.atoms.values()) or 1.0
+        for i, name in enumerate(lat.names):
+            v = res.atoms[name]
+            color = ORDER_COLORS[0] if v >= 0 else "#D55E00"
+            ax.scatter(*pos[i], s=900, color=color, alpha=0.15 + 0.85 * abs(v) / vmax, zorder=2, edgecolors="#333333")
+            ax.annotate(f"{name}\n{v:.3f}".replace("-0.000", "0.000"), pos[i], ha="center", va="center", fontsize=6.5,
+                        zorder=3)
+        ax.set_axis_off()
+        ax.margins(0.08)
+    if kind != "lattice":
+        ax.axhline(0.0, color="#555555", linewidth=0.6)
+    ax.set_title(title or f"{res.measure} PID of {res.n_sources} sources (total {res.total:.3f} {res.units})",
+                 fontsize=9)
+    return ax

@@ -450,7 +450,7 @@ def _check_identities(d: dict) -> None:
             raise _format_error(f"the serialized atoms break the PID identity {name} ({left:.6g} vs {right:.6g}); the "
                                 f"file was changed or damaged. {_FIX}")
     low = min(vals[a] for a in ATOMS)
-    if low < -max(1e-3, 0.01 * scale):
+    if d.get("measure", "broja") != "ccs" and low < -max(1e-3, 0.01 * scale):
         raise _format_error(f"the serialized atoms include {low:.6g}; PID atoms are non-negative (up to solver "
                             f"tolerance). The file was changed or damaged. {_FIX}")
 
@@ -498,6 +498,9 @@ class PIDResult(TextReport):
         How much of the information held-out classifiers find the estimate keeps, and the ranges
         its atoms must lie in given the informations alone (:func:`pidkit.estimate` on samples;
         None for a table, where there is nothing to compare with).
+    measure : str
+        The PID measure: ``"broja"`` (default), or a lattice measure ``"mmi"``, ``"imin"``, ``"ccs"``
+        (:mod:`pidkit.measures`; atoms of ``"ccs"`` may be negative).
     """
 
     R: float
@@ -514,6 +517,7 @@ class PIDResult(TextReport):
     diagnostics: Diagnostics = field(repr=False)
     uncertainty: Uncertainty | None = field(default=None, repr=False)
     info_check: InformationCheck | None = field(default=None, repr=False)
+    measure: str = "broja"
 
     # ------------------------------------------------------------------ views
     @property
@@ -626,7 +630,12 @@ class PIDResult(TextReport):
         except RecursionError:
             raise _format_error(f"the serialized result is nested too deeply to be one. {_FIX}") from None
         names = [f.name for f in fields(cls)]
-        _check_fields("the serialized result", d, names, [n for n in names if n not in ("uncertainty", "info_check")])
+        _check_fields("the serialized result", d, names,
+                      [n for n in names if n not in ("uncertainty", "info_check", "measure")])
+        d.setdefault("measure", "broja")
+        if d["measure"] not in ("broja", "mmi", "imin", "ccs"):
+            raise _format_error(f"field 'measure' must be one of 'broja', 'mmi', 'imin', 'ccs'; got {d['measure']!r}. "
+                                f"{_FIX}")
         for q in QUANTITIES:
             d[q] = _real(q, d[q])
             if math.isinf(d[q]):
@@ -694,7 +703,7 @@ class PIDResult(TextReport):
 
         d = self.diagnostics
         row: dict[str, Any] = {**self.atoms, "total": self.total, "I1": self.I1, "I2": self.I2, "units": self.units,
-                               "estimator": self.estimator, "n_samples": self.n_samples,
+                               "estimator": self.estimator, "measure": self.measure, "n_samples": self.n_samples,
                                "n_x1": self.shape[0], "n_x2": self.shape[1], "n_y": self.shape[2],
                                "solver": d.solver, "status": d.status, "iterations": d.iterations,
                                "duality_gap": d.duality_gap, "max_marginal_violation": d.max_marginal_violation,
@@ -771,7 +780,8 @@ class PIDResult(TextReport):
             header += f"  {f'{unc.level:.0%} CI ({unc.method})':>22}"
         width = max(44, len(header))
         lines = [
-            f"PID of I(X1,X2;Y) — estimator {self.estimator!r}, {what}"
+            "PID of I(X1,X2;Y) — " + ("" if self.measure == "broja" else f"measure {self.measure!r}, ")
+            + f"estimator {self.estimator!r}, {what}"
             + (f", {self.n_samples} samples" if self.n_samples is not None else ""),
             "-" * width,
             header,

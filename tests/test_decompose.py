@@ -155,7 +155,7 @@ def test_tight_tol_warns_with_gap():
     "p, match",
     [
         (np.ones((2, 2)) / 4, "must be a 3-D table.*\\(\\|X1\\|, \\|X2\\|, \\|Y\\|\\)"),
-        (np.ones((2, 2, 2, 2)) / 16, "got 4-D shape.*decompose_many"),
+        (np.ones((2, 2, 2, 2)) / 16, "no agreed BROJA.*decompose_many"),
         (np.full((2, 2, 2), np.nan), "NaN or infinite"),
         (np.array([[[0.5, 0.5], [0.25, -0.25]], [[0, 0], [0, 0]]]), "negative"),
         (np.full((2, 2, 2), 0.1), "sums to 0.8.*normalize=True"),

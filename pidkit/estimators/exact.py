@@ -16,8 +16,16 @@ import numpy as np
 
 from .._memory import MEMORY_CHECK_FLOOR, binding_memory_limit
 from .._threads import check_threads
-from .._validation import check_bool, check_option, check_positive_float, check_positive_int, check_units
-from ..exceptions import ConvergenceWarning, ParameterError, PIDKitError, TableTooLargeError
+from .._validation import (
+    check_bool,
+    check_option,
+    check_positive_float,
+    check_positive_int,
+    check_prob_table,
+    check_units,
+)
+from ..exceptions import ConvergenceWarning, InvalidPMFError, ParameterError, PIDKitError, TableTooLargeError
+from ..measures import LATTICE_SIZES, check_measure, check_sources, decompose_measure
 from ..result import Diagnostics, PIDResult
 from ._problem import BROJAProblem, check_pmf
 from .cvxpy_backend import CVXPY_SOLVERS, solve_cvxpy
@@ -130,8 +138,10 @@ def decompose(
     elimination: str = "auto",
     device: Any = "auto",
     threads: int | str = "auto",
+    measure: str = "broja",
+    max_atoms: int = 166,
 ) -> PIDResult:
-    r"""Exact BROJA partial information decomposition of a joint table.
+    r"""Partial information decomposition of a joint table: exact BROJA by default, or another measure.
 
     Solves :math:`\min_{q \in \Delta_p} I_q(X_1, X_2; Y)` over the distributions that share the
     pairwise marginals :math:`p(x_1, y)` and :math:`p(x_2, y)` with ``p`` and reads off
@@ -141,10 +151,17 @@ def decompose(
         U_1 = I_{q^*}(X_1; Y \mid X_2), \; U_2 = I_{q^*}(X_2; Y \mid X_1), \;
         R = I(X_1; Y) - U_1, \; S = I(X_1, X_2; Y) - I_{q^*}(X_1, X_2; Y).
 
+    With ``measure="mmi"``, ``"imin"`` or ``"ccs"`` the redundancy-lattice measure of
+    :mod:`pidkit.measures` replaces BROJA (same :class:`PIDResult`, ``result.measure`` says which;
+    the solver options below then do not apply), and ``p`` may have three or four sources,
+    shape (|X1|, |X2|, |X3|[, |X4|], |Y|): the result is then a
+    :class:`~pidkit.measures.LatticePIDResult` with 18 or 166 atoms keyed like ``"{1}{23}"``.
+
     Parameters
     ----------
     p : array of shape (|X1|, |X2|, |Y|)
-        Joint probabilities, or non-negative integer counts (normalized automatically).
+        Joint probabilities, or non-negative integer counts (normalized automatically). Lattice
+        measures accept (|X1|, …, |Xn|, |Y|) for n = 2 … 4 (5 with ``max_atoms=7579``).
     units : {"bits", "nats"}
     solver : {"auto", "native", "torch", "clarabel", "ecos", "scs"}
         Backend. ``"native"`` is pidkit's interior-point solver on the compiled kernel
@@ -191,6 +208,12 @@ def decompose(
         other processes use made solves 5-13x slower — and, for larger ones, the usable cores that
         other processes leave idle (measured over 50 ms). ``$PIDKIT_NUM_THREADS`` overrides
         ``"auto"``. The BLAS thread setting is restored after the solve.
+    measure : {"broja", "mmi", "imin", "ccs"}
+        The PID measure (see :mod:`pidkit.measures` and :func:`pidkit.compare_measures`).
+        ``"broja"`` is defined for two sources only.
+    max_atoms : int
+        Refuse a lattice with more atoms than this (default 166, four sources; five sources have
+        7,579 atoms: pass ``max_atoms=7579``).
 
     Returns
     -------
@@ -221,6 +244,10 @@ def decompose(
     >>> round(pid.decompose(p).S, 6)
     1.0
     """
+    measure = check_measure(measure)
+    if measure != "broja" or np.ndim(p) != 3:
+        return _decompose_other(p, measure=measure, units=units, normalize=normalize, max_atoms=max_atoms,
+                                max_table_bytes=max_table_bytes)
     backend, target, iters = _solver_settings(solver, tol, max_iter, units)
     check_option("elimination", elimination, ELIMINATIONS)
     _check_solver_device(backend, device, elimination)
@@ -239,6 +266,22 @@ def decompose(
         pmf, units=units, backend=backend, tol_bits=target, max_iter=iters, auto=solver == "auto", verbose=verbose,
         max_solver_bytes=max_solver_bytes, elimination=elimination, device=device, threads=threads,
     )
+
+
+def _decompose_other(p: Any, *, measure: str, units: str, normalize: bool, max_atoms: Any,
+                     max_table_bytes: int):
+    """A lattice measure, or a table of other than two sources (refused for BROJA with the reason)."""
+    scale = check_units(units)
+    ndim = np.ndim(p)
+    if ndim < 3:
+        check_pmf(p, normalize=normalize)  # says what a table must be
+    check_sources(ndim - 1, measure, max_atoms, error=InvalidPMFError)
+    check_table_size(np.shape(p), check_positive_int("max_table_bytes", max_table_bytes), what="the table p")
+    pmf, _, _ = check_prob_table(
+        p, name="p", ndim=ndim, normalize=normalize,
+        ndim_message="Expected a joint table of shape (|X1|, ..., |Xn|, |Y|).",
+    )
+    return decompose_measure(pmf, measure=measure, units_scale=scale, units=units, max_atoms=max_atoms)
 
 
 def _solve_table(
@@ -395,6 +438,8 @@ class ExactEstimator:
         Device of ``solver="torch"`` (and of large tables under ``"auto"``, see :func:`decompose`).
     threads : int or "auto"
         Threads of the native solver (see :func:`decompose`).
+    measure : {"broja", "mmi", "imin", "ccs"}
+        The PID measure of the table (see :func:`decompose`); the solver options apply to ``"broja"`` only.
     """
 
     name = "cvx"
@@ -410,6 +455,7 @@ class ExactEstimator:
         elimination: str = "auto",
         device: Any = "auto",
         threads: int | str = "auto",
+        measure: str = "broja",
     ):
         self.solver = solver
         self.tol = tol
@@ -419,6 +465,7 @@ class ExactEstimator:
         self.elimination = elimination
         self.device = device
         self.threads = threads
+        self.measure = measure
 
     def estimate(self, x1, x2, y, *, discretizer, units: str, random_state=None) -> PIDResult:
         return self.estimate_table(x1, x2, y, discretizer=discretizer, units=units, random_state=random_state)[0]
@@ -455,6 +502,7 @@ class ExactEstimator:
         if self.max_solver_bytes is not None:
             check_positive_int("max_solver_bytes", self.max_solver_bytes)
         check_threads(self.threads)
+        check_measure(self.measure)
 
     def check_size(self, shape: tuple[int, int, int]) -> None:
         """Raise :class:`TableTooLargeError` if a table of ``shape`` exceeds ``max_table_bytes``."""
@@ -464,6 +512,10 @@ class ExactEstimator:
         self, pmf: np.ndarray, *, units: str, n_samples: int | None = None, discretization: dict | None = None
     ) -> PIDResult:
         """Decompose a joint pmf built from samples (normalized, shape (|X1|, |X2|, |Y|)) with these options."""
+        if self.measure != "broja":
+            return decompose_measure(pmf, measure=self.measure, units_scale=check_units(units), units=units,
+                                     max_atoms=LATTICE_SIZES[2], n_samples=n_samples, discretization=discretization,
+                                     estimator=self.name)
         backend, tol_bits, iters = _solver_settings(self.solver, self.tol, self.max_iter, units)
         return _solve_table(
             pmf,

@@ -89,9 +89,10 @@ def check_uncertainty_options(
     return {"level": level, "method": method, "n_boot": boots, "n_perm": n_perm, "tests": tests}
 
 
-def _jackknife(counts: np.ndarray, rng: np.random.Generator, units: str) -> tuple[dict, np.ndarray]:
+def _jackknife(counts: np.ndarray, rng: np.random.Generator, units: str,
+               measure: str = "broja") -> tuple[dict, np.ndarray]:
     make, n_tables, weights = jackknife_tables(counts, rng)
-    jack, _ = decompose_tables(make, n_tables, counts.shape, units=units)
+    jack, _ = decompose_tables(make, n_tables, counts.shape, units=units, measure=measure)
     return jack, weights
 
 
@@ -101,7 +102,8 @@ def _extrapolated(counts: np.ndarray, full: PIDResult, rng: np.random.Generator,
     q4 = quarters.reshape(EXTRAPOLATION_REPEATS, 4, *counts.shape)
     halves = np.concatenate([q4[:, 0] + q4[:, 1], q4[:, 2] + q4[:, 3]])
     tables = np.concatenate([halves, quarters])
-    vals, _ = decompose_tables(lambda a, b: tables[a:b], tables.shape[0], counts.shape, units=units)
+    vals, _ = decompose_tables(lambda a, b: tables[a:b], tables.shape[0], counts.shape, units=units,
+                               measure=full.measure)
     n = float(counts.sum())
     nh = halves.shape[0]
     return {q: extrapolate({n: getattr(full, q), n / 2: float(vals[q][:nh].mean()), n / 4: float(vals[q][nh:].mean())})
@@ -155,11 +157,12 @@ def table_uncertainty(
     corrected: dict[str, dict[str, float]] = {}
     if level is not None:
         make = dirichlet_tables(counts, rng) if method == "bayes" else bootstrap_tables(counts, rng)
-        reps, unconverged = decompose_tables(make, n_boot, counts.shape, units=units, client=client)
+        reps, unconverged = decompose_tables(make, n_boot, counts.shape, units=units, client=client,
+                                             measure=res.measure)
         if unconverged:
             notes.append(f"{unconverged} of {n_boot} replicate solves stopped above tol; their atoms are within their "
                          "certified gap and were kept")
-        jack, weights = _jackknife(counts, rng, units) if method == "bca" else (None, None)
+        jack, weights = _jackknife(counts, rng, units, res.measure) if method == "bca" else (None, None)
         zero = BOUNDARY_BITS * math.log(2.0) / check_units(units)
         fell_back: dict[str, list[str]] = {"percentile": [], "basic": []}
         for q in QUANTITIES:

@@ -36,9 +36,10 @@ def _chunks(n_tables: int, cells: int):
 
 
 def decompose_tables(make, n_tables: int, shape: tuple[int, int, int], *, units: str,
-                     client: Any = None) -> tuple[dict, int]:
+                     client: Any = None, measure: str = "broja") -> tuple[dict, int]:
     """Decompose ``n_tables`` tables built by ``make(start, stop) -> (stop - start, *shape)`` array
-    (on ``client``, a ``dask.distributed.Client``, when given).
+    (on ``client``, a ``dask.distributed.Client``, when given), by ``measure`` (a lattice measure of
+    :mod:`pidkit.measures` runs in this process, vectorized over the tables).
 
     Returns ``({quantity: array (n_tables,)}, number of tables whose solve stopped above tol)``;
     those atoms are still within their certified gap, so they are kept and counted, not dropped.
@@ -50,6 +51,9 @@ def decompose_tables(make, n_tables: int, shape: tuple[int, int, int], *, units:
     cells = int(np.prod(shape))
     for start, stop in _chunks(n_tables, cells):
         tables = make(start, stop)
+        if measure != "broja":
+            _lattice_chunk(tables, measure, units, out, start, stop)
+            continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             res = decompose_many(tables, units=units, normalize=True, client=client)
@@ -57,6 +61,24 @@ def decompose_tables(make, n_tables: int, shape: tuple[int, int, int], *, units:
         for q in QUANTITIES:
             out[q][start:stop] = getattr(res, q)
     return out, unconverged
+
+
+def _lattice_chunk(tables: np.ndarray, measure: str, units: str, out: dict, start: int, stop: int) -> None:
+    from .._validation import check_units
+    from ..measures import lattice, lattice_atoms
+
+    lat = lattice(2)
+    sums = tables.reshape(tables.shape[0], -1).sum(axis=1)
+    pmf = tables / np.where(sums > 0, sums, 1.0)[:, None, None, None]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        red, atoms, _ = lattice_atoms(pmf, measure, lat)
+    scale = check_units(units)
+    names = {"R": "{1}{2}", "U1": "{1}", "U2": "{2}", "S": "{12}"}
+    for q, node in names.items():
+        out[q][start:stop] = atoms[:, lat.index(node)] / scale
+    for q, node in (("total", "{12}"), ("I1", "{1}"), ("I2", "{2}")):
+        out[q][start:stop] = red[:, lat.index(node)] / scale
 
 
 def _occupied(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

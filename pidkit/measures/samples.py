@@ -1,0 +1,102 @@
+"""Lattice PIDs of three or more modalities from samples: each source coded by the shared Discretizer."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .._training import user_stacklevel
+from .._validation import as_samples, check_same_length, check_units
+from ..exceptions import InputError, ParameterError, PlugInBiasWarning
+
+__all__ = ["estimate_sources"]
+
+
+def _source_budget(n: int, ny: int, n_sources: int, min_samples_per_cell: float) -> float:
+    """``min_samples_per_cell`` for a (source, source, y) fit whose "auto" states are those of an
+    ``n_sources``-source table: a pair budget of k² cells with k = (n / (m · |Y|)) ** (1 / n_sources)."""
+    if min_samples_per_cell <= 0:
+        return min_samples_per_cell
+    k = max((n / (min_samples_per_cell * ny)) ** (1.0 / n_sources), 1.0)
+    return n / (ny * k * k)
+
+
+def estimate_sources(sources: Any, y: Any, *, measure: str, discretizer: Any, units: str, random_state: Any,
+                     max_atoms: int, max_table_bytes: int | None = None):
+    """:func:`pidkit.estimate` for a list of sources (see there)."""
+    from ..discretize import Discretizer
+    from ..estimators.exact import DEFAULT_MAX_TABLE_BYTES, check_table_size
+    from . import check_sources, decompose_measure
+
+    scale = check_units(units)
+    if not isinstance(sources, (list, tuple)) or len(sources) < 2:
+        raise ParameterError(
+            "estimate(sources, y, measure=...) expects a list of at least two modalities, one array per source; "
+            f"got {type(sources).__name__}" + (f" of {len(sources)}" if isinstance(sources, (list, tuple)) else "")
+            + ". For two modalities estimate(x1, x2, y) works too."
+        )
+    n_src = len(sources)
+    if measure == "broja" and n_src == 2:
+        raise ParameterError("two sources given as a list: call pid.estimate(x1, x2, y) for BROJA.")
+    check_sources(n_src, measure, max_atoms)
+    arrays = [as_samples(s, f"sources[{i}]") for i, s in enumerate(sources)]
+    ay = as_samples(y, "y")
+    check_same_length(**{f"sources[{i}]": a for i, a in enumerate(arrays)}, y=ay)
+    if discretizer is not None and (not isinstance(discretizer, Discretizer) or discretizer.is_fitted()):
+        raise ParameterError(
+            "with a list of sources, discretizer must be None or an unfitted pidkit.Discretizer (a template: each "
+            f"source is coded by its own copy); got {discretizer!r}."
+        )
+    params = discretizer.get_params() if discretizer is not None else {"random_state": random_state}
+    n = ay.shape[0]
+    cy, _ = Discretizer(**params).encode_labels(ay)
+    ny = int(cy.max()) + 1 if cy.size else 1
+    if ny < 2:
+        raise InputError("y takes a single value: there is nothing to decompose (every atom would be 0). Pass a "
+                         "label with at least two classes.")
+    msc = params.get("min_samples_per_cell", 5.0)
+    per_source = {**params, "min_samples_per_cell": _source_budget(n, ny, n_src, msc)}
+    codes, states, kinds = [], [], []
+    for a in arrays:  # each source in both slots of its own Discretizer: its "auto" share of the n-source table
+        disc = Discretizer(**per_source)
+        with warnings.catch_warnings():  # the (source, source, y) table is never decomposed
+            warnings.simplefilter("ignore", PlugInBiasWarning)
+            c, _, c_y = disc.fit_transform(a, a, ay)
+        codes.append(c)
+        states.append(int(disc.n_states_["x1"]))
+        kinds.append(disc.kinds_["x1"])
+        cy = c_y
+    ny = int(cy.max()) + 1
+    shape = (*states, ny)
+    check_table_size(shape, max_table_bytes or DEFAULT_MAX_TABLE_BYTES, what=f"the joint table of {n_src} sources",
+                     fix="Use fewer states per source (a Discretizer with smaller n_bins / n_clusters / max_categories)"
+                     ", or fewer sources.")
+    flat = np.ravel_multi_index((*codes, cy), shape)
+    counts = np.bincount(flat, minlength=math.prod(shape)).astype(np.float64).reshape(shape)
+    occupied = int(np.count_nonzero(counts))
+    per_cell = n / occupied if occupied else 0.0
+    if per_cell < msc:
+        warnings.warn(
+            f"Only {per_cell:.2f} samples per occupied cell of the joint table of {n_src} sources and y ({n} samples "
+            f"in {occupied} occupied of {counts.size} cells; threshold min_samples_per_cell={msc}). Plug-in "
+            "information is "
+            f"biased upward by roughly cells/(2 n ln 2) = {occupied / (2 * n * math.log(2)):.3f} bits, most of it in "
+            "the highest-order atoms. Use fewer bins or clusters (n_bins=, n_clusters=) or more samples.",
+            PlugInBiasWarning, stacklevel=user_stacklevel(),
+        )
+    summary = {"kinds": {f"x{i + 1}": k for i, k in enumerate(kinds)},
+               "n_states": {**{f"x{i + 1}": s for i, s in enumerate(states)}, "y": ny},
+               "n_samples": n, "total_cells": int(counts.size), "occupied_cells": occupied,
+               "samples_per_occupied_cell": per_cell}
+    res = decompose_measure(counts / counts.sum(), measure=measure, units_scale=scale, units=units,
+                            max_atoms=max_atoms, n_samples=n, discretization=summary)
+    if n_src == 2:
+        return res
+    from dataclasses import replace
+
+    notes = (*res.diagnostics.notes, "sources coded separately by the shared Discretizer: "
+             + ", ".join(f"X{i + 1} {k} ({s} states)" for i, (k, s) in enumerate(zip(kinds, states, strict=False))))
+    return replace(res, diagnostics=replace(res.diagnostics, notes=notes))
