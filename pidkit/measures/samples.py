@@ -15,13 +15,12 @@ from ..exceptions import InputError, ParameterError, PlugInBiasWarning
 __all__ = ["estimate_sources"]
 
 
-def _source_budget(n: int, ny: int, n_sources: int, min_samples_per_cell: float) -> float:
-    """``min_samples_per_cell`` for a (source, source, y) fit whose "auto" states are those of an
-    ``n_sources``-source table: a pair budget of k² cells with k = (n / (m · |Y|)) ** (1 / n_sources)."""
+def _source_states(n: int, ny: int, n_sources: int, min_samples_per_cell: float) -> int:
+    """States of each binned or clustered source under the joint-table budget of ``n_sources`` sources:
+    ``k = floor((n / (min_samples_per_cell · |Y|)) ** (1 / n_sources))``, at least 2."""
     if min_samples_per_cell <= 0:
-        return min_samples_per_cell
-    k = max((n / (min_samples_per_cell * ny)) ** (1.0 / n_sources), 1.0)
-    return n / (ny * k * k)
+        return 32
+    return max(2, math.floor((n / (min_samples_per_cell * ny)) ** (1.0 / n_sources) + 1e-9))
 
 
 def estimate_sources(sources: Any, y: Any, *, measure: str, discretizer: Any, units: str, random_state: Any,
@@ -58,9 +57,11 @@ def estimate_sources(sources: Any, y: Any, *, measure: str, discretizer: Any, un
         raise InputError("y takes a single value: there is nothing to decompose (every atom would be 0). Pass a "
                          "label with at least two classes.")
     msc = params.get("min_samples_per_cell", 5.0)
-    per_source = {**params, "min_samples_per_cell": _source_budget(n, ny, n_src, msc)}
+    k = _source_states(n, ny, n_src, msc)
+    # "auto" states are chosen by held-out information for one modality; n sources share one table's budget
+    per_source = {**params, **{key: k for key in ("n_bins", "n_clusters") if params.get(key, "auto") == "auto"}}
     codes, states, kinds = [], [], []
-    for a in arrays:  # each source in both slots of its own Discretizer: its "auto" share of the n-source table
+    for a in arrays:  # each source in both slots of its own Discretizer, with its share of the n-source table
         disc = Discretizer(**per_source)
         with warnings.catch_warnings():  # the (source, source, y) table is never decomposed
             warnings.simplefilter("ignore", PlugInBiasWarning)
