@@ -1,9 +1,18 @@
-"""The examples in the docstrings run and print what they say (doctest), so the documentation stays true."""
+"""The documentation stays true: the examples in the docstrings run and print what they say (doctest),
+the documentation site builds without a warning, and the notebooks it shows are current."""
 
 from __future__ import annotations
 
 import doctest
 import importlib
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import types
+from pathlib import Path
 
 import pytest
 
@@ -33,3 +42,67 @@ def test_docstring_examples(name):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0, f"{name} has no examples to run"
     assert result.failed == 0, f"{result.failed} of {result.attempted} examples in {name} failed"
+
+
+# ------------------------------------------------------------------------------ the documentation site
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _sphinx_options() -> list[str]:
+    """The options ``make docs`` passes to Sphinx (read from the Makefile, so the two cannot drift)."""
+    match = re.search(r"^SPHINXOPTS\s*:?=\s*(.+)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert match, "the Makefile defines no SPHINXOPTS"
+    return shlex.split(match.group(1))
+
+
+def test_docs_site_builds_without_warnings(tmp_path):
+    """``make docs`` into a temporary folder: any Sphinx warning (a broken docstring, a missing page,
+    a bad link target) fails, and every public name of ``pidkit.__all__`` has its documentation."""
+    for module in ("sphinx", "numpydoc", "myst_nb", "pydata_sphinx_theme"):
+        pytest.importorskip(module)
+    pytest.importorskip("torch")  # pidkit.fusion is documented from its docstrings
+    out = tmp_path / "html"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    proc = subprocess.run([sys.executable, "-m", "sphinx", *_sphinx_options(), "docs", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, f"the documentation build failed or warned:\n{proc.stderr[-6000:]}"
+
+    import pidkit
+
+    for name in pidkit.__all__:
+        if name == "__version__":
+            continue
+        page = out / "api" / f"pidkit.{name}.html"
+        assert page.is_file(), f"no API page for pidkit.{name}"
+        obj = getattr(pidkit, name)
+        text = page.read_text()
+        if not isinstance(obj, types.ModuleType):
+            assert f'id="pidkit.{name}"' in text, f"pidkit.{name} is not documented on its page"
+            continue
+        top_level = {id(getattr(pidkit, n)) for n in pidkit.__all__ if n != "__version__"}
+        for member in getattr(obj, "__all__", []):
+            # a member that is also a top-level name is documented on that name's page
+            if id(getattr(obj, member)) not in top_level:
+                assert f'id="pidkit.{name}.{member}"' in text, f"pidkit.{name}.{member} is not documented"
+
+
+def test_docs_notebooks_are_current():
+    """The site shows ``docs/notebooks/*.ipynb``, executed copies of ``notebooks/*.ipynb``: each notebook has
+    one, with the same cells. After editing a notebook: ``make notebooks docs-notebooks``."""
+    sources = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert sources
+    stale = []
+    for src in sources:
+        copy = ROOT / "docs" / "notebooks" / src.name
+        if not copy.is_file():
+            stale.append(f"{src.name} (missing)")
+            continue
+        cells = [(c["cell_type"], "".join(c["source"])) for c in json.loads(src.read_text())["cells"]]
+        shown = json.loads(copy.read_text())["cells"]
+        if cells != [(c["cell_type"], "".join(c["source"])) for c in shown]:
+            stale.append(src.name)
+        elif not any(c.get("outputs") for c in shown if c["cell_type"] == "code"):
+            stale.append(f"{src.name} (no outputs)")
+    extra = {p.name for p in (ROOT / "docs" / "notebooks").glob("*.ipynb")} - {p.name for p in sources}
+    stale += [f"{name} (no such notebook)" for name in sorted(extra)]
+    assert not stale, f"docs/notebooks is out of date: {stale}; run `make docs-notebooks`"

@@ -471,7 +471,7 @@ def select_models(
         test split (``"cvx"``; its codes can miss synergy that no single modality shows, so it is
         no longer the default).
     distance : {"profile", "profile+info", "profile+info+size"}
-        ``"profile"``: the thesis's s(D, D') = Σ_I |Î_D − Î_D'|; the others also compare total
+        ``"profile"``: the thesis's ``s(D, D') = Σ_I |Î_D − Î_D'|``; the others also compare total
         information and sample size (see :data:`DISTANCES`).
     neighbors : int, default 3
         Nearest reference datasets the expected accuracies are averaged over.
