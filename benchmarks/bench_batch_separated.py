@@ -13,7 +13,8 @@
 (r) ``real``: default BATCH fits (and ``ci=0.95``) on breast cancer (x1 = first 15 features, x2 =
     last 15), wine (x1 = first 7, x2 = last 6; raw and z-scored) and digits (x1 = first 32 pixel
     columns, x2 = last 32): seconds, where they went, atoms, the interval of S.
-(t) ``load``: the README example (``latent_modalities(20_000, dim=64)``, default options) idle and
+(t) ``load``: the BATCH example of docs/guide/continuous.md, once in the README
+    (``latent_modalities(20_000, dim=64)``, default options) idle and
     with a second process spinning (``python -c "while True: pass"``), with ``num_threads="auto"``
     (the default) and with torch's default thread count forced (``num_threads=<torch default>``).
 

@@ -31,7 +31,7 @@ extensions = [
     "myst_nb",
 ]
 
-exclude_patterns = ["_build", "figures/README*", "**.ipynb_checkpoints"]
+exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 root_doc = "index"
 
