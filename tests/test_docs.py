@@ -106,3 +106,26 @@ def test_docs_notebooks_are_current():
     extra = {p.name for p in (ROOT / "docs" / "notebooks").glob("*.ipynb")} - {p.name for p in sources}
     stale += [f"{name} (no such notebook)" for name in sorted(extra)]
     assert not stale, f"docs/notebooks is out of date: {stale}; run `make docs-notebooks`"
+
+
+# ------------------------------------------------------------------------------ code in the README and the pages
+def _python_blocks(path: Path) -> list[str]:
+    return re.findall(r"^```python\n(.*?)^```", path.read_text(), re.MULTILINE | re.DOTALL)
+
+
+@pytest.mark.parametrize("page", ["README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").rglob("*.md")
+                                                   if "_build" not in p.parts)])
+def test_code_blocks_are_python(page):
+    """Every ``python`` block of the README and the documentation pages is valid Python (most use names a
+    reader brings, so they are compiled, not run)."""
+    for i, block in enumerate(_python_blocks(ROOT / page)):
+        compile(block, f"{page}, python block {i + 1}", "exec")
+
+
+def test_readme_quick_start_runs():
+    """The README's first example runs as written and gives the atoms its comments state."""
+    block = _python_blocks(ROOT / "README.md")[0]
+    namespace: dict = {}
+    exec(compile(block.replace("res.plot()", "pass"), "README.md", "exec"), namespace)  # no figure in the tests
+    res = namespace["res"]
+    assert [round(v, 3) for v in (res.R, res.U1, res.U2, res.S)] == pytest.approx([0.311, 0.0, 0.0, 0.5], abs=2e-3)
