@@ -91,7 +91,43 @@ def _directive(qualname: str, obj, index: bool = True) -> str:
         return f".. autoexception:: {qualname}\n   :show-inheritance:\n{options}"
     if kind == "function":
         return f".. autofunction:: {qualname}\n{options}"
-    return f".. autodata:: {qualname}\n{options}"
+    return _data(qualname, obj, options)
+
+
+def _data(qualname: str, obj, options: str) -> str:
+    """A constant: its ``#:`` comment from the module that defines it (a re-export carries no docstring,
+    and autodoc would show the docstring of the value's type instead), and its value when it is short."""
+    value = repr(obj)
+    if len(value) <= MAX_VALUE_CHARS and "\n" not in value:
+        options += f"   :value: {value}\n"
+    doc = _comment_doc(qualname, obj)
+    body = "".join(f"   {line}\n" for line in doc)
+    modname, name = qualname.rsplit(".", 1)
+    return f".. py:data:: {name}\n   :module: {modname}\n{options}\n{body}"
+
+
+def _comment_doc(qualname: str, obj) -> list[str]:
+    """The ``#:`` comment above the assignment of ``qualname``'s object, searched in its module and, for a
+    package, in the package's modules."""
+    import importlib
+    import pkgutil
+
+    from sphinx.pycode import ModuleAnalyzer
+
+    modname, name = qualname.rsplit(".", 1)
+    module = importlib.import_module(modname)
+    candidates = [modname]
+    if hasattr(module, "__path__"):
+        candidates += [m.name for m in pkgutil.walk_packages(module.__path__, modname + ".")]
+    for candidate in candidates:
+        try:
+            found = importlib.import_module(candidate)
+            docs = ModuleAnalyzer.for_module(candidate).find_attr_docs()
+        except Exception:  # a module that needs an optional dependency, or has no source
+            continue
+        if ("", name) in docs and getattr(found, name, None) is obj:
+            return list(docs[("", name)])
+    return []
 
 
 def _top_level(obj) -> bool:
@@ -108,6 +144,9 @@ def _write(path: Path, text: str) -> None:
     if not path.is_file() or path.read_text() != text:
         path.write_text(text)
 
+
+#: Constants whose value prints longer than this are documented without it.
+MAX_VALUE_CHARS = 160
 
 GROUPS = [("function", "Functions"), ("class", "Classes"), ("module", "Subpackages and modules"),
           ("data", "Attributes")]
