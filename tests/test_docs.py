@@ -129,3 +129,11 @@ def test_readme_quick_start_runs():
     exec(compile(block.replace("res.plot()", "pass"), "README.md", "exec"), namespace)  # no figure in the tests
     res = namespace["res"]
     assert [round(v, 3) for v in (res.R, res.U1, res.U2, res.S)] == pytest.approx([0.311, 0.0, 0.0, 0.5], abs=2e-3)
+
+
+def test_readme_links_point_to_files_in_the_repository():
+    """The README's relative links (into docs/, read on the code host) lead to files that exist."""
+    targets = re.findall(r"\]\((?!https?://)([^)#\s]+)(?:#[^)]*)?\)", (ROOT / "README.md").read_text())
+    assert targets
+    missing = [t for t in targets if not (ROOT / t).exists()]
+    assert not missing, f"README.md links to missing files: {missing}"
