@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.pidkit-installed
 
-.PHONY: demo test test-all bench lint figures notebooks wheel clean
+.PHONY: demo test test-all bench lint figures notebooks docs docs-notebooks wheel clean
 
 demo: $(STAMP)
 	$(BIN)/pidkit demo
@@ -28,6 +28,16 @@ figures: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python notebooks/sync.py
 
+# the documentation site in docs/_build/html (open index.html); any Sphinx warning fails the build.
+# tests/test_docs.py runs the same build, with these options, into a temporary folder.
+SPHINXOPTS := -b html -W --keep-going -q
+docs: $(STAMP)
+	$(BIN)/python -m sphinx $(SPHINXOPTS) docs docs/_build/html
+
+# run the notebooks and store the copies with outputs that the site shows (docs/notebooks/)
+docs-notebooks: $(STAMP)
+	$(BIN)/python docs/run_notebooks.py
+
 # a wheel in dist/ (compiled kernels and package data inside): pip install dist/pidkit-*.whl elsewhere
 wheel: $(STAMP)
 	$(BIN)/python -m pip wheel --no-deps --no-build-isolation -w dist .
@@ -39,4 +49,4 @@ $(STAMP): pyproject.toml requirements-dev.txt CMakeLists.txt $(wildcard pidkit/k
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache
+	rm -rf $(VENV) build dist .pytest_cache docs/_build docs/api docs/jupyter_execute

@@ -22,7 +22,8 @@
 (c) ``bench_cuda``: the projection on CUDA, with the memory bandwidth it achieves (bytes of K read
     by the iterations / time). Skips with a message without a GPU.
 (d) ``bench_oracles`` (only with ``--parts d``): BATCH against exact answers — one-hot XOR, AND,
-    COPY, RDN (n = 20,000), a random 8x8x3 pmf (n = 50,000) and the Gaussian mixture of DESIGN §6
+    COPY, RDN (n = 20,000), a random 8x8x3 pmf (n = 50,000) and the Gaussian mixture of
+    :func:`pidkit.synthetic.gaussian_mixture`
     (‖μ‖ = 2, angles 0, π/8, π/4; exact solver on a 200x200 grid of the density).
 
     python benchmarks/bench_batch.py               # parts a, b, c (~10 min on 2 cores)

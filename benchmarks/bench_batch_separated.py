@@ -2,18 +2,19 @@
 
 (s) ``sweep``: :func:`pidkit.synthetic.separated_clusters` — kinds ``R`` (one shared noisy
     latent), ``U1``, ``S`` (XOR) and ``views`` (two conditionally independent noisy views: R and
-    S > 0) × separations 2, 4, 6, 8σ × ``--seeds``, ``--n`` samples (default 1,500, the issue's
-    size), 16-d modalities, ``pid.estimate(..., estimator="batch")`` with default options. Per
+    S > 0) × separations 2, 4, 6, 8σ × ``--seeds``, ``--n`` samples (default 1,500),
+    16-d modalities, ``pid.estimate(..., estimator="batch")`` with default options. Per
     (kind, separation): the largest |atom| over the atoms that are exactly 0 (per seed and the
-    worst), the non-zero atom(s) against the exact value, seconds per fit. A failed fit (e.g. the
-    NaN divergence of the issue) is counted and shown.
+    worst), the non-zero atom(s) against the exact value, seconds per fit. A failed fit (e.g. a NaN
+    divergence; see "Numerics on well-separated classes" in docs/guide/continuous.md) is counted and shown.
 (v) ``views``: the exact BROJA atoms of two independently noisy views, from the exact solver on a
     ``--bins`` × ``--bins`` grid of the two latents (normal-CDF cell probabilities), against the
-    closed form ``S = I(√2·s) − I(s)``: the synergy the issue's reporter saw is real.
+    closed form ``S = I(√2·s) − I(s)``: the synergy BATCH reports there is real.
 (r) ``real``: default BATCH fits (and ``ci=0.95``) on breast cancer (x1 = first 15 features, x2 =
     last 15), wine (x1 = first 7, x2 = last 6; raw and z-scored) and digits (x1 = first 32 pixel
     columns, x2 = last 32): seconds, where they went, atoms, the interval of S.
-(t) ``load``: the README example (``latent_modalities(20_000, dim=64)``, default options) idle and
+(t) ``load``: the BATCH example of docs/guide/continuous.md, once in the README
+    (``latent_modalities(20_000, dim=64)``, default options) idle and
     with a second process spinning (``python -c "while True: pass"``), with ``num_threads="auto"``
     (the default) and with torch's default thread count forced (``num_threads=<torch default>``).
 

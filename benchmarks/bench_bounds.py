@@ -1,4 +1,4 @@
-"""Validity and tightness of the semi-supervised synergy bounds on random pmfs (issue 5).
+"""Validity and tightness of the semi-supervised synergy bounds on random pmfs.
 
 For each family of random joint pmfs p(x1, x2, y), computes the exact S with ``decompose_many`` on
 the full pmf and the bounds of ``pidkit.bounds.synergy_bounds_many`` from its three pairwise
@@ -8,7 +8,7 @@ and S_upper - S, how often each lower bound is the binding one, and IPF statisti
 measured in the same run it also counts the violations of the *invalid* reference-code form
 S_U' = E||p(y|x1) - p(y|x2)||_2^2 * 1 - max(U1, U2) (squared L2 subtracted from bits with c = 1).
 
-    python benchmarks/bench_bounds.py               # the issue's sizes (10,000 / 2,000 / 1,000)
+    python benchmarks/bench_bounds.py               # the default sizes (10,000 / 2,000 / 1,000)
     python benchmarks/bench_bounds.py --scale 0.1   # a tenth of each
 """
 
@@ -49,7 +49,7 @@ def l2_disagreement(P):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scale", type=float, default=1.0, help="fraction of the issue's sample sizes")
+    ap.add_argument("--scale", type=float, default=1.0, help="fraction of the default sample sizes")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)

@@ -130,7 +130,8 @@ LABEL_TABLES = [((3, 3, 2000), 20_000), ((10, 10, 1000), 30_000), ((3, 3, 100_00
 
 def many_labels(rows, seed: int, max_seconds: float, repeats: int, pairs: bool) -> None:
     """Tables with few (x1, x2) pairs and many labels: the default (elimination by label) and, with
-    ``pairs``, the Schur elimination over pairs' nodes that was the only one before (issue 16)."""
+    ``pairs``, the Schur elimination over pairs' nodes that was the only one before the elimination by label
+    (docs/dev-notes.md#elimination-by-label)."""
     print()
     for shape, n in LABEL_TABLES:
         name = f"labels {'x'.join(map(str, shape))} ({n // 1000}k samples)"

@@ -1,4 +1,4 @@
-"""Numbers you can trust on real data (issue 20): the default ``pid.estimate`` on data nobody prepared for it.
+"""Numbers you can trust on real data: the default ``pid.estimate`` on data nobody prepared for it.
 
 Datasets (scikit-learn's bundled data, no download):
 

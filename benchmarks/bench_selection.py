@@ -198,7 +198,8 @@ def part_b(cat, per_class: int, family: int) -> dict:
 
 
 def floors(results: list[dict]) -> dict:
-    """The issue's floors, on the classes decided by the features' exact PID."""
+    """The floors the recommendation is held to (the rates and losses below), on the classes decided by
+    the features' exact PID."""
     out = {}
 
     def kind(m: str) -> tuple:

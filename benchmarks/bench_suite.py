@@ -1,4 +1,4 @@
-"""The ten suite presets against the estimators: stated PID, latent table, features, ``estimate`` (issue 11).
+"""The ten suite presets against the estimators: stated PID, latent table, features, ``estimate``.
 
 For every preset of ``pidkit.synthetic.SUITE_PRESETS`` (its default size and fixed seed):
 

@@ -1,4 +1,4 @@
-"""Do pidkit's intervals, bias corrections and tests keep their promises? (issue 13)
+"""Do pidkit's intervals, bias corrections and tests keep their promises?
 
 (a) Coverage and bias. Tables whose PID is known exactly — the AND, XOR and COPY gates, three
     random 3x3x2 pmfs (Dirichlet(1)) and the latent table of the suite preset ``mix4`` — are

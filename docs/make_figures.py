@@ -1,4 +1,4 @@
-"""Render the README's figures into ``docs/figures/`` (run by ``make figures``).
+"""Render the figures of the README and the documentation site into ``docs/figures/`` (run by ``make figures``).
 
 Every figure is made by pidkit's own plotting functions from seeded data, so a change to the plots
 or to the numbers shows up as a changed PNG in review. Takes a few seconds on one core.

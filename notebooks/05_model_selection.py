@@ -87,7 +87,8 @@ print(semi)
 # the recommendation costs 0.56 accuracy points of regret against always-early fusion's 0.41, while
 # needing a quarter of the paired labeled samples and 1.64 modalities at prediction instead of 2.
 # It picks one modality on every pure-U1 and pure-R dataset and late fusion on every U1 + U2
-# dataset; it misses the floors where a small redundant part is estimated as the other
-# modality's uniqueness (one modality chosen in 9 of 15 "X1 suffices" cases, floor 80%) and on one
-# 16-class dataset whose synergy neither the codes nor the classifiers see. On wine it picks
-# `x2-only` and loses 3.9 points: there, training every candidate and picking on validation wins.
+# dataset; it falls short of the targets it was built to meet where a small redundant part is
+# estimated as the other modality's uniqueness (one modality chosen in 9 of 15 "X1 suffices" cases,
+# floor 80%) and on one 16-class dataset whose synergy neither the codes nor the classifiers see. On
+# wine it picks `x2-only` and loses 3.9 points: there, training every candidate and picking on
+# validation wins.

@@ -63,6 +63,7 @@ MIN_BITS = 0.02
 #: error from the paired per-sample held-out terms: about 0.04 bits on digits' 1,797 samples, 0.08 on
 #: wine's 178).
 MARGIN_BITS = 0.02
+#: The number of standard errors in that margin (see :data:`MARGIN_BITS`).
 MARGIN_SE = 2.0
 #: Fewer samples than this are too few for held-out classifiers, and so are fewer samples per class than
 #: MIN_SAMPLES_PER_CLASS: the check then only gives the ranges.

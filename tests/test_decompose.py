@@ -16,7 +16,8 @@ ATOMS = ("R", "U1", "U2", "S")
 
 
 def check_identities(res, p, *, tol=1e-6):
-    """The four PID identities of DESIGN §2, against information measures of p itself."""
+    """The four PID identities (docs/getting-started.md, "What the numbers mean"), against information
+    measures of p itself."""
     i1 = info.mutual_information(p, 0, 2)
     i2 = info.mutual_information(p, 1, 2)
     total = info.mutual_information(p, (0, 1), 2)

@@ -53,7 +53,7 @@ MIN_SAMPLES = 100
 #: distributed differently from the nearest reference's).
 COVERAGE_PROFILE = 0.5
 #: Distances between a dataset and a reference dataset:
-#: ``"profile"`` is the thesis's s(D, D') = Σ_I |Î_D − Î_D'| over the normalized profiles;
+#: ``"profile"`` is the thesis's ``s(D, D') = Σ_I |Î_D − Î_D'|`` over the normalized profiles;
 #: ``"profile+info"`` adds ½|log2(I_D / I_D')|, the difference in total information I(X1,X2;Y)
 #: in halvings, so a dataset also matches references of a similar strength of signal;
 #: ``"profile+info+size"`` also adds ½|log2(n_D / n_D')|, the difference in (training) sample
@@ -471,7 +471,7 @@ def select_models(
         test split (``"cvx"``; its codes can miss synergy that no single modality shows, so it is
         no longer the default).
     distance : {"profile", "profile+info", "profile+info+size"}
-        ``"profile"``: the thesis's s(D, D') = Σ_I |Î_D − Î_D'|; the others also compare total
+        ``"profile"``: the thesis's ``s(D, D') = Σ_I |Î_D − Î_D'|``; the others also compare total
         information and sample size (see :data:`DISTANCES`).
     neighbors : int, default 3
         Nearest reference datasets the expected accuracies are averaged over.

@@ -88,6 +88,7 @@ def gaussian_mixture_pmf(
     return pmf / pmf.sum(), edges
 
 
+#: The values of :func:`latent_modalities`' ``label``: which latents the label is made from.
 LATENT_LABELS = ("redundancy", "unique1", "unique2", "synergy", "mixed")
 
 

@@ -35,6 +35,7 @@ __all__ = [
 
 _AND_R = 1.5 - 0.75 * math.log2(3.0)  # I(X1;Y) for AND: 0.311278 bits
 
+#: The bitwise gates by name: the label y as a function of the two input bits.
 GATES: dict[str, Callable[[int, int], int]] = {
     "xor": lambda a, b: a ^ b,
     "and": lambda a, b: a & b,
@@ -45,6 +46,7 @@ GATES: dict[str, Callable[[int, int], int]] = {
     "sum": lambda a, b: a + b,
 }
 
+#: Exact BROJA atoms (bits) of each gate of :data:`GATES` with uniform, independent input bits.
 GATE_ATOMS: dict[str, dict[str, float]] = {
     "xor": {"R": 0.0, "U1": 0.0, "U2": 0.0, "S": 1.0},
     "and": {"R": _AND_R, "U1": 0.0, "U2": 0.0, "S": 0.5},

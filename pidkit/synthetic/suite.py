@@ -85,6 +85,7 @@ __all__ = [
     "suite_data",
 ]
 
+#: The kinds of interaction component, one per PID atom: the keys of ``weights``.
 INTERACTIONS = ("R", "U1", "U2", "S")
 
 #: Largest latent table :meth:`InteractionSpec.latent_pmf` builds (float64 cells: 160 MB).

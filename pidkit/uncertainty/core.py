@@ -31,7 +31,9 @@ from .resampling import bootstrap_tables, decompose_tables, dirichlet_tables, ja
 __all__ = ["TABLE_METHODS", "BATCH_METHODS", "GAUSSIAN_METHODS", "DEFAULT_N_BOOT", "table_uncertainty",
            "batch_uncertainty", "check_uncertainty_options"]
 
+#: ``ci_method`` values for estimates from a count table (``"cvx"``).
 TABLE_METHODS = ("bca", "percentile", "bayes")
+#: ``ci_method`` values for BATCH estimates.
 BATCH_METHODS = ("readout", "retrain")
 #: estimator="gaussian" / "copula": the samples resampled, or their covariance drawn from its Wishart distribution
 GAUSSIAN_METHODS = ("resample", "parametric")

@@ -27,6 +27,7 @@ from ..result import PIDResult
 
 __all__ = ["TESTS", "permutation_tests", "optimal_coupling"]
 
+#: The significance tests by name, each with its null hypothesis and how its null is sampled.
 TESTS = {
     "total": "I(X1,X2;Y) = 0 (y independent of the pair; y permuted)",
     "x1": "I(X1;Y|X2) = U1 + S = 0 (x1 permuted within levels of x2)",

@@ -47,7 +47,7 @@ struct Rung {
 constexpr Rung kLadder[6] = {{0.0, 0.0}, {0.0, 0.1}, {0.0, 1.0}, {1e-10, 0.0}, {1e-8, 0.0}, {1e-6, 0.0}};
 constexpr double kGoodStep = 0.1;
 // the label elimination runs plain loops, the pair elimination BLAS-3: it is chosen when its flop
-// estimate is this many times smaller (docs/dev-notes.md#elimination-by-label-issue-16)
+// estimate is this many times smaller (docs/dev-notes.md#elimination-by-label)
 constexpr double kLabelFlopPenalty = 4.0;
 
 struct Solver : Cells {
