@@ -37,7 +37,7 @@ root_doc = "index"
 
 # The docstrings write the number of states of a variable as |X1|, |X2|, |Y| (e.g. a table of shape
 # (|X1|, |X2|, |Y|)); in reStructuredText |name| is a substitution, so each stands for itself.
-rst_prolog = "".join(f".. |{v}| replace:: \\|{v}\\|\n" for v in ("X1", "X2", "Y"))
+rst_prolog = "".join(f".. |{v}| replace:: \\|{v}\\|\n" for v in ("X1", "X2", "X3", "X4", "Xn", "Y"))
 
 # -- notebooks: shown with the outputs stored in docs/notebooks, never executed by the build --
 nb_execution_mode = "off"

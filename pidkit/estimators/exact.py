@@ -154,7 +154,7 @@ def decompose(
     With ``measure="mmi"``, ``"imin"`` or ``"ccs"`` the redundancy-lattice measure of
     :mod:`pidkit.measures` replaces BROJA (same :class:`PIDResult`, ``result.measure`` says which;
     the solver options below then do not apply), and ``p`` may have three or four sources,
-    shape (|X1|, |X2|, |X3|[, |X4|], |Y|): the result is then a
+    shape (|X1|, |X2|, |X3|, |Y|) or (|X1|, |X2|, |X3|, |X4|, |Y|): the result is then a
     :class:`~pidkit.measures.LatticePIDResult` with 18 or 166 atoms keyed like ``"{1}{23}"``.
 
     Parameters
