@@ -170,7 +170,8 @@ def estimate(
         The PID measure of the discretized table (:func:`pidkit.decompose`, :mod:`pidkit.measures`).
         Lattice measures use the ``"cvx"`` path (codes → table) and also decompose a list of three or
         four sources, each coded by its own copy of the Discretizer with its share of the joint-table
-        budget, into a :class:`~pidkit.measures.LatticePIDResult` (no intervals for those yet).
+        budget, into a :class:`~pidkit.measures.LatticePIDResult` (``ci=`` gives percentile
+        bootstrap intervals of every atom).
     discretizer : Discretizer, optional
         The front end to use. An unfitted one is fitted on these samples; a fitted one only
         transforms them, so codes mean the same thing as in an earlier call (e.g. to decompose a
@@ -254,19 +255,20 @@ def estimate(
                 "estimate needs the label: estimate(x1, x2, y), or estimate([x1, x2, x3], y, measure=...) for a list "
                 "of sources; got two arguments and the first is not a list of sources."
             )
-        extra = {k: v for k, v in dict(ci=ci, n_boot=n_boot, ci_method=ci_method, client=client,
-                                       sample_size=sample_size).items() if v is not None}
+        extra = {k: v for k, v in dict(ci_method=ci_method, client=client, sample_size=sample_size).items()
+                 if v is not None}
         if n_perm or tests or bias or extra or estimator not in ("auto", "cvx") or set(options) - {"max_atoms"}:
             raise ParameterError(
                 "a list of sources is decomposed on its discretized joint table by a lattice measure; it takes "
-                "discretizer=, units=, random_state=, measure= and max_atoms= (intervals, tests, other estimators "
-                f"and options are for two modalities); got {sorted([*extra, *options]) or estimator!r}."
+                "discretizer=, units=, random_state=, measure=, max_atoms=, ci= and n_boot= (percentile bootstrap); "
+                "tests, bias corrections, other estimators and options are for two modalities; got "
+                f"{sorted([*extra, *options]) or estimator!r}."
             )
         from .measures.samples import estimate_sources
 
         return estimate_sources(x1, x2, measure=measure, discretizer=discretizer, units=units,
                                 random_state=DEFAULT_SEED if random_state is None else random_state,
-                                max_atoms=options.get("max_atoms", DEFAULT_MAX_ATOMS))
+                                max_atoms=options.get("max_atoms", DEFAULT_MAX_ATOMS), ci=ci, n_boot=n_boot)
     if measure != "broja":
         if estimator not in ("auto", "cvx"):
             raise ParameterError(f"measure={measure!r} decomposes the discretized table (estimator='cvx'); estimator "

@@ -469,7 +469,7 @@ def plot_lattice(result: Any, ax: Any = None, *, kind: str = "atoms", units: str
         for i in range(lat.size):
             for j in np.flatnonzero(strict[i]):
                 if not (strict[i] & strict[:, j]).any():  # j is covered by i: nothing in between
-                    ax.plot(*zip(pos[i], pos[int(j)], strict=False), color="#BBBBBB", linewidth=0.8, zorder=1)
+                    ax.plot(*zip(pos[i], pos[int(j)], strict=True), color="#BBBBBB", linewidth=0.8, zorder=1)
         vmax = max(abs(v) for v in res.atoms.values()) or 1.0
         for i, name in enumerate(lat.names):
             v = res.atoms[name]

@@ -86,13 +86,13 @@ def ref_maxent(p, colls, ylab):
     keys = [tuple(pos[a] for a in sorted(c)) for c in colls]
     targets = [marg(pu, k + (len(union),)) for k in keys]
     for _ in range(20000):
-        for k, t in zip(keys, targets, strict=False):
+        for k, t in zip(keys, targets, strict=True):
             m = marg(q, k + (len(union),))
             q = {c: (v * t.get(tuple(c[i] for i in k) + c[-1:], 0.0) / m[tuple(c[i] for i in k) + c[-1:]]
                      if m[tuple(c[i] for i in k) + c[-1:]] > 0 else 0.0) for c, v in q.items()}
         m = marg(q, tuple(range(len(union))))
         q = {c: v * psrc[c[:-1]] / m[c[:-1]] if m[c[:-1]] > 0 else 0.0 for c, v in q.items()}
-        err = max(abs(marg(q, k + (len(union),)).get(kk, 0.0) - vv) for k, t in zip(keys, targets, strict=False)
+        err = max(abs(marg(q, k + (len(union),)).get(kk, 0.0) - vv) for k, t in zip(keys, targets, strict=True)
                   for kk, vv in t.items())
         if err < 1e-15:
             break
@@ -383,8 +383,23 @@ def test_estimate_with_a_measure_and_with_a_list_of_sources():
         pid.estimate(x1, x2)
     with pytest.raises(ParameterError, match="no agreed BROJA"):
         pid.estimate([x1, x2, x3], x1)
-    with pytest.raises(ParameterError, match="intervals"):
-        pid.estimate([x1, x2, x3], x1, measure="imin", ci=0.9)
+    with pytest.raises(ParameterError, match="tests, bias corrections"):
+        pid.estimate([x1, x2, x3], x1, measure="imin", n_perm=10)
+    with pytest.raises(ParameterError, match="two sources"):
+        pid.estimate([x1, x2], x1, measure="imin")
+    lat = pid.estimate([x1, x2, x3], x1 ^ x2 ^ x3, measure="mmi", ci=0.9, n_boot=200, random_state=3)
+    lo, hi = lat.ci("{123}")
+    assert lo <= lat.atoms["{123}"] <= hi and hi - lo < 0.05 and lat.ci_level == 0.9
+    assert lat.ci("total")[0] <= lat.total <= lat.ci("total")[1]
+    assert "90% CI" in str(lat) and {"low", "high"} <= set(lat.table().columns)
+    again = pid.estimate([x1, x2, x3], x1 ^ x2 ^ x3, measure="mmi", ci=0.9, n_boot=200, random_state=3)
+    assert again.intervals == lat.intervals  # deterministic by random_state
+    back = LatticePIDResult.from_json(lat.to_json())
+    assert back == lat
+    damaged = lat.to_dict()
+    damaged["atoms"]["{123}"] += 0.5
+    with pytest.raises(pid.exceptions.ResultFormatError, match="do not add up"):
+        LatticePIDResult.from_dict(damaged)
 
 
 def test_estimate_sources_codes_continuous_modalities_within_the_budget():

@@ -129,15 +129,15 @@ def decompose_measure(pmf: np.ndarray, *, measure: str, units_scale: float, unit
     if discretization is not None:
         diag = Diagnostics(**{**diag.__dict__, "discretization": discretization})
     if n == 2:
-        a = dict(zip(lat.names, atoms, strict=False))
-        r = dict(zip(lat.names, red, strict=False))
+        a = dict(zip(lat.names, atoms, strict=True))
+        r = dict(zip(lat.names, red, strict=True))
         return PIDResult(R=float(a["{1}{2}"]), U1=float(a["{1}"]), U2=float(a["{2}"]), S=float(a["{12}"]),
                          total=float(r["{12}"]), I1=float(r["{1}"]), I2=float(r["{2}"]), units=units,
                          estimator=estimator, n_samples=n_samples, shape=tuple(pmf.shape), diagnostics=diag,
                          measure=measure)
     return LatticePIDResult(
-        atoms={k: float(v) for k, v in zip(lat.names, atoms, strict=False)},
-        redundancy={k: float(v) for k, v in zip(lat.names, red, strict=False)},
+        atoms={k: float(v) for k, v in zip(lat.names, atoms, strict=True)},
+        redundancy={k: float(v) for k, v in zip(lat.names, red, strict=True)},
         total=float(red[-1]), measure=measure, units=units, n_sources=n, shape=tuple(pmf.shape),
         n_samples=n_samples, diagnostics=diag,
     )

@@ -65,7 +65,7 @@ def _support(pu: np.ndarray, groups: list[tuple[int, ...]]) -> np.ndarray:
     k = cells.size
     rows, cols, rhs = [], [], []
     r0 = 0
-    for keep_shape, m in [(src, src)] + list(zip(margins, margins, strict=False)):
+    for keep_shape, m in [(src, src)] + [(m, m) for m in margins]:
         # row of each cell = its index in the flattened marginal
         idx = np.ravel_multi_index(
             [np.unravel_index(cells, pu.shape)[a] if keep_shape.shape[a] > 1 else np.zeros(k, dtype=np.intp)
@@ -135,7 +135,7 @@ def _ipf(pu: np.ndarray, groups: list[tuple[int, ...]], start: np.ndarray,
             m = q.sum(axis=label, keepdims=True)
             q *= np.where(m > 0, src / m, 0.0)
             viol = 0.0
-            for d, t in zip(drops, targets, strict=False):
+            for d, t in zip(drops, targets, strict=True):
                 m = q.sum(axis=d, keepdims=True) if d else q
                 viol = max(viol, float(np.abs(m - t).max()))
                 q *= np.where(m > 0, t / m, 0.0)

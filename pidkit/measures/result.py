@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..exceptions import ParameterError
 from ..result import Diagnostics, TextReport, fmt
 
 __all__ = ["LatticePIDResult", "atom_meaning"]
@@ -55,6 +56,11 @@ class LatticePIDResult(TextReport):
         ``(|X1|, …, |Xn|, |Y|)``.
     n_samples : int or None
     diagnostics : Diagnostics
+    intervals : dict of str to (float, float), or None
+        Percentile bootstrap intervals of every atom and of ``"total"`` (samples with ``ci=``):
+        resampled count tables decomposed on the same codes.
+    ci_level : float or None
+        Their level.
     """
 
     atoms: dict[str, float]
@@ -67,6 +73,17 @@ class LatticePIDResult(TextReport):
     n_samples: int | None = None
     diagnostics: Diagnostics = field(default_factory=lambda: Diagnostics(solver="closed-form", status="optimal"),
                                      repr=False)
+    intervals: dict | None = field(default=None, repr=False)
+    ci_level: float | None = None
+
+    def ci(self, name: str) -> tuple[float, float]:
+        """The interval of an atom (``"{1}{23}"``) or of ``"total"``."""
+        if self.intervals is None:
+            raise ParameterError("this result has no intervals; ask for them with "
+                                 "pid.estimate([x1, x2, x3], y, measure=..., ci=0.95).")
+        if name not in self.intervals:
+            raise ParameterError(f"{name!r} is not an atom of this {self.n_sources}-source lattice (nor 'total').")
+        return self.intervals[name]
 
     @property
     def informations(self) -> dict[str, float]:
@@ -99,12 +116,16 @@ class LatticePIDResult(TextReport):
 
     def table(self):
         """The atoms as a ``pandas.DataFrame``: ``atom``, ``order``, ``meaning``, ``value``, ``redundancy``
-        (the node's I∩), ``share`` (of ``total``), in the lattice's order (bottom first)."""
+        (the node's I∩), ``share`` (of ``total``) and, with intervals, ``low`` / ``high``; in the
+        lattice's order (bottom first)."""
         import pandas as pd
 
         rows = [{"atom": name, "order": self.order_of(name), "meaning": atom_meaning(name), "value": v,
                  "redundancy": self.redundancy[name], "share": v / self.total if self.total > 0 else 0.0}
                 for name, v in self.atoms.items()]
+        if self.intervals is not None:
+            for row in rows:
+                row["low"], row["high"] = self.intervals[row["atom"]]
         df = pd.DataFrame(rows)
         df.attrs.update(measure=self.measure, units=self.units, total=self.total, n_sources=self.n_sources)
         return df
@@ -117,13 +138,66 @@ class LatticePIDResult(TextReport):
         return df
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain-Python dict (JSON-ready); :meth:`from_dict` restores an equal result."""
         from dataclasses import asdict
 
         d = {k: getattr(self, k) for k in ("atoms", "redundancy", "total", "measure", "units", "n_sources",
-                                           "n_samples")}
+                                           "n_samples", "ci_level")}
         d["shape"] = list(self.shape)
         d["diagnostics"] = asdict(self.diagnostics)
+        d["diagnostics"]["notes"] = list(self.diagnostics.notes)
+        d["intervals"] = None if self.intervals is None else {k: list(v) for k, v in self.intervals.items()}
         return d
+
+    def to_json(self, **kwargs: Any) -> str:
+        import json
+
+        return json.dumps(self.to_dict(), **kwargs)
+
+    @classmethod
+    def from_dict(cls, d: Any) -> LatticePIDResult:
+        """The result :meth:`to_dict` described; the lattice and its identities are checked."""
+        from ..exceptions import ResultFormatError
+        from .lattice import LATTICE_SIZES, lattice
+
+        fix = "Write it with LatticePIDResult.to_dict() / to_json()."
+        try:
+            d = dict(d)
+            n = int(d["n_sources"])
+            if n not in LATTICE_SIZES or n < 2:
+                raise ValueError(f"n_sources {n} is not 2..5")
+            lat = lattice(n)
+            atoms = {k: float(d["atoms"][k]) for k in lat.names}
+            red = {k: float(d["redundancy"][k]) for k in lat.names}
+            if len(d["atoms"]) != lat.size or len(d["redundancy"]) != lat.size:
+                raise ValueError("atoms or redundancy hold names that are not nodes of the lattice")
+            diag = Diagnostics(**{**d["diagnostics"], "notes": tuple(d["diagnostics"].get("notes", ()))})
+            intervals = d.get("intervals")
+            res = cls(atoms=atoms, redundancy=red, total=float(d["total"]), measure=str(d["measure"]),
+                      units=str(d["units"]), n_sources=n, shape=tuple(int(k) for k in d["shape"]),
+                      n_samples=d.get("n_samples"), diagnostics=diag,
+                      intervals=None if intervals is None else {k: (float(a), float(b)) for k, (a, b) in
+                                                                intervals.items()},
+                      ci_level=d.get("ci_level"))
+        except (KeyError, TypeError, ValueError) as err:
+            raise ResultFormatError(f"not a serialized LatticePIDResult ({err}). {fix}") from None
+        if res.consistency_error() > 1e-9 * max(1.0, abs(res.total)):
+            raise ResultFormatError(f"the serialized atoms do not add up to the redundancies of their nodes; the file "
+                                    f"was changed or damaged. {fix}")
+        return res
+
+    @classmethod
+    def from_json(cls, s: str) -> LatticePIDResult:
+        import json
+
+        from ..exceptions import ResultFormatError
+
+        try:
+            return cls.from_dict(json.loads(s))
+        except (TypeError, ValueError) as err:
+            if isinstance(err, ResultFormatError):
+                raise
+            raise ResultFormatError(f"not a LatticePIDResult JSON string ({err}).") from None
 
     def with_units(self, units: str) -> LatticePIDResult:
         """The same result in ``"bits"`` or ``"nats"``."""
@@ -133,7 +207,9 @@ class LatticePIDResult(TextReport):
 
         f = check_units(self.units) / check_units(units)
         return replace(self, atoms={k: v * f for k, v in self.atoms.items()},
-                       redundancy={k: v * f for k, v in self.redundancy.items()}, total=self.total * f, units=units)
+                       redundancy={k: v * f for k, v in self.redundancy.items()}, total=self.total * f, units=units,
+                       intervals=None if self.intervals is None else {k: (a * f, b * f) for k, (a, b) in
+                                                                      self.intervals.items()})
 
     def isclose(self, other: LatticePIDResult, *, atol: float = 1e-9) -> bool:
         """Same lattice and every atom within ``atol`` (after converting units)."""
@@ -155,12 +231,18 @@ class LatticePIDResult(TextReport):
             f"PID of I({','.join(f'X{i}' for i in range(1, self.n_sources + 1))};Y) — measure {self.measure!r}, "
             f"{len(self.atoms)} atoms, table {'x'.join(map(str, self.shape))}"
             + (f", {self.n_samples} samples" if self.n_samples is not None else ""),
-            f"{'atom':<{width}} {'order':>5} {self.units:>10} {'share':>7}  meaning",
+            f"{'atom':<{width}} {'order':>5} {self.units:>10} {'share':>7}"
+            + (f"  {f'{self.ci_level:.0%} CI':>21}" if self.intervals else "") + "  meaning",
         ]
         lines.append("-" * len(lines[-1]) + "-" * 30)
         for name, v in self.atoms.items():
             share = f"{v / self.total:7.1%}" if self.total > 0 else f"{'—':>7}"
-            lines.append(f"{name:<{width}} {self.order_of(name):>5} {fmt(v, '10.6f')} {share}  {atom_meaning(name)}")
+            ci = ""
+            if self.intervals:
+                lo, hi = self.intervals[name]
+                ci = f"  [{fmt(lo, '9.5f')}, {fmt(hi, '9.5f')}]"
+            lines.append(f"{name:<{width}} {self.order_of(name):>5} {fmt(v, '10.6f')} {share}{ci}  "
+                         f"{atom_meaning(name)}")
         lines.append("-" * len(lines[1]) + "-" * 30)
         orders = ", ".join(f"order {k}: {fmt(v, '.4f')}" for k, v in self.by_order().items())
         lines.append(f"{'total':<{width}} {'':>5} {self.total:10.6f}   ({orders})")

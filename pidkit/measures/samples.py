@@ -23,8 +23,42 @@ def _source_states(n: int, ny: int, n_sources: int, min_samples_per_cell: float)
     return max(2, math.floor((n / (min_samples_per_cell * ny)) ** (1.0 / n_sources) + 1e-9))
 
 
+#: Replicate cells held in memory at once by :func:`lattice_intervals` (8 bytes each: 160 MB).
+CHUNK_CELLS = 20_000_000
+#: Default bootstrap replicates (I_ccs fits a maximum-entropy table per node and replicate: fewer).
+DEFAULT_N_BOOT = {"mmi": 1000, "imin": 1000, "ccs": 200}
+
+
+def lattice_intervals(counts: np.ndarray, measure: str, *, level: float, n_boot: int, random_state: Any,
+                      units_scale: float) -> dict[str, tuple[float, float]]:
+    """Percentile bootstrap intervals of every atom and of the total: ``n_boot`` multinomial resamples of the
+    count table (= resamples of the samples), decomposed on the same codes, vectorized over the replicates."""
+    from .._validation import seed_from
+    from . import lattice, lattice_atoms
+
+    lat = lattice(counts.ndim - 1)
+    rng = np.random.default_rng(seed_from(random_state))
+    n = int(round(float(counts.sum())))
+    flat = counts.ravel() / counts.sum()
+    atoms = np.empty((n_boot, lat.size))
+    chunk = max(1, CHUNK_CELLS // counts.size)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a replicate's IPF warning would repeat per chunk; the estimate warns once
+        for start in range(0, n_boot, chunk):
+            stop = min(n_boot, start + chunk)
+            tables = rng.multinomial(n, flat, size=stop - start).reshape(stop - start, *counts.shape) / n
+            atoms[start:stop] = lattice_atoms(tables, measure, lat)[1] / units_scale
+    alpha = (1.0 - level) / 2.0
+    lo, hi = np.quantile(atoms, [alpha, 1.0 - alpha], axis=0)
+    out = {name: (float(a), float(b)) for name, a, b in zip(lat.names, lo, hi, strict=True)}
+    total = atoms.sum(axis=1)
+    out["total"] = (float(np.quantile(total, alpha)), float(np.quantile(total, 1.0 - alpha)))
+    return out
+
+
 def estimate_sources(sources: Any, y: Any, *, measure: str, discretizer: Any, units: str, random_state: Any,
-                     max_atoms: int, max_table_bytes: int | None = None):
+                     max_atoms: int, max_table_bytes: int | None = None, ci: float | None = None,
+                     n_boot: int | None = None):
     """:func:`pidkit.estimate` for a list of sources (see there)."""
     from ..discretize import Discretizer
     from ..estimators.exact import DEFAULT_MAX_TABLE_BYTES, check_table_size
@@ -38,9 +72,15 @@ def estimate_sources(sources: Any, y: Any, *, measure: str, discretizer: Any, un
             + ". For two modalities estimate(x1, x2, y) works too."
         )
     n_src = len(sources)
-    if measure == "broja" and n_src == 2:
-        raise ParameterError("two sources given as a list: call pid.estimate(x1, x2, y) for BROJA.")
     check_sources(n_src, measure, max_atoms)
+    if n_src == 2:
+        raise ParameterError("a list of two sources: call pid.estimate(x1, x2, y, measure=...) (same answer, with its "
+                             "intervals, tests and information check).")
+    if ci is not None and not (isinstance(ci, (float, int)) and not isinstance(ci, bool) and 0 < ci < 1):
+        raise ParameterError(f"ci must be a confidence level in (0, 1), e.g. 0.95; got {ci!r}.")
+    if n_boot is not None and not (isinstance(n_boot, (int, np.integer)) and not isinstance(n_boot, bool)
+                                   and 20 <= n_boot <= 100_000):
+        raise ParameterError(f"n_boot must be an integer from 20 to 100,000; got {n_boot!r}.")
     arrays = [as_samples(s, f"sources[{i}]") for i, s in enumerate(sources)]
     ay = as_samples(y, "y")
     check_same_length(**{f"sources[{i}]": a for i, a in enumerate(arrays)}, y=ay)
@@ -94,10 +134,15 @@ def estimate_sources(sources: Any, y: Any, *, measure: str, discretizer: Any, un
                "samples_per_occupied_cell": per_cell}
     res = decompose_measure(counts / counts.sum(), measure=measure, units_scale=scale, units=units,
                             max_atoms=max_atoms, n_samples=n, discretization=summary)
-    if n_src == 2:
-        return res
     from dataclasses import replace
 
     notes = (*res.diagnostics.notes, "sources coded separately by the shared Discretizer: "
-             + ", ".join(f"X{i + 1} {k} ({s} states)" for i, (k, s) in enumerate(zip(kinds, states, strict=False))))
-    return replace(res, diagnostics=replace(res.diagnostics, notes=notes))
+             + ", ".join(f"X{i + 1} {k} ({s} states)" for i, (k, s) in enumerate(zip(kinds, states, strict=True))))
+    intervals = None
+    if ci is not None:
+        boots = DEFAULT_N_BOOT[measure] if n_boot is None else n_boot
+        intervals = lattice_intervals(counts, measure, level=ci, n_boot=boots, random_state=random_state,
+                                      units_scale=scale)
+        notes += (f"intervals: percentiles of {boots} bootstrap resamples of the samples, decomposed on the same codes "
+                  "(the sampling variability given the coding, not the choice of the coding)",)
+    return replace(res, diagnostics=replace(res.diagnostics, notes=notes), intervals=intervals, ci_level=ci)
