@@ -140,6 +140,11 @@ def _estimate(args: argparse.Namespace) -> int:
     from pidkit._io import read_table
 
     table = read_table(args.file)
+    extra = [(spec, f"--x{i}") for i, spec in ((3, args.x3), (4, args.x4)) if spec is not None]
+    if args.x4 is not None and args.x3 is None:
+        raise _Fail("--x4 needs --x3 (sources are numbered in order).")
+    if extra:
+        return _estimate_sources(args, table, extra)
     x1, x2, y = _selected(args, table, [(args.x1, "--x1"), (args.x2, "--x2"), (args.y, "--y")])
     if y.ndim != 1 and args.estimator not in ("gaussian", "copula"):
         raise _Fail(f"--y selects {y.shape[1]} columns; the label must be one column (a vector target needs "
@@ -153,8 +158,26 @@ def _estimate(args: argparse.Namespace) -> int:
     res = pid.estimate(
         x1, x2, y, estimator=args.estimator, discretizer=_discretizer(args), units=args.units,
         random_state=args.random_state, ci=args.ci, n_boot=args.n_boot, ci_method=args.ci_method, n_perm=args.n_perm,
-        info_check=info_check, **options,
+        info_check=info_check, measure=args.measure, **options,
     )
+    _emit(args, str(res), res.to_dict())
+    _save_plot(args, lambda: res.plot())
+    return 0
+
+
+def _estimate_sources(args: argparse.Namespace, table: Any, extra: list[tuple[str, str]]) -> int:
+    """``pidkit estimate`` with ``--x3`` (and ``--x4``): a lattice PID of three or four sources."""
+    import pidkit as pid
+
+    if args.measure == "broja":
+        raise _Fail("three or four sources need a lattice measure: --measure imin, mmi or ccs (there is no agreed "
+                    "BROJA decomposition of more than two sources).")
+    if args.compare or args.n_perm or args.ci_method or args.option or args.estimator not in ("auto", "cvx"):
+        raise _Fail("with --x3 / --x4 the sources' discretized table is decomposed by --measure; --compare, --n-perm, "
+                    "--ci-method, -o and other estimators are for two modalities.")
+    cols = _selected(args, table, [(args.x1, "--x1"), (args.x2, "--x2"), *extra, (args.y, "--y")])
+    res = pid.estimate(cols[:-1], cols[-1], measure=args.measure, discretizer=_discretizer(args), units=args.units,
+                       random_state=args.random_state, ci=args.ci, n_boot=args.n_boot)
     _emit(args, str(res), res.to_dict())
     _save_plot(args, lambda: res.plot())
     return 0
@@ -204,7 +227,12 @@ def _decompose(args: argparse.Namespace) -> int:
                     "integers). Pass --normalize to rescale it, or check the file.")
     if args.normalize and not counts and np.isfinite(total) and total > 0:
         table = arr / total  # both paths below then see probabilities
-    if args.ci is not None or args.n_perm:
+    if args.measure != "broja" or np.ndim(table) != 3:
+        if args.ci is not None or args.n_perm:
+            raise _Fail("--ci and --n-perm on a table decompose it by BROJA; drop them with --measure, or give the "
+                        "samples to 'pidkit estimate'.")
+        res = pid.decompose(table, units=args.units, measure=args.measure)
+    elif args.ci is not None or args.n_perm:
         res = pid.bootstrap(table, ci=args.ci if args.ci is not None else 0.95, n_boot=args.n_boot,
                             ci_method=args.ci_method, n_perm=args.n_perm, units=args.units,
                             random_state=args.random_state)
@@ -304,6 +332,11 @@ def _parser() -> argparse.ArgumentParser:
     est.add_argument("--estimator", choices=("auto", "cvx", "batch", "gaussian", "copula"), default="auto",
                      help="gaussian: the exact Gaussian PID of the columns' covariance (continuous or vector target); "
                           "copula: the same of their normal scores (ranks)")
+    est.add_argument("--x3", metavar="COLS", help="columns of a third modality (needs --measure imin, mmi or ccs)")
+    est.add_argument("--x4", metavar="COLS", help="columns of a fourth modality")
+    est.add_argument("--measure", choices=("broja", "mmi", "imin", "ccs"), default="broja",
+                     help="the PID measure of the discretized table (default broja; three or four sources need a "
+                          "lattice measure)")
     est.add_argument("--compare", action="store_true",
                      help="run the applicable estimators and codings side by side, with the information each keeps, "
                           "intervals and ranges, and say which to believe (pid.compare_estimators)")
@@ -318,7 +351,10 @@ def _parser() -> argparse.ArgumentParser:
     est.set_defaults(func=_estimate)
 
     dec = sub.add_parser("decompose", help="exact PID of a joint table (probabilities or counts) in a .npy")
-    dec.add_argument("table", help=".npy (or one-array .npz) of shape (|X1|, |X2|, |Y|)")
+    dec.add_argument("table", help=".npy (or one-array .npz) of shape (|X1|, |X2|, |Y|); with --measure imin, mmi "
+                                   "or ccs also (|X1|, |X2|, |X3|[, |X4|], |Y|)")
+    dec.add_argument("--measure", choices=("broja", "mmi", "imin", "ccs"), default="broja",
+                     help="the PID measure (default broja, the exact solver)")
     dec.add_argument("--normalize", action="store_true",
                      help="rescale a table of probabilities that does not sum to 1 (default: refuse it; counts are "
                           "always accepted)")

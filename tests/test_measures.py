@@ -441,3 +441,28 @@ def test_lattice_plots(tmp_path):
     with pytest.raises(ParameterError, match="3-source"):
         r4.plot(kind="lattice")
     pid.compare_measures(GATES["xor"]).plot().figure.savefig(tmp_path / "cmp.png")
+
+
+def test_command_line_measures_and_sources(tmp_path, capsys):
+    import pandas as pd
+
+    from pidkit.cli import main
+
+    rng = np.random.default_rng(0)
+    a, b, c = (rng.integers(0, 2, 2000) for _ in range(3))
+    pd.DataFrame({"a": a, "b": b, "c": c, "y": a ^ b ^ c}).to_csv(tmp_path / "d.csv", index=False)
+    parity = np.zeros((2, 2, 2, 2))
+    for i, j, k in itertools.product((0, 1), repeat=3):
+        parity[i, j, k, i ^ j ^ k] = 1 / 8
+    np.save(tmp_path / "t.npy", parity)
+    assert main(["estimate", str(tmp_path / "d.csv"), "--x1", "a", "--x2", "b", "--x3", "c", "--y", "y",
+                 "--measure", "imin", "--json", str(tmp_path / "r.json")]) == 0
+    res = LatticePIDResult.from_json((tmp_path / "r.json").read_text())
+    assert res.atoms["{123}"] == pytest.approx(1.0, abs=0.01)
+    assert main(["decompose", str(tmp_path / "t.npy"), "--measure", "mmi"]) == 0
+    assert "{123}" in capsys.readouterr().out
+    assert main(["estimate", str(tmp_path / "d.csv"), "--x1", "a", "--x2", "b", "--x3", "c", "--y", "y"]) == 2
+    assert "lattice measure" in capsys.readouterr().err
+    assert main(["estimate", str(tmp_path / "d.csv"), "--x1", "a", "--x2", "b", "--y", "y", "--measure", "ccs",
+                 "--info-check", "off"]) == 0
+    assert "measure 'ccs'" in capsys.readouterr().out

@@ -244,7 +244,7 @@ class LatticePIDResult(TextReport):
             lines.append(f"{name:<{width}} {self.order_of(name):>5} {fmt(v, '10.6f')} {share}{ci}  "
                          f"{atom_meaning(name)}")
         lines.append("-" * len(lines[1]) + "-" * 30)
-        orders = ", ".join(f"order {k}: {fmt(v, '.4f')}" for k, v in self.by_order().items())
+        orders = ", ".join(f"order {k}: {fmt(v, '.4f').strip()}" for k, v in self.by_order().items())
         lines.append(f"{'total':<{width}} {'':>5} {self.total:10.6f}   ({orders})")
         lines.append("I(Xi;Y): " + ", ".join(f"{k} {v:.4f}" for k, v in self.informations.items()))
         viol = "" if not d.max_marginal_violation else f", marginal err {d.max_marginal_violation:.1e}"
