@@ -349,6 +349,12 @@ def test_bad_measures_and_sizes_are_refused():
         pid.decompose(np.full((2,) * 7, 1 / 128), measure="mmi")
     with pytest.raises(pid.exceptions.InvalidPMFError):
         pid.decompose(np.full((2, 2, 2, 2), 0.1), measure="imin")
+    with pytest.raises(ParameterError, match=r"options \['solver', 'tol'\] do not apply"):
+        pid.decompose(GATES["xor"], measure="imin", solver="ecos", tol=1e-6)
+    # a label of one value, a source of one state: every atom 0, no failure
+    for shape in ((2, 2, 1), (1, 3, 2), (2, 2, 2, 1)):
+        r = pid.decompose(np.ones(shape), measure="ccs")
+        assert abs(r.total) < 1e-12
 
 
 def test_results_serialize_and_convert():

@@ -245,6 +245,14 @@ def decompose(
     1.0
     """
     measure = check_measure(measure)
+    if measure != "broja":
+        given = {k: v for k, v in dict(solver=solver != "auto", tol=tol is not None, max_iter=max_iter is not None,
+                                       elimination=elimination != "auto", device=device != "auto",
+                                       threads=threads != "auto", max_solver_bytes=max_solver_bytes is not None,
+                                       verbose=verbose is not False).items() if v}
+        if given:
+            raise ParameterError(f"measure={measure!r} has a closed form (I_ccs: its own fit); the BROJA solver's "
+                                 f"options {sorted(given)} do not apply. Drop them, or use measure='broja'.")
     if measure != "broja" or np.ndim(p) != 3:
         return _decompose_other(p, measure=measure, units=units, normalize=normalize, max_atoms=max_atoms,
                                 max_table_bytes=max_table_bytes)
