@@ -9,7 +9,10 @@ of them have the sign of ``c`` ("a common change in surprisal"):
 
 ``I∩ = Σ q(e) c(e) [sign c = sign i(a_i; y) for all i = sign i(a_1 … a_k; y)]``.
 
-Local quantities within ``ZERO`` nats of 0 count as 0 (their sign is that of 0). A node of one
+The maximum-entropy table is fitted by a few sweeps of iterative proportional fitting, then, for
+tables not yet within ``IPF_TOL`` (ill-conditioned, or with zeros the marginals do not show), by
+damped Newton on the dual; IPF on the largest feasible support (one linear program) is the last
+resort. Local quantities within ``ZERO`` nats of 0 count as 0 (their sign is that of 0). A node of one
 collection has redundancy ``I(X_A; Y)``. The atoms of I_ccs can be negative (misinformation).
 Collections that share sources (``{12}{13}``) are handled on the joint table of their union, to
 which the tuple (x_A1, …, x_Ak) is one-to-one on the support.
@@ -37,6 +40,10 @@ IPF_TOL = 1e-13
 IPF_MAX_ITER = 5_000
 #: Sweeps before the support is checked by a linear program (zeros the marginals do not show).
 FAST_SWEEPS = 2000
+#: Newton iterations on the dual before IPF takes over.
+NEWTON_MAX_ITER = 200
+#: IPF sweeps tried first on every table (enough for most; the rest go to Newton).
+QUICK_SWEEPS = 100
 
 
 def _axes(mask: int, n: int) -> tuple[int, ...]:
@@ -90,28 +97,136 @@ def _support(pu: np.ndarray, groups: list[tuple[int, ...]]) -> np.ndarray:
     return support
 
 
+def _newton(t: np.ndarray, groups: list[tuple[int, ...]]) -> tuple[np.ndarray, int, float]:
+    """Maximum-entropy table of one table ``t`` (|X_u1|, …, |Y|) by damped Newton on the dual.
+
+    ``q(x, y) = p(x) softmax_y(Σ_i λ_i(a_i(x), y))`` keeps ``p(x)`` by construction; the convex dual
+    ``F(λ) = Σ_x p(x) log Σ_y exp θ(x, y) − Σ_i Σ_{a,y} p(a_i = a, y) λ_i(a, y)`` has gradient
+    ``q(a_i, y) − p(a_i, y)`` (the marginal violation). Parameters of cells without mass are fixed at
+    −∞; the Hessian (a sum of softmax covariances) is regularized by 1e-12 of its largest diagonal
+    entry for the directions no marginal pins. Returns ``(q, iterations, largest marginal violation)``.
+    """
+    ny = t.shape[-1]
+    src_shape = t.shape[:-1]
+    px = t.reshape(-1, ny).sum(axis=1)
+    xs = np.flatnonzero(px > 0)
+    pxs = px[xs]
+    coords = np.unravel_index(xs, src_shape)
+    cols, targets, off = [], [], 0
+    for g in groups:
+        gshape = tuple(src_shape[a] for a in g)
+        ai = np.ravel_multi_index(tuple(coords[a] for a in g), gshape)
+        target = t.sum(axis=tuple(a for a in range(len(src_shape)) if a not in g)).reshape(-1, ny)
+        cols.append(off + ai[:, None] * ny + np.arange(ny)[None, :])  # (X, ny) parameter of each (x, y)
+        targets.append(target.ravel())
+        off += target.size
+    col = np.stack(cols)  # (G, X, ny)
+    target = np.concatenate(targets)
+    free = target > 0
+    lam = np.where(free, 0.0, -np.inf)
+    idx = np.flatnonzero(free)
+
+    def evaluate(lam: np.ndarray) -> tuple[float, np.ndarray]:
+        theta = lam[col].sum(axis=0)  # (X, ny); -inf where a parameter is fixed
+        top = theta.max(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore"):
+            e = np.exp(theta - top)
+        z = e.sum(axis=1, keepdims=True)
+        value = float(pxs @ (np.log(z[:, 0]) + top[:, 0]) - target[idx] @ lam[idx])
+        return value, e / z
+
+    value, soft = evaluate(lam)
+    viol = np.inf
+    it = 0
+    while it < NEWTON_MAX_ITER:
+        it += 1
+        q = pxs[:, None] * soft
+        grad = np.zeros(off)
+        for c in col:
+            grad += np.bincount(c.ravel(), weights=q.ravel(), minlength=off)
+        grad -= target
+        viol = float(np.abs(grad[idx]).max()) if idx.size else 0.0
+        if viol <= IPF_TOL:
+            break
+        # every pair of groups: the softmax covariance diag(q) - p(x) s sᵀ, accumulated by flat index
+        outer = (-pxs[:, None, None] * soft[:, :, None] * soft[:, None, :]).ravel()
+        flat_diag = (col[:, None] * off + col[None, :]).reshape(-1)
+        flat_outer = (col[:, None, :, :, None] * off + col[None, :, :, None, :]).reshape(-1)
+        hess = (np.bincount(flat_diag, weights=np.broadcast_to(q, col.shape[1:])[None, None].repeat(
+            len(col), 0).repeat(len(col), 1).ravel(), minlength=off * off)
+            + np.bincount(flat_outer, weights=np.tile(outer, len(col) ** 2), minlength=off * off)).reshape(off, off)
+        h = hess[np.ix_(idx, idx)]
+        h[np.diag_indices_from(h)] += 1e-12 * max(float(np.diag(h).max()), 1e-300)
+        try:
+            step = -np.linalg.solve(h, grad[idx])
+        except np.linalg.LinAlgError:
+            step = -np.linalg.lstsq(h, grad[idx], rcond=None)[0]
+        slope = float(grad[idx] @ step)
+        size = 1.0
+        for _ in range(60):
+            trial = lam.copy()
+            trial[idx] += size * step
+            new_value, new_soft = evaluate(trial)
+            if new_value <= value + 1e-4 * size * slope:
+                break
+            size *= 0.5
+        else:
+            break  # no decrease at rounding level: the fit is as good as float64 makes it
+        lam, value, soft = trial, new_value, new_soft
+    q = np.zeros(t.shape).reshape(-1, ny)
+    q[xs] = pxs[:, None] * soft
+    return q.reshape(t.shape), it, viol
+
+
 def maxent(pu: np.ndarray, groups: list[tuple[int, ...]]) -> tuple[np.ndarray, int, float]:
     """Maximum-entropy tables keeping ``p(x_U)`` and each ``p(x_G, y)``.
 
     ``pu`` has shape (B, |X_u1|, …, |Y|) (the union's sources then the label); ``groups`` lists
-    each collection's source axes in ``pu``. Returns ``(q, sweeps, largest marginal violation)``.
-    Iterative proportional fitting from ``p(x_U) / |Y|``, which lies in the exponential family of the
-    solution, so its limit is the maximum-entropy table. When the solution has zeros the marginals
-    do not show (IPF then converges like 1/k), the start is restricted to the largest feasible
-    support (:func:`_support`, per table) and IPF rerun: it then converges linearly.
+    each collection's source axes in ``pu``. Returns ``(q, iterations, largest marginal violation)``.
+    Each table by damped Newton on the dual (:func:`_newton`, quadratic near the solution, and it
+    drives parameters towards −∞ where the solution has zeros the marginals do not show). A table it
+    leaves above ``IPF_TOL`` continues with iterative proportional fitting from its iterate (which lies in
+    the solution's exponential family, so IPF's limit is the same table), restricted first to the
+    largest feasible support (:func:`_support`) when some cell without data may have to be 0.
     """
     label = pu.ndim - 1
-    src = pu.sum(axis=label, keepdims=True)
-    start = np.broadcast_to(src / pu.shape[label], pu.shape).copy()
+    start = np.broadcast_to(pu.sum(axis=label, keepdims=True) / pu.shape[label], pu.shape).copy()
+    out, iters, _ = _ipf(pu, groups, start, QUICK_SWEEPS)  # most tables: a few dozen cheap sweeps
+    worst = 0.0
+    local = [tuple(a - 1 for a in g) for g in groups]
+    for b in range(pu.shape[0]):
+        viol = _violation(out[b], pu[b], groups)
+        if viol > IPF_TOL:
+            q, it, viol = _newton(pu[b], local)
+            iters += it
+            if viol > IPF_TOL:
+                q, more, viol = _ipf_fallback(pu[b:b + 1], groups, q[None])
+                q, iters = q[0], iters + more
+            out[b] = q
+        worst = max(worst, viol)
+    return out, iters, worst
+
+
+def _violation(q: np.ndarray, t: np.ndarray, groups: list[tuple[int, ...]]) -> float:
+    """Largest difference between a kept marginal of ``q`` and the data's (one table; ``groups`` as in maxent)."""
+    label = t.ndim - 1
+    worst = 0.0
+    for g in groups:
+        d = tuple(a for a in range(label) if a + 1 not in g)
+        worst = max(worst, float(np.abs((q.sum(axis=d) if d else q) - (t.sum(axis=d) if d else t)).max()))
+    return worst
+
+
+def _ipf_fallback(pu: np.ndarray, groups: list[tuple[int, ...]], start: np.ndarray) -> tuple[np.ndarray, int, float]:
+    label = pu.ndim - 1
     q, sweeps, viol = _ipf(pu, groups, start, FAST_SWEEPS)
     if viol <= IPF_TOL:
         return q, sweeps, viol
-    # slow: either a zero the marginals do not show (only cells without data can be one), or ill-conditioned
-    allowed = start > 0
+    allowed = np.broadcast_to(pu.sum(axis=label, keepdims=True) > 0, pu.shape).copy()
     for d in (tuple(a for a in range(1, label) if a not in g) for g in groups):
         allowed &= (pu.sum(axis=d, keepdims=True) if d else pu) > 0
     if (allowed & (pu == 0)).any():
-        support = np.stack([_support(t, [tuple(a - 1 for a in g) for g in groups]) for t in pu]) | (pu > 0)
+        support = _support(pu[0], [tuple(a - 1 for a in g) for g in groups])[None] | (pu > 0)
         q2, more, viol2 = _ipf(pu, groups, start * support, IPF_MAX_ITER)
         sweeps += more
         if viol2 <= viol:
