@@ -227,10 +227,10 @@ def decompose_many(
     if client is None:
         arrays = _solve(pmfs, tol_nats, max_iter)
     else:
-        from ..scale.many import decompose_many_on
+        from ..scale.many import map_tables
 
-        arrays = decompose_many_on(client, pmfs, tol_nats=tol_nats, max_iter=max_iter, chunk_size=chunk_size,
-                                   retries=check_positive_int("retries", retries, minimum=0))
+        arrays = map_tables(client, _solve, pmfs, tol_nats=tol_nats, max_iter=max_iter, chunk_size=chunk_size,
+                            retries=check_positive_int("retries", retries, minimum=0))
     elapsed = time.perf_counter() - t0
     gap, converged = arrays["duality_gap"], arrays["converged"]
     if not converged.all():
