@@ -243,7 +243,7 @@ def _cost_key(r: dict) -> tuple:
 
 
 def _reach(model: str) -> tuple[str, ...]:
-    from ..fusion import get_model
+    from ..fusion.registry import get_model
 
     try:
         return tuple(get_model(model).reach)
@@ -339,7 +339,7 @@ def rank_models(
             lost_lo = sum(max(atom_ranges[a][0], 0.0) for a in ATOMS if a not in reach)
             lost_hi = sum(max(atom_ranges[a][1], 0.0) for a in ATOMS if a not in reach)
             lo_f, hi_f = min(lost_lo / tot, f_q), max(lost_hi / tot, f_q)
-        from ..fusion import get_model
+        from ..fusion.registry import get_model
 
         try:
             info = get_model(m)
