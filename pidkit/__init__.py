@@ -24,7 +24,7 @@ from .api import bootstrap, estimate
 from .comparison import EstimatorComparison, compare_estimators
 from .discretize import DiscretizationSummary, Discretizer
 from .estimators import (
-    PIDBatchResult,
+    PIDResultStack,
     available_estimators,
     decompose,
     decompose_gaussian,
@@ -60,7 +60,7 @@ __all__ = [
     "decompose",
     "decompose_many",
     "decompose_gaussian",
-    "PIDBatchResult",
+    "PIDResultStack",
     "pairwise",
     "PairwiseResult",
     "Discretizer",

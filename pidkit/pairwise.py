@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ._validation import as_samples, check_positive_int, check_same_length, check_units
-from .estimators.many import BATCH_ARRAYS, PIDBatchResult
+from .estimators.many import STACK_ARRAYS, PIDResultStack
 from .exceptions import ConvergenceWarning, InputError, ParameterError, PlugInBiasWarning, ShapeError
 
 __all__ = ["pairwise", "PairwiseResult"]
@@ -25,8 +25,8 @@ __all__ = ["pairwise", "PairwiseResult"]
 LOCAL_CHUNK_BYTES = 64 * 1024**2
 
 @dataclass(frozen=True)
-class PairwiseResult(PIDBatchResult):
-    """PID atoms of feature pairs ``(a, b)`` against one label: a :class:`~pidkit.PIDBatchResult`
+class PairwiseResult(PIDResultStack):
+    """PID atoms of feature pairs ``(a, b)`` against one label: a :class:`~pidkit.PIDResultStack`
     (arrays ``R, U1, U2, S, total, I1, I2, duality_gap, iterations, converged``) aligned with ``pairs``.
 
     Attributes
@@ -141,8 +141,8 @@ def _solve_pairs(codes, cy, states, ny, pairs, width, units, tol, max_iter) -> d
             warnings.simplefilter("ignore", ConvergenceWarning)
             res = decompose_many(_tables(codes, cy, states, ny, pairs[a:b], width), units=units, tol=tol,
                                  max_iter=max_iter, normalize=True)
-        parts.append({k: getattr(res, k) for k in BATCH_ARRAYS})
-    return {k: np.concatenate([p[k] for p in parts]) for k in BATCH_ARRAYS}
+        parts.append({k: getattr(res, k) for k in STACK_ARRAYS})
+    return {k: np.concatenate([p[k] for p in parts]) for k in STACK_ARRAYS}
 
 
 def pairwise(
@@ -264,7 +264,7 @@ def pairwise(
                       f"{out['duality_gap'][bad].max():.2e} {units}); their atoms are within their duality_gap.",
                       ConvergenceWarning, stacklevel=2)
     return PairwiseResult(
-        **{k: out[k] for k in BATCH_ARRAYS},
+        **{k: out[k] for k in STACK_ARRAYS},
         units=units,
         solver=solver,
         time_s=time.perf_counter() - t0,

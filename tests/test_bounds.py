@@ -185,7 +185,7 @@ def test_validity_on_random_pmfs_full_size():
     _validity(np.random.default_rng(5), [((2, 2, 2), 10_000, 0.0), ((3, 3, 3), 2_000, 0.0), ((5, 5, 3), 1_000, 0.5)])
 
 
-def test_batch_matches_single(rng):
+def test_stack_matches_single(rng):
     P = np.stack([random_pmf(rng, (3, 2, 3)) for _ in range(5)])
     b = synergy_bounds_many(P.sum(2), P.sum(1), P.sum(3))
     for i in range(5):
@@ -373,7 +373,7 @@ def test_bad_options():
         synergy_bounds(*tables(p), ipf_max_iter=0)
 
 
-def test_batch_refuses_inconsistent(rng):
+def test_stack_refuses_inconsistent(rng):
     P = np.stack([random_pmf(rng, (2, 2, 2)) for _ in range(3)])
     p12 = P.sum(3).copy()
     p12[1] = np.full((2, 2), 0.25)
@@ -502,7 +502,7 @@ def test_transform_needs_discretizers():
         res.transform(x1=[0, 1])
 
 
-def test_batch_table_checks(rng):
+def test_stack_table_checks(rng):
     """synergy_bounds_many: pmfs only (tolerance 1e-6, no counts); shape problems are ShapeError."""
     P = np.stack([random_pmf(rng, (2, 3, 2)) for _ in range(2)])
     p1, p2, p12 = P.sum(2), P.sum(1), P.sum(3)

@@ -1,4 +1,4 @@
-"""Replicate tables of a joint count table, and their decomposition in batches.
+"""Replicate tables of a joint count table, and their decomposition as stacks.
 
 Resampling the n samples with replacement is the same as drawing a new count table from the
 multinomial of the observed frequencies, so every replicate is built on the table's occupied
