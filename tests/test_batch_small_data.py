@@ -298,11 +298,11 @@ def test_thread_budget_gives_way_to_other_processes(monkeypatch):
 def test_threads_are_recorded_and_restored_and_validated():
     x1, x2, y = wine(True)
     before = torch.get_num_threads()
-    res = batch_estimate(x1, x2, y, num_threads=1)
+    res = batch_estimate(x1, x2, y, threads=1)
     assert res.diagnostics.details["threads"] == [1] and torch.get_num_threads() == before
     for bad in (0, "many", 1.5, True):
-        with pytest.raises(ParameterError, match="num_threads"):
-            batch_estimate(x1, x2, y, num_threads=bad)
+        with pytest.raises(ParameterError, match="threads"):
+            batch_estimate(x1, x2, y, threads=bad)
 
 
 def test_small_training_splits_get_enough_steps_per_epoch():

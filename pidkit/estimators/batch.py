@@ -35,7 +35,7 @@ Small data and well-separated classes (the choices that keep them working):
   batch is one batch for the estimate, and its spread (for ``ci=``) comes from disjoint
   sub-batches (:func:`readout_plan`; :meth:`BatchEstimator.check_intervals` checks before training
   that intervals can be formed).
-* torch's threads never exceed the cores that other processes leave idle (``num_threads="auto"``).
+* torch's threads never exceed the cores that other processes leave idle (``threads="auto"``).
 
 torch is imported only when the estimator runs (``pip install 'pidkit[torch]'``).
 """
@@ -52,12 +52,13 @@ from typing import Any
 
 import numpy as np
 
+from .._threads import check_threads
 from .._training import (
+    TORCH_AUTO_THREADS,
     ThreadBudget,
     check_fraction,
     check_layer_widths,
     check_non_negative,
-    check_num_threads,
     numeric_features,
     progress_bar,
     require_torch,
@@ -267,7 +268,7 @@ class BatchEstimator:
         the multimodal classifier is never weaker than the unimodal ones (nor their product) on
         the validation NLL, and S is not pushed negative by a weak joint fit. ``False``: a plain
         MLP on (x1, x2), as before.
-    num_threads : int or "auto", default "auto"
+    threads : int or "auto", default "auto"
         torch's intra-op threads during the fit (restored afterwards). ``"auto"``: torch's current
         setting (``torch.get_num_threads()``) as a ceiling, lowered to the cores that other
         processes leave idle, re-measured before every classifier and coupling epoch
@@ -308,7 +309,7 @@ class BatchEstimator:
         sinkhorn_max_iter: int = 2000,
         progress: bool | str = "auto",
         stack_unimodal: bool = True,
-        num_threads: int | str = "auto",
+        threads: int | str = "auto",
     ):
         self.device = device
         self.dtype = dtype
@@ -330,7 +331,7 @@ class BatchEstimator:
         self.sinkhorn_max_iter = sinkhorn_max_iter
         self.progress = progress
         self.stack_unimodal = stack_unimodal
-        self.num_threads = num_threads
+        self.threads = threads
 
     # ------------------------------------------------------------------------ validation
     def _check_params(self) -> None:
@@ -356,7 +357,7 @@ class BatchEstimator:
         if not isinstance(self.stack_unimodal, (bool, np.bool_)):
             raise ParameterError(f"stack_unimodal must be True or False; got {self.stack_unimodal!r}.")
         self._show_progress = resolve_progress(self.progress)
-        self.num_threads = check_num_threads(self.num_threads)
+        self.threads = check_threads(self.threads, auto=TORCH_AUTO_THREADS)
         self._classifier_map()
 
     def _classifier_map(self) -> dict[str, Any]:
@@ -523,7 +524,7 @@ class BatchEstimator:
         seed = seed_from(random_state)
         rng = np.random.default_rng(seed)
         fork = [device.index or 0] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=fork), ThreadBudget(torch, self.num_threads) as threads:
+        with torch.random.fork_rng(devices=fork), ThreadBudget(torch, self.threads) as threads:
             torch.manual_seed(int(rng.integers(2**31 - 1)))
             return self._run(torch, f1, f2, codes, k, soft, shape, device, dtype, rng, to_units, units, t0, threads)
 

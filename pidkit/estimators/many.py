@@ -15,7 +15,7 @@ from ..info import conditional_entropy, entropy, mutual_information
 from ..kernels import get_kernel, kernel_name
 from ._problem import broja_atoms
 from .exact import DEFAULT_MAX_TABLE_BYTES, DEFAULT_TOL, check_table_size
-from .native_backend import n_threads
+from .native_backend import default_threads
 
 __all__ = ["decompose_many", "PIDResultStack", "STACK_ARRAYS"]
 
@@ -112,7 +112,7 @@ def _solve(pmfs: np.ndarray, tol_nats: float, max_iter: int, threads: int | None
     solved once more on its own by :func:`~pidkit.decompose` — with, on tables up to 20,000 cells,
     its Clarabel second opinion — and the smaller certified gap is kept.
     """
-    out = get_kernel(kernel_name()).ipm_solve_many(pmfs, tol_nats, max_iter, threads or n_threads())
+    out = get_kernel(kernel_name()).ipm_solve_many(pmfs, tol_nats, max_iter, threads or default_threads())
     f = np.asarray(out["primal"], dtype=np.float64)
     h_y = entropy(pmfs, 2, units="nats", stack_ndim=1)
     h_y1 = conditional_entropy(pmfs, 2, 0, units="nats", stack_ndim=1)

@@ -22,7 +22,7 @@ from ..kernels.support import kernel_args
 from ._problem import BROJAProblem
 from .cvxpy_backend import BackendSolution
 
-__all__ = ["solve_native", "pair_major", "n_threads", "solve_threads", "plan_native", "default_solver_bytes",
+__all__ = ["solve_native", "pair_major", "default_threads", "solve_threads", "plan_native", "default_solver_bytes",
            "ELIMINATIONS", "MULTI_THREAD_FLOPS", "MEASURED_LOAD_FLOPS"]
 
 #: ``elimination`` choices of the native kernel: ``"auto"`` picks the cheaper one by estimated cost.
@@ -54,7 +54,7 @@ MEASURED_LOAD_FLOPS = 2e10
 BLAS_FLOPS = 1e5
 
 
-def n_threads() -> int:
+def default_threads() -> int:
     """Threads of ``decompose_many`` (parallel over tables): ``$PIDKIT_NUM_THREADS`` or the usable cores."""
     return env_threads() or usable_cores()
 
