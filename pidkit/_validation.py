@@ -34,6 +34,36 @@ def check_units(units: str) -> float:
     return UNITS[units]
 
 
+def check_keys(
+    what: str,
+    given: Iterable[Any],
+    allowed: Iterable[Any],
+    *,
+    noun: str = "key",
+    required: Iterable[Any] = (),
+    hint: str = "",
+    error: type[Exception] = ParameterError,
+) -> None:
+    """Refuse names in ``given`` (a dict's keys, options, fields) that ``allowed`` lacks.
+
+    The one check of unknown keys: the message names the unknown ones (sorted), the allowed ones
+    (in their order) and, with ``required``, the missing ones —
+    ``"{what} does not take {noun}(s) [...]; its {noun}s are [...]. {hint}"``. Raises ``error``
+    (:class:`ParameterError` by default).
+    """
+    allowed = list(allowed)
+    keys = list(given)
+    unknown = sorted(str(k) for k in keys if k not in allowed)
+    missing = [k for k in required if k not in keys]
+    if not unknown and not missing:
+        return
+    parts = ([f"lacks {noun}(s) {missing}"] if missing else []) + (
+        [f"does not take {noun}(s) {unknown}"] if unknown else [])
+    optional = [k for k in allowed if k not in list(required)] if missing else None
+    raise error(f"{what} {' and '.join(parts)}; its {noun}s are {allowed}"
+                + (f" (optional: {optional})" if optional is not None else "") + "." + (f" {hint}" if hint else ""))
+
+
 def check_option(name: str, value: Any, allowed: Iterable[Any]) -> Any:
     """Raise :class:`ParameterError` unless ``value`` is one of ``allowed``."""
     allowed = list(allowed)

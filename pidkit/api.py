@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_samples, check_bool, check_same_length, check_units
+from ._validation import as_samples, check_bool, check_keys, check_same_length, check_units
 from .discretize import joint_counts
 from .estimators.registry import available_estimators, make_estimator
 from .exceptions import ParameterError, PIDKitError
@@ -54,12 +54,9 @@ def _split_options(options: dict) -> dict[str, dict]:
         params = inspect.signature(get_estimator(name).__init__).parameters
         keywords[name] = {k for k, v in params.items() if v.kind is inspect.Parameter.KEYWORD_ONLY}
         out[name] = {k: v for k, v in options.items() if k in keywords[name]}
-    unknown = sorted(set(options) - set(out["cvx"]) - set(out["batch"]))
-    if unknown:
-        raise ParameterError(
-            f"estimator 'auto' ('cvx', with 'batch' as its fallback) does not take option(s) {unknown}; the options "
-            f"of 'cvx' are {sorted(keywords['cvx'])}, those of 'batch' {sorted(keywords['batch'])}."
-        )
+    check_keys("estimator 'auto' ('cvx', with 'batch' as its fallback)", options,
+               sorted(keywords["cvx"] | keywords["batch"]), noun="option",
+               hint=f"Those of 'cvx' are {sorted(keywords['cvx'])}, those of 'batch' {sorted(keywords['batch'])}.")
     return out
 
 

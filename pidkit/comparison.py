@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_samples, check_same_length, check_units
+from ._validation import as_samples, check_keys, check_same_length, check_units
 from .exceptions import ParameterError, PIDKitError, PIDKitWarning
 from .result import ATOMS, INFORMATIONS, PIDResult, TextReport, fmt
 from .trust import information_ranges
@@ -278,8 +278,10 @@ def compare_estimators(
     if clash:
         raise ParameterError(f"discretizer_options may not set {clash}: the codings compared choose them.")
     label_kind = base.pop("kind", {})
-    if not isinstance(label_kind, dict) or set(label_kind) - {"y"}:
+    if not isinstance(label_kind, dict):
         raise ParameterError("discretizer_options may set kind only for the label, as {'kind': {'y': 'categorical'}}.")
+    check_keys("discretizer_options['kind']", label_kind, ("y",),
+               hint="It sets the kind of the label only, as {'kind': {'y': 'categorical'}}.")
     seed = DEFAULT_SEED if random_state is None else random_state
     a1, a2, ay = as_samples(x1, "x1"), as_samples(x2, "x2"), as_samples(y, "y")
     n = check_same_length(x1=a1, x2=a2, y=ay)

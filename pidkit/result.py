@@ -10,6 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from ._validation import check_keys
+from .exceptions import ResultFormatError
+
 __all__ = ["PIDResult", "Diagnostics", "Uncertainty", "InformationCheck", "ATOMS", "QUANTITIES"]
 
 ATOMS = ("R", "U1", "U2", "S")
@@ -76,15 +79,7 @@ _FIX = "Pass the unmodified output of PIDResult.to_dict() / to_json()."
 
 
 def _check_fields(what: str, d: Mapping, names: list[str], required: list[str]) -> None:
-    missing = [n for n in required if n not in d]
-    unknown = sorted(str(k) for k in set(d) - set(names))
-    if missing or unknown:
-        parts = ([f"lacks field(s) {missing}"] if missing else []) + (
-            [f"has unknown field(s) {unknown}"] if unknown else [])
-        raise _format_error(
-            f"{what} {' and '.join(parts)}; expected the fields {names} (optional: "
-            f"{[n for n in names if n not in required]}). {_FIX}"
-        )
+    check_keys(what, d, names, noun="field", required=required, hint=_FIX, error=ResultFormatError)
 
 
 def _real(name: str, value: Any, *, optional: bool = False) -> float | None:

@@ -137,3 +137,13 @@ def test_plot_is_only_imported_lazily():
     graph = import_graph()
     eager = sorted(m for m, e in graph.items() if ("pidkit.plot", False) in e)
     assert not eager, f"pidkit.plot imported at module level by {eager}"
+
+
+def test_unknown_keys_have_one_check():
+    """Unknown keys, options and fields are refused by pidkit._validation.check_keys, not by hand."""
+    import re
+
+    pattern = re.compile(r"(unknown|extra)\w* = sorted\(.*set\(")
+    hand_written = [f"{p.relative_to(ROOT.parent)}:{i}" for p in ROOT.rglob("*.py") if p.name != "_validation.py"
+                    for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    assert not hand_written, f"hand-written unknown-key checks (use check_keys): {hand_written}"

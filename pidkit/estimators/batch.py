@@ -67,7 +67,7 @@ from .._training import (
     stratified_split,
     user_stacklevel,
 )
-from .._validation import check_option, check_positive_float, check_positive_int, check_units, seed_from
+from .._validation import check_keys, check_option, check_positive_float, check_positive_int, check_units, seed_from
 from ..exceptions import (
     ConvergenceWarning,
     InputError,
@@ -365,12 +365,7 @@ class BatchEstimator:
         if c is None:
             return {}
         if isinstance(c, dict):
-            unknown = sorted(set(c) - set(_CLASSIFIER_KEYS))
-            if unknown:
-                raise ParameterError(
-                    f"classifiers has unknown key(s) {unknown}; expected any of {list(_CLASSIFIER_KEYS)} "
-                    "(p(y|x1), p(y|x2), p(y|x1,x2))."
-                )
+            check_keys("classifiers", c, _CLASSIFIER_KEYS, hint="(p(y|x1), p(y|x2), p(y|x1,x2))")
             out = {k: v for k, v in c.items() if v is not None}
         elif isinstance(c, (tuple, list)) and len(c) == 3:
             out = {k: v for k, v in zip(_CLASSIFIER_KEYS, c, strict=True) if v is not None}

@@ -12,6 +12,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from .._validation import check_keys
 from ..exceptions import ParameterError
 
 __all__ = ["register_estimator", "get_estimator", "available_estimators", "make_estimator"]
@@ -52,9 +53,5 @@ def make_estimator(name: str, options: dict[str, Any]) -> Any:
     cls = get_estimator(name)
     params = inspect.signature(cls.__init__).parameters
     valid = [k for k, v in params.items() if v.kind is inspect.Parameter.KEYWORD_ONLY]
-    unknown = sorted(set(options) - set(valid))
-    if unknown:
-        raise ParameterError(
-            f"estimator {name!r} does not take option(s) {unknown}; its options are {valid}."
-        )
+    check_keys(f"estimator {name!r}", options, valid, noun="option")
     return cls(**options)

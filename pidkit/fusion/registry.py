@@ -15,6 +15,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._validation import check_keys
 from ..exceptions import ParameterError
 
 #: The four PID atoms (what a joint model can represent).
@@ -113,9 +114,8 @@ def register_fusion(
     ``None`` for the other modality.
     """
     opts = dict(options or {})
-    unknown = sorted(set(opts) - set(FUSION_OPTIONS))
-    if unknown:
-        raise ParameterError(f"options {unknown} are not fusion options; expected a subset of {list(FUSION_OPTIONS)}.")
+    check_keys(f"fusion network {name!r}", opts, FUSION_OPTIONS, noun="option",
+               hint="Each option is a parameter of FusionClassifier.")
     reach = _check_kind(inputs, paired_training, reach)
     return _add(FusionInfo(name, network, opts, description, inputs, paired_training, reach=reach))
 

@@ -73,7 +73,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_positive_int, check_units, seed_from
+from .._validation import check_keys, check_positive_int, check_units, seed_from
 from ..exceptions import ParameterError, TableTooLargeError
 
 __all__ = [
@@ -162,12 +162,7 @@ def _mixed_radix(digits: list[np.ndarray], k: int, n: int) -> np.ndarray:
 
 def _check_weights(weights: Any) -> dict[str, float]:
     if isinstance(weights, Mapping):
-        unknown = sorted(set(weights) - set(INTERACTIONS))
-        if unknown:
-            raise ParameterError(
-                f"weights has unknown key(s) {unknown}; expected any of {list(INTERACTIONS)}, e.g. "
-                "weights={'R': 1, 'S': 2}."
-            )
+        check_keys("weights", weights, INTERACTIONS, hint="E.g. weights={'R': 1, 'S': 2}.")
         raw = {a: weights.get(a, 0.0) for a in INTERACTIONS}
     elif isinstance(weights, Sequence) and not isinstance(weights, str) and len(weights) == 4:
         raw = dict(zip(INTERACTIONS, weights, strict=True))
@@ -599,12 +594,8 @@ def suite_data(name: str, n: int | None = None, *, random_state: Any = None, **s
     """
     if name not in SUITE_PRESETS:
         raise ParameterError(f"name must be one of {list(SUITE_PRESETS)}; got {name!r}.")
-    allowed = {"noise", "dim", "n_values", "n_nuisance"}
-    unknown = sorted(set(spec_options) - allowed)
-    if unknown:
-        raise ParameterError(
-            f"suite_data does not take {unknown}; it takes {sorted(allowed)} besides n and random_state."
-        )
+    check_keys("suite_data", spec_options, ("noise", "dim", "n_values", "n_nuisance"), noun="option",
+               hint="Besides them it takes n and random_state.")
     atoms = SUITE_PRESETS[name]["atoms"]
     spec = InteractionSpec(dict(atoms), information=sum(atoms.values()), **spec_options)
     seed = SUITE_PRESETS[name]["seed"] if random_state is None else random_state
