@@ -78,7 +78,7 @@ import numpy as np
 from .._validation import check_positive_float, check_positive_int, check_prob_table, check_units
 from ..estimators import decompose, decompose_many
 from ..estimators.exact import DEFAULT_MAX_TABLE_BYTES, check_table_size
-from ..exceptions import ConvergenceWarning, ParameterError, ShapeError
+from ..exceptions import ConvergenceWarning, ShapeError
 from ..info import entropy_nats, total_variation
 from .accuracy import AccuracyBounds, _accuracy_arrays
 from .coupling import meet_entropy
@@ -217,7 +217,6 @@ def synergy_bounds(
     ipf_max_iter: int = DEFAULT_IPF_MAX_ITER,
     tol: float | None = None,
     max_table_bytes: int = DEFAULT_MAX_TABLE_BYTES,
-    pid_tol: float | None = None,
 ) -> SynergyBounds:
     r"""Bounds on synergy (and on the Bayes accuracy) from the three pairwise tables.
 
@@ -255,7 +254,7 @@ def synergy_bounds(
         but S_R stays valid (certified).
     tol : float, optional
         Duality-gap target of the exact solve of R, U1, U2 in ``units`` — :func:`pidkit.decompose`'s
-        ``tol``, with its default (1e-8 bits). ``pid_tol``, its former name, is deprecated.
+        ``tol``, with its default (1e-8 bits).
     max_table_bytes : int
         Refuse inputs whose joint (|X1|, |X2|, |Y|) float64 table — what IPF and the PID work on —
         would exceed this many bytes (default 2 GiB), before anything is allocated
@@ -285,15 +284,9 @@ def synergy_bounds(
     >>> round(res.S_lower, 6), round(res.S_upper, 6)
     (0.0, 1.0)
     """
-    if pid_tol is not None:
-        warnings.warn("synergy_bounds(pid_tol=...) is deprecated; use tol=... (decompose's name for the same target).",
-                      FutureWarning, stacklevel=2)
-        if tol is not None and tol != pid_tol:
-            raise ParameterError("pass tol= only (pid_tol= is its deprecated name); got both, with different values.")
-        tol = pid_tol
     return _bounds_from_tables(
         p_x1y, p_x2y, p_x1x2, units=units, max_inconsistency=max_inconsistency, ipf_tol=ipf_tol,
-        ipf_max_iter=ipf_max_iter, pid_tol=tol, stacklevel=4, max_table_bytes=max_table_bytes,
+        ipf_max_iter=ipf_max_iter, tol=tol, stacklevel=4, max_table_bytes=max_table_bytes,
     )
 
 
@@ -318,7 +311,7 @@ def _bounds_from_tables(
     max_inconsistency: float,
     ipf_tol: float,
     ipf_max_iter: int,
-    pid_tol: float | None,
+    tol: float | None,
     disagreement_in: tuple[float, float, float] | None = None,
     disagreement_source: str = "empirical conditionals",
     stacklevel: int = 3,
@@ -376,7 +369,7 @@ def _bounds_from_tables(
     py = p1.sum(axis=0)
     q0 = np.zeros((p1.shape[0], p2.shape[0], p1.shape[1]))
     np.divide(p1[:, None, :] * p2[None, :, :], py[None, None, :], out=q0, where=py[None, None, :] > 0)
-    pid = decompose(q0, units="nats", tol=None if pid_tol is None else pid_tol * scale,
+    pid = decompose(q0, units="nats", tol=None if tol is None else tol * scale,
                     normalize=True)
     dis = None
     if disagreement_in is not None:
