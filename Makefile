@@ -26,7 +26,7 @@ figures: $(STAMP)
 	$(BIN)/python docs/make_figures.py
 
 notebooks: $(STAMP)
-	$(BIN)/python notebooks/sync.py
+	$(BIN)/jupytext --to ipynb --update notebooks/[0-9][0-9]_*.py
 
 # a wheel in dist/ (compiled kernels and package data inside): pip install dist/pidkit-*.whl elsewhere
 wheel: $(STAMP)
