@@ -257,7 +257,7 @@ def estimate(
     continuous = estimator == "auto" and discretizer is None and _continuous_target(a1, a2, ay)
     first = "copula" if continuous else "cvx" if estimator == "auto" else estimator
     unc = check_uncertainty_options(first, ci, n_boot, ci_method, n_perm, tests)
-    do_bias = (ci is not None) if bias is None else check_bool("bias", bias)
+    do_bias = _bias(bias, ci)
     if do_bias and first == "batch" and bias:
         raise ParameterError("bias corrections need the count table of estimator='cvx'; BATCH has none.")
     if continuous:  # the exact solver's and BATCH's options do not apply to the copula estimator
@@ -394,37 +394,60 @@ class _Run:
     def uncertainty(self, res: PIDResult, unc: dict, bias: bool, client: Any) -> PIDResult:
         if res.estimator == "batch" and self.batch_run is not None:
             est, unc = self.batch_run
-            if unc["level"] is None:
-                return res
-            a1, a2, ay, units = self.a1, self.a2, self.ay, self.units
-
-            def refit(idx, seed):
-                from .discretize import Discretizer
-
-                return est.estimate(a1[idx], a2[idx], ay[idx], discretizer=Discretizer(), units=units,
-                                    random_state=seed)
-
-            extra = batch_uncertainty(res, level=unc["level"], method=unc["method"], n_boot=unc["n_boot"],
-                                      refit=refit, n=len(ay), random_state=self.random_state)
-            return dataclasses.replace(res, uncertainty=extra)
+            return _with_uncertainty(res, unc, bias, random_state=self.random_state,
+                                     batch=(est, self.a1, self.a2, self.ay, self.units))
         if res.estimator in ("gaussian", "copula") and self.other_est is not None:
-            if unc["level"] is None:
-                if bias is True:
-                    raise ParameterError(f"estimator={res.estimator!r} corrects its bias with its parametric "
-                                         "bootstrap; pass ci= (e.g. 0.95) for it.")
-                return res
-            extra = self.other_est.uncertainty(res, level=unc["level"], n_boot=unc["n_boot"], bias=bias,
-                                               random_state=self.random_state, method=unc["method"])
-            return dataclasses.replace(res, uncertainty=extra)
+            return _with_uncertainty(res, unc, bias, random_state=self.random_state, parametric=self.other_est)
+        return _with_uncertainty(res, unc, bias, random_state=self.random_state, client=client, counts=self.counts,
+                                 codes=self.codes)
+
+
+def _bias(bias: Any, ci: Any) -> bool:
+    """Whether to attach bias corrections: as asked, else wherever intervals are (every entry point alike)."""
+    return (ci is not None) if bias is None else check_bool("bias", bias)
+
+
+def _with_uncertainty(res: PIDResult, unc: dict, bias: bool, *, random_state: Any, client: Any = None,
+                      counts: np.ndarray | None = None, codes: tuple | None = None, parametric: Any = None,
+                      batch: tuple | None = None) -> PIDResult:
+    """``res`` with its intervals, tests and bias corrections: the one place every entry point attaches them.
+
+    ``unc`` is :func:`~pidkit.uncertainty.core.check_uncertainty_options`' answer and ``bias``
+    :func:`_bias`'s. What is resampled follows from what the estimate has: a BATCH run (``batch``:
+    the estimator, the samples and the units, refitted for ``"retrain"``), a parametric estimator
+    (``parametric``: ``"gaussian"`` / ``"copula"``, its own bootstrap), else the coded samples'
+    count table (``counts``; ``codes`` for the permutation tests). Nothing asked: ``res`` as it is.
+    """
+    if batch is not None:
+        if unc["level"] is None:
+            return res
+        est, a1, a2, ay, units = batch
+
+        def refit(idx, seed):
+            from .discretize import Discretizer
+
+            return est.estimate(a1[idx], a2[idx], ay[idx], discretizer=Discretizer(), units=units, random_state=seed)
+
+        extra = batch_uncertainty(res, level=unc["level"], method=unc["method"], n_boot=unc["n_boot"], refit=refit,
+                                  n=len(ay), random_state=random_state)
+    elif parametric is not None:
+        if unc["level"] is None:
+            if bias:
+                raise ParameterError(f"estimator={res.estimator!r} corrects its bias with its parametric bootstrap; "
+                                     "pass ci= (e.g. 0.95) for it.")
+            return res
+        extra = parametric.uncertainty(res, level=unc["level"], n_boot=unc["n_boot"], bias=bias,
+                                       random_state=random_state, method=unc["method"])
+    else:
         if unc["level"] is None and not unc["n_perm"] and not bias:
             return res
-        if self.counts is None:
+        if counts is None:
             raise ParameterError(f"intervals, tests and bias corrections resample a count table; estimator "
                                  f"{res.estimator!r} has none (pass a Discretizer, or use estimator='cvx').")
-        extra = table_uncertainty(self.counts, res, level=unc["level"], method=unc["method"], n_boot=unc["n_boot"],
-                                  bias=bias, codes=self.codes, tests=unc["tests"], n_perm=unc["n_perm"],
-                                  random_state=self.random_state, client=client)
-        return dataclasses.replace(res, uncertainty=extra)
+        extra = table_uncertainty(counts, res, level=unc["level"], method=unc["method"], n_boot=unc["n_boot"],
+                                  bias=bias, codes=codes, tests=unc["tests"], n_perm=unc["n_perm"],
+                                  random_state=random_state, client=client)
+    return dataclasses.replace(res, uncertainty=extra)
 
 
 #: A floating-point target with more distinct non-integer values than this is continuous for estimator="auto"
@@ -479,7 +502,7 @@ def _estimate_dask(x1, x2, y, *, estimator, discretizer, units, random_state, ci
             "corrections (resampling the count table) are available. Pass n_perm=0."
         )
     unc = check_uncertainty_options("cvx", ci, n_boot, ci_method, n_perm, tests)
-    do_bias = (ci is not None) if bias is None else check_bool("bias", bias)
+    do_bias = _bias(bias, ci)
     if discretizer is None:
         from .discretize import Discretizer
 
@@ -494,11 +517,7 @@ def _estimate_dask(x1, x2, y, *, estimator, discretizer, units, random_state, ci
         from .trust import warn_about
 
         warn_about(res.info_check, res, stacklevel=3)
-    if unc["level"] is None and not do_bias:
-        return res
-    extra = table_uncertainty(counts, res, level=unc["level"], method=unc["method"], n_boot=unc["n_boot"],
-                              bias=do_bias, tests=unc["tests"], n_perm=0, random_state=random_state, client=client)
-    return dataclasses.replace(res, uncertainty=extra)
+    return _with_uncertainty(res, unc, do_bias, random_state=random_state, client=client, counts=counts)
 
 
 def _gaussian_dask(x1, x2, y, *, estimator, units, random_state, ci, n_boot, ci_method, n_perm, tests, bias, client,
@@ -522,14 +541,7 @@ def _gaussian_dask(x1, x2, y, *, estimator, units, random_state, ci, n_boot, ci_
                                 + ("; ranks against a sample of at most 200,000 rows" if estimator == "copula" else ""),
                                 *res.diagnostics.notes)))
     res = dataclasses.replace(res, estimator=estimator)
-    do_bias = (ci is not None) if bias is None else check_bool("bias", bias)
-    if unc["level"] is None:
-        if do_bias:
-            raise ParameterError("estimator='gaussian' corrects its bias with its parametric bootstrap; pass ci=.")
-        return res
-    extra = est.uncertainty(res, level=unc["level"], n_boot=unc["n_boot"], bias=do_bias, random_state=random_state,
-                            method="parametric")
-    return dataclasses.replace(res, uncertainty=extra)
+    return _with_uncertainty(res, unc, _bias(bias, ci), random_state=random_state, parametric=est)
 
 
 def bootstrap(
@@ -553,7 +565,7 @@ def bootstrap(
     ``bootstrap(x1, x2, y, ...)`` is :func:`estimate` with ``ci=0.95`` (all its options apply);
     ``bootstrap(counts)`` takes a joint table of integer counts (shape (|X1|, |X2|, |Y|)) — the
     samples it stands for are resampled. See :func:`estimate` for ``ci``, ``n_boot``,
-    ``ci_method``, ``n_perm``, ``tests``, ``bias`` and
+    ``ci_method``, ``n_perm``, ``tests``, ``bias`` (both forms: by default wherever ``ci`` is) and
     ``client`` (the replicates decomposed as tasks on a Dask cluster).
 
     Examples
@@ -577,11 +589,8 @@ def bootstrap(
         unc = check_uncertainty_options("cvx", ci, n_boot, ci_method, n_perm, tests)
         res = decompose(table, units=units, normalize=True, **options)
         res = dataclasses.replace(res, n_samples=int(round(float(table.sum()))))
-        extra = table_uncertainty(table.astype(np.float64), res, level=unc["level"], method=unc["method"],
-                                  n_boot=unc["n_boot"], bias=True if bias is None else check_bool("bias", bias),
-                                  tests=unc["tests"],
-                                  n_perm=unc["n_perm"], random_state=random_state, client=client)
-        return dataclasses.replace(res, uncertainty=extra)
+        return _with_uncertainty(res, unc, _bias(bias, ci), random_state=random_state, client=client,
+                                 counts=table.astype(np.float64))
     if x2 is None or y is None:
         raise ParameterError("bootstrap takes samples (x1, x2, y) or one table of counts; got only part of them.")
     return estimate(x1, x2, y, ci=ci, n_boot=n_boot, ci_method=ci_method, n_perm=n_perm, tests=tests, bias=bias,
