@@ -10,7 +10,13 @@ import numpy as np
 
 from ._validation import as_samples, check_bool, check_keys, check_same_length, check_units
 from .discretize import joint_counts
-from .estimators.registry import available_estimators, make_estimator
+from .estimators.registry import (
+    Estimator,
+    TableEstimator,
+    available_estimators,
+    estimator_options,
+    make_estimator,
+)
 from .exceptions import ParameterError, PIDKitError
 from .result import PIDResult
 from .scale._dask import check_client, is_dask_collection
@@ -45,14 +51,9 @@ def _check_info_check(value: Any) -> str | None:
 
 def _split_options(options: dict) -> dict[str, dict]:
     """``estimator="auto"``: the options each candidate estimator takes (unknown to both: an error)."""
-    import inspect
-
-    from .estimators.registry import get_estimator
-
     out, keywords = {}, {}
     for name in ("cvx", "batch"):
-        params = inspect.signature(get_estimator(name).__init__).parameters
-        keywords[name] = {k for k, v in params.items() if v.kind is inspect.Parameter.KEYWORD_ONLY}
+        keywords[name] = set(estimator_options(name))
         out[name] = {k: v for k, v in options.items() if k in keywords[name]}
     check_keys("estimator 'auto' ('cvx', with 'batch' as its fallback)", options,
                sorted(keywords["cvx"] | keywords["batch"]), noun="option",
@@ -264,7 +265,7 @@ def estimate(
         split = {first: {k: v for k, v in options.items() if k in ("tol", "max_iter")}}
     else:
         split = _split_options(options) if estimator == "auto" else {first: options}
-    est = make_estimator(first, split[first])
+    est = make_estimator(first, **split[first])
     given = discretizer is not None
     if discretizer is None:
         discretizer = Discretizer(random_state=random_state)
@@ -273,7 +274,7 @@ def estimate(
                discretizer=discretizer, fresh=fresh, given_discretizer=given)
     if first == "batch":
         res = run.batch(est, unc)
-    elif not hasattr(est, "estimate_table"):
+    elif not isinstance(est, TableEstimator):
         res = run.other(est)
     else:
         res = run.table(est)
@@ -326,12 +327,12 @@ class _Run:
         res = dataclasses.replace(res, info_check=check)
         return _noted(res, _coding_note(disc)) if table else res
 
-    def table(self, est) -> PIDResult:
+    def table(self, est: TableEstimator) -> PIDResult:
         res, self.counts, self.codes = est.estimate_table(self.a1, self.a2, self.ay, discretizer=self.discretizer,
                                                           units=self.units, random_state=self.random_state)
         return self._checked(res, table=True)
 
-    def other(self, est) -> PIDResult:
+    def other(self, est: Estimator) -> PIDResult:
         """A registered estimator without ``estimate_table``: its count table, if any, from the Discretizer."""
         res = est.estimate(self.a1, self.a2, self.ay, discretizer=self.discretizer, units=self.units,
                            random_state=self.random_state)

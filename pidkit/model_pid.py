@@ -243,7 +243,7 @@ def model_pid(
     check_option("estimator", estimator, ("cvx", "batch"))
     if not isinstance(hard, (bool, np.bool_)):
         raise ParameterError(f"hard must be True or False; got {hard!r}.")
-    est = make_estimator(estimator, options)  # unknown options fail before the model runs
+    est = make_estimator(estimator, **options)  # unknown options fail before the model runs
     if discretizer is not None and not hasattr(discretizer, "is_fitted"):
         raise ParameterError(f"discretizer must be a pidkit.Discretizer (fitted or not) or None; got "
                              f"{type(discretizer).__name__}.")

@@ -46,8 +46,8 @@ from .registry import (
     available_models,
     get_fusion,
     get_model,
-    register_estimator,
     register_fusion,
+    register_model,
 )
 from .zoo import describe_models, make_model
 
@@ -65,7 +65,7 @@ __all__ = [
     "get_fusion",
     "get_model",
     "make_model",
-    "register_estimator",
+    "register_model",
     "register_fusion",
 ]
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
+from .._validation import check_keys
 from ..selection.catalog import load_costs
 from .classifier import FusionClassifier
 from .registry import available_models, get_model
@@ -17,12 +19,17 @@ def make_model(name: str, **params: Any) -> Any:
     A fusion network gives ``FusionClassifier(fusion=name, **params)``; ``"late"`` and
     ``"late-stacked"`` a :class:`~pidkit.fusion.late.LateFusion`; ``"hgb"`` a
     :class:`~pidkit.fusion.boosting.BoostingFusion`. All fit with ``fit(x1, x2, y)`` and predict
-    with ``predict_proba(x1, x2)``.
+    with ``predict_proba(x1, x2)``. A parameter the model does not take is refused, naming those it takes.
     """
     info = get_model(name)
+    cls = FusionClassifier if info.kind == "network" else info.load()
+    taken = [k for k, p in inspect.signature(cls.__init__).parameters.items()
+             if k != "self" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if not any(p.kind is p.VAR_KEYWORD for p in inspect.signature(cls.__init__).parameters.values()):
+        check_keys(f"model {name!r}", params, [k for k in taken if k != "fusion"], noun="parameter")
     if info.kind == "network":
         return FusionClassifier(fusion=name, **params)
-    return info.load()(**{**info.defaults, **params})
+    return cls(**{**info.defaults, **params})
 
 
 def describe_models() -> dict[str, dict[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
-from typing import Any
+from typing import Any, cast
 
 from .._validation import as_samples
 from ..exceptions import InputError, ParameterError
@@ -38,10 +38,12 @@ def estimate_dask(
     before gives no sample, and the check is then left out (noted).
     """
     from ..discretize import Discretizer
-    from ..estimators.registry import make_estimator
+    from ..estimators.registry import TableEstimator, make_estimator
 
     client = check_client(client)
-    est = make_estimator("cvx", dict(estimator_options or {}))  # unknown options: ParameterError
+    # unknown options: ParameterError. What follows relies on the TableEstimator protocol: check_options,
+    # check_size (before any pass over the data), decompose_table (of the counts summed over partitions)
+    est = cast(TableEstimator, make_estimator("cvx", **dict(estimator_options or {})))
     est.check_options(units)  # before any pass over the data
     if discretizer is None:
         discretizer = Discretizer(random_state=random_state)
