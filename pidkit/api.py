@@ -9,7 +9,11 @@ from typing import Any
 import numpy as np
 
 from ._validation import as_samples, check_bool, check_keys, check_same_length, check_units
-from .discretize import joint_counts
+from .discretize import Discretizer, joint_counts
+from .estimators._problem import check_pmf
+from .estimators.batch import BatchEstimator, min_class_size
+from .estimators.exact import decompose
+from .estimators.gaussian import CopulaEstimator, GaussianEstimator, decompose_gaussian
 from .estimators.registry import (
     Estimator,
     TableEstimator,
@@ -20,6 +24,9 @@ from .estimators.registry import (
 from .exceptions import ParameterError, PIDKitError
 from .result import PIDResult
 from .scale._dask import check_client, is_dask_collection
+from .scale.counts import DEFAULT_SAMPLE_SIZE, check_no_dask_batch
+from .scale.estimate import estimate_dask
+from .trust import check_information, warn_about
 from .uncertainty.core import batch_uncertainty, check_uncertainty_options, table_uncertainty
 
 __all__ = ["estimate", "bootstrap"]
@@ -64,8 +71,6 @@ def _split_options(options: dict) -> dict[str, dict]:
 def _batch_unavailable(a1: np.ndarray, a2: np.ndarray, y_codes: np.ndarray, unc: dict, ci_method: Any, bias: bool,
                        batch_options: dict) -> str | None:
     """Why ``estimator="auto"`` cannot fall back to BATCH here (None when it can)."""
-    from .estimators.batch import min_class_size
-
     if any(a.dtype.kind not in "biuf" for a in (a1, a2)):
         return "a modality is not numeric (BATCH's networks need numbers)"
     if y_codes.size < AUTO_BATCH_MIN_SAMPLES:
@@ -231,8 +236,6 @@ def estimate(
     >>> round(res.S, 2)
     1.0
     """
-    from .discretize import Discretizer
-
     check_units(units)
     _check_estimator(estimator)  # a bad name fails before the data are looked at
     models = _check_info_check(info_check)
@@ -309,8 +312,6 @@ class _Run:
 
     def _checked(self, res: PIDResult, *, table: bool) -> PIDResult:
         """``res`` with its information check (and, for a table estimate, a note on the codes)."""
-        from .trust import check_information
-
         disc = self.discretizer
         check = None
         if self.models is not None:
@@ -355,8 +356,6 @@ class _Run:
 
     def auto(self, res: PIDResult, unc: dict, ci_method: Any, bias: bool, split: dict) -> PIDResult:
         """``"auto"``: the codes if they keep the information; else BATCH, if it can run and keeps more."""
-        from .estimators.batch import BatchEstimator
-
         check = res.info_check
         if check is None or not check.badness[0]:
             why = ("the information check is off (info_check=False)" if check is None else
@@ -387,8 +386,6 @@ class _Run:
                            f"{_kept(alt.info_check)}{_outside_words(alt.info_check)}")
 
     def warn(self, res: PIDResult) -> None:
-        from .trust import warn_about
-
         if res.info_check is not None:
             warn_about(res.info_check, res, stacklevel=3)
 
@@ -425,8 +422,6 @@ def _with_uncertainty(res: PIDResult, unc: dict, bias: bool, *, random_state: An
         est, a1, a2, ay, units = batch
 
         def refit(idx, seed):
-            from .discretize import Discretizer
-
             return est.estimate(a1[idx], a2[idx], ay[idx], discretizer=Discretizer(), units=units, random_state=seed)
 
         extra = batch_uncertainty(res, level=unc["level"], method=unc["method"], n_boot=unc["n_boot"], refit=refit,
@@ -489,9 +484,6 @@ def _outside_words(check: Any) -> str:
 def _estimate_dask(x1, x2, y, *, estimator, discretizer, units, random_state, ci, n_boot, ci_method, n_perm, tests,
                    bias, client, sample_size, models, options) -> PIDResult:
     """:func:`estimate` on dask collections: counts summed over partitions, then the exact solver."""
-    from .scale.counts import DEFAULT_SAMPLE_SIZE, check_no_dask_batch
-    from .scale.estimate import estimate_dask
-
     check_no_dask_batch(estimator)
     if estimator in ("gaussian", "copula"):
         return _gaussian_dask(x1, x2, y, estimator=estimator, units=units, random_state=random_state, ci=ci,
@@ -505,8 +497,6 @@ def _estimate_dask(x1, x2, y, *, estimator, discretizer, units, random_state, ci
     unc = check_uncertainty_options("cvx", ci, n_boot, ci_method, n_perm, tests)
     do_bias = _bias(bias, ci)
     if discretizer is None:
-        from .discretize import Discretizer
-
         discretizer = Discretizer(random_state=random_state)
     res, counts = estimate_dask(x1, x2, y, discretizer=discretizer, units=units, random_state=random_state,
                                 client=client, sample_size=DEFAULT_SAMPLE_SIZE if sample_size is None else sample_size,
@@ -515,8 +505,6 @@ def _estimate_dask(x1, x2, y, *, estimator, discretizer, units, random_state, ci
     if estimator == "auto":
         res = _noted(res, "estimator='auto' chose 'cvx': dask inputs are counted out of core (BATCH trains in memory)")
     if res.info_check is not None:
-        from .trust import warn_about
-
         warn_about(res.info_check, res, stacklevel=3)
     return _with_uncertainty(res, unc, do_bias, random_state=random_state, client=client, counts=counts)
 
@@ -525,7 +513,6 @@ def _gaussian_dask(x1, x2, y, *, estimator, units, random_state, ci, n_boot, ci_
                    options) -> PIDResult:
     """``estimator="gaussian"`` on dask collections: the covariance in one pass, then the exact Gaussian PID;
     intervals from the parametric bootstrap (no second pass)."""
-    from .estimators.gaussian import CopulaEstimator, GaussianEstimator, decompose_gaussian
     from .scale.moments import dask_covariance
 
     if ci_method == "resample":
@@ -582,8 +569,6 @@ def bootstrap(
     True
     """
     if x2 is None and y is None:
-        from .estimators import decompose
-        from .estimators._problem import check_pmf
         check_client(client)
         table = np.asarray(x1)
         check_pmf(table, normalize=True, name="counts")

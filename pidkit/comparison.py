@@ -21,6 +21,9 @@ from typing import Any
 import numpy as np
 
 from ._validation import as_samples, check_keys, check_same_length, check_units
+from .api import DEFAULT_SEED, _check_info_check, estimate
+from .discretize import Discretizer
+from .estimators.batch import min_class_size
 from .exceptions import ParameterError, PIDKitError, PIDKitWarning
 from .result import ATOMS, INFORMATIONS, PIDResult, TextReport, fmt
 from .trust import information_ranges
@@ -260,9 +263,6 @@ def compare_estimators(
     >>> cmp.best
     'cvx (auto)'
     """
-    from .api import DEFAULT_SEED, _check_info_check, estimate
-    from .discretize import Discretizer
-
     t0 = time.perf_counter()
     check_units(units)
     _check_info_check(info_check)
@@ -344,8 +344,6 @@ def _alternatives(disc) -> list[tuple[str, dict, dict]]:
 
 
 def _batch_skip(a1: np.ndarray, a2: np.ndarray, ay: np.ndarray, n: int, labels) -> str | None:
-    from .estimators.batch import min_class_size
-
     if any(a.dtype.kind not in "biuf" for a in (a1, a2)):
         return "a modality is not numeric"
     if importlib.util.find_spec("torch") is None:

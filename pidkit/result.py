@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_keys
-from .exceptions import ResultFormatError
+from ._validation import check_keys, check_units
+from .exceptions import ParameterError, ResultFormatError
 
 __all__ = ["PIDResult", "Diagnostics", "Uncertainty", "InformationCheck", "ATOMS", "QUANTITIES"]
 
@@ -70,8 +70,6 @@ def fmt(value: float, spec: str) -> str:
 
 
 def _format_error(message: str) -> Exception:
-    from .exceptions import ResultFormatError
-
     return ResultFormatError(message)
 
 
@@ -540,8 +538,6 @@ class PIDResult(TextReport):
     def ci(self, quantity: str) -> tuple[float, float]:
         """The confidence interval of ``quantity`` (an atom, ``"total"``, ``"I1"`` or ``"I2"``)."""
         if self.uncertainty is None or quantity not in self.uncertainty.intervals:
-            from .exceptions import ParameterError
-
             if quantity not in QUANTITIES:
                 raise ParameterError(f"quantity must be one of {list(QUANTITIES)}; got {quantity!r}.")
             raise ParameterError(
@@ -609,8 +605,6 @@ class PIDResult(TextReport):
         Raises :class:`~pidkit.exceptions.ResultFormatError`, naming the field, when a field is
         missing, unknown or of the wrong type. A null atom reads as NaN.
         """
-        from .exceptions import ResultFormatError
-
         if not isinstance(d, Mapping):
             raise _format_error(
                 f"PIDResult.from_dict expects a dict as written by PIDResult.to_dict(); got {type(d).__name__}. "
@@ -704,8 +698,6 @@ class PIDResult(TextReport):
 
     def with_units(self, units: str) -> PIDResult:
         """The same result expressed in ``"bits"`` or ``"nats"``."""
-        from ._validation import check_units
-
         factor = check_units(self.units) / check_units(units)
         if factor == 1.0:
             return self

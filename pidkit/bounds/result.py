@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..exceptions import NotFittedError
 from ..result import TextReport
 from .accuracy import AccuracyBounds
 
@@ -182,8 +183,6 @@ class SynergyBounds(TextReport):
         build the labeled joint table ``pidkit.discretize.joint_counts(c1, c2, cy, diagnostics.shape)``.
         """
         if self.discretizers is None:
-            from ..exceptions import NotFittedError
-
             raise NotFittedError(
                 "These bounds were computed from tables, so there are no discretizers to code samples with; "
                 "use pidkit.bounds.estimate_synergy_bounds on samples."

@@ -17,11 +17,13 @@ import numpy as np
 from .._memory import MEMORY_CHECK_FLOOR, binding_memory_limit
 from .._threads import check_threads
 from .._validation import check_bool, check_option, check_positive_float, check_positive_int, check_units
+from ..discretize import joint_counts
 from ..exceptions import ConvergenceWarning, ParameterError, PIDKitError, TableTooLargeError
+from ..kernels import native_available
 from ..result import Diagnostics, PIDResult
 from ._problem import BROJAProblem, check_pmf
 from .cvxpy_backend import CVXPY_SOLVERS, solve_cvxpy
-from .native_backend import ELIMINATIONS, solve_native
+from .native_backend import ELIMINATIONS, plan_native, solve_native
 from .registry import register_estimator
 
 __all__ = ["decompose", "ExactEstimator", "SOLVERS", "DEFAULT_TOL", "DEFAULT_MAX_ITER"]
@@ -87,9 +89,6 @@ def _auto_torch_device(prob: BROJAProblem, device: Any):
     n1, n2, ny = prob.shape
     if min(n1, n2) * ny < AUTO_TORCH_MIN_SCHUR or importlib.util.find_spec("torch") is None:
         return None
-    from ..kernels import native_available
-    from .native_backend import plan_native
-
     # few pairs and many labels: the native label elimination beats any Schur complement, GPU or not
     if native_available() and plan_native(prob, max_bytes=2**62)[0] == "labels":
         return None
@@ -433,8 +432,6 @@ class ExactEstimator:
         Returns ``(result, counts, (c1, c2, cy))``: the intervals and tests of :func:`pidkit.estimate`
         resample that table and those codes (the samples are coded once).
         """
-        from ..discretize import joint_counts
-
         self.check_options(units)  # bad options fail before the data are coded
         if not discretizer.is_fitted():
             c1, c2, cy = discretizer.fit_transform(x1, x2, y)

@@ -13,8 +13,9 @@ from .._validation import check_bool, check_positive_float, check_positive_int, 
 from ..exceptions import ConvergenceWarning, InvalidPMFError
 from ..info import conditional_entropy, entropy, mutual_information
 from ..kernels import get_kernel, kernel_name
+from ..scale._dask import check_client
 from ._problem import broja_atoms
-from .exact import DEFAULT_MAX_TABLE_BYTES, DEFAULT_TOL, check_table_size
+from .exact import DEFAULT_MAX_TABLE_BYTES, DEFAULT_TOL, check_table_size, decompose
 from .native_backend import default_threads
 
 __all__ = ["decompose_many", "PIDResultStack", "STACK_ARRAYS"]
@@ -129,8 +130,6 @@ def _solve(pmfs: np.ndarray, tol_nats: float, max_iter: int, threads: int | None
 
 def _resolve_alone(pmf: np.ndarray, i: int, arrays: dict, tol_nats: float, max_iter: int) -> None:
     """Solve table ``i`` by itself; keep that result where its certified gap is smaller."""
-    from .exact import decompose
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         res = decompose(pmf, units="nats", tol=tol_nats, max_iter=max_iter, normalize=True)
@@ -214,8 +213,6 @@ def decompose_many(
     >>> res.S.shape
     (1000,)
     """
-    from ..scale._dask import check_client
-
     scale = check_units(units)
     normalize = check_bool("normalize", normalize)
     tol_nats = DEFAULT_TOL["native"] * np.log(2.0) if tol is None else check_positive_float("tol", tol) * scale

@@ -16,7 +16,7 @@ import numpy as np
 
 from .._memory import MEMORY_CHECK_FLOOR, binding_memory_limit, memory_limit
 from .._threads import env_threads, idle_cores, idle_cores_now, limit_blas, usable_cores
-from ..exceptions import TableTooLargeError
+from ..exceptions import ParameterError, TableTooLargeError
 from ..kernels import get_kernel, kernel_name
 from ..kernels.support import kernel_args
 from ._problem import BROJAProblem
@@ -103,8 +103,6 @@ def plan_native(prob: BROJAProblem, *, elimination: str = "auto", max_bytes: int
     :class:`TableTooLargeError` when the chosen elimination would exceed ``max_bytes``.
     """
     if elimination not in ELIMINATIONS:
-        from ..exceptions import ParameterError
-
         raise ParameterError(f"elimination must be one of {list(ELIMINATIONS)}; got {elimination!r}.")
     name = kernel_name(kernel)
     if name == "native":
@@ -113,8 +111,6 @@ def plan_native(prob: BROJAProblem, *, elimination: str = "auto", max_bytes: int
         plan = dict(get_kernel(name).ipm_plan(*args))
     else:
         if elimination == "labels":
-            from ..exceptions import ParameterError
-
             raise ParameterError("elimination='labels' needs the compiled kernel; the NumPy twin eliminates by pairs.")
         plan = _pairs_plan(prob)
     choice = plan["elimination"] if elimination == "auto" else elimination

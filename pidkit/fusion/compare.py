@@ -21,6 +21,7 @@ from ..discretize import Discretizer
 from ..exceptions import InputError, ParameterError
 from ..model_pid import model_pid
 from ..result import ATOMS, PIDResult
+from .zoo import make_model
 
 __all__ = ["compare", "Comparison"]
 
@@ -80,8 +81,6 @@ class Comparison:
 def _candidates(models: Any, params: dict, random_state: Any) -> list[tuple[str, Any]]:
     """(label, unfitted estimator) pairs from names, FusionClassifier instances or a ModelSelection."""
     from sklearn.base import clone
-
-    from .zoo import make_model
 
     if hasattr(models, "top") and hasattr(models, "ranking"):  # a ModelSelection: its top three
         models = models.top(3)

@@ -28,7 +28,10 @@ from typing import Any
 
 import numpy as np
 
+from .._training import check_non_negative
 from .._validation import check_option, check_positive_int
+from ..api import estimate
+from ..bounds.result import SynergyBounds
 from ..exceptions import InputError, OutsideCatalogWarning, ParameterError
 from ..result import ATOMS, PIDResult
 from .catalog import Catalog, load_catalog, profile_of
@@ -532,10 +535,6 @@ def select_models(
     >>> pid.select_models(x1, x2, y, random_state=0).recommended
     'x1-only'
     """
-    from .._training import check_non_negative
-    from ..api import estimate
-    from ..bounds.result import SynergyBounds
-
     check_option("reference", reference, ("auto", "cvx", "feature", "exact"))
     check_option("distance", distance, DISTANCES)
     neighbors = check_positive_int("neighbors", neighbors)

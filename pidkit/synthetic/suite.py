@@ -72,9 +72,12 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
+from scipy.special import ndtr
 
 from .._validation import check_keys, check_positive_int, check_units, seed_from
+from ..estimators.exact import decompose
 from ..exceptions import ParameterError, TableTooLargeError
+from ..result import ATOMS, Diagnostics, PIDResult
 
 __all__ = [
     "INTERACTIONS",
@@ -332,14 +335,10 @@ class InteractionSpec:
 
     def latent_pid(self, **options: Any):
         """:func:`pidkit.decompose` of :meth:`latent_pmf` (``options`` are passed on)."""
-        from ..estimators import decompose
-
         return decompose(self.latent_pmf(), **options)
 
     def _noisy_components(self, grid: int) -> list[np.ndarray]:
         """Each active component's table with its latent coordinates replaced by grid cells."""
-        from scipy.special import ndtr
-
         k, sigma = self.n_values, self.noise
         pos = _positions(k)
         if sigma == 0:
@@ -368,9 +367,6 @@ class InteractionSpec:
         ``grid`` grows. Returns a :class:`~pidkit.PIDResult` whose duality gap is the sum of the
         components' certified gaps (nuisance factors carry no information and are left out).
         """
-        from ..estimators import decompose
-        from ..result import ATOMS, Diagnostics, PIDResult
-
         grid = check_positive_int("grid", grid, minimum=2)
         tol = GRID_TOL_BITS * math.log(2.0) / check_units(units)
         keys = (*ATOMS, "total", "I1", "I2")

@@ -20,6 +20,7 @@ import math
 from typing import Any
 
 import numpy as np
+from scipy.special import ndtri
 
 from .._validation import check_positive_int, check_units, seed_from
 from ..exceptions import InputError, ParameterError
@@ -217,8 +218,6 @@ def batch_uncertainty(
 
     ``refit(indices, seed) -> PIDResult`` refits the estimator on the samples ``indices``.
     """
-    from scipy.special import ndtri
-
     intervals, std, notes = {}, {}, []
     if method == "readout":
         d = res.diagnostics

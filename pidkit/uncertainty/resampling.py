@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..estimators.many import decompose_many
 from ..exceptions import ConvergenceWarning
 from ..result import QUANTITIES
 
@@ -43,8 +44,6 @@ def decompose_tables(make, n_tables: int, shape: tuple[int, int, int], *, units:
     Returns ``({quantity: array (n_tables,)}, number of tables whose solve stopped above tol)``;
     those atoms are still within their certified gap, so they are kept and counted, not dropped.
     """
-    from ..estimators import decompose_many
-
     out = {q: np.empty(n_tables) for q in QUANTITIES}
     unconverged = 0
     cells = int(np.prod(shape))
