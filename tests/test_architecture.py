@@ -147,3 +147,13 @@ def test_unknown_keys_have_one_check():
     hand_written = [f"{p.relative_to(ROOT.parent)}:{i}" for p in ROOT.rglob("*.py") if p.name != "_validation.py"
                     for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
     assert not hand_written, f"hand-written unknown-key checks (use check_keys): {hand_written}"
+
+
+def test_scale_plumbing_sits_below_the_estimators():
+    """pidkit.scale's Dask plumbing imports no estimator (a chunk's solver is passed in); its front end may."""
+    graph = import_graph()
+    plumbing = ("pidkit.scale._dask", "pidkit.scale.counts", "pidkit.scale.moments", "pidkit.scale.many")
+    above = ("pidkit.estimators", "pidkit.api", "pidkit.scale.estimate")
+    up = {m: sorted(t for t, _ in graph[m] if t.startswith(above)) for m in plumbing}
+    assert not any(up.values()), up
+    assert any(t.startswith("pidkit.estimators") for t, _ in graph["pidkit.scale.estimate"])
