@@ -26,7 +26,7 @@ figures: $(STAMP)
 	$(BIN)/python docs/make_figures.py
 
 notebooks: $(STAMP)
-	$(BIN)/python notebooks/sync.py
+	$(BIN)/jupytext --to ipynb --update notebooks/[0-9][0-9]_*.py
 
 # the documentation site in docs/_build/html (open index.html); any Sphinx warning fails the build.
 # tests/test_docs.py runs the same build, with these options, into a temporary folder.

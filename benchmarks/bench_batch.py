@@ -14,7 +14,7 @@
     ``make_classification`` problem split into two 32-feature modalities (not with ``--quick``);
     early steps are near-flat, later ones sharper; per step and in total. Also the
     backward's Schur solve, Cholesky vs conjugate gradients, by side length (tunes
-    ``_DIRECT_MAX_SIDE``), and the per-iteration cost of the two forward backends (tunes
+    ``DIRECT_MAX_SIDE``), and the per-iteration cost of the two forward backends (tunes
     ``_NATIVE_IS_FASTER`` and the kernel's threading).
 (b) ``bench_end_to_end``: ``pid.estimate(x1, x2, y, estimator="batch")`` with default options on
     20,000 samples of ``pidkit.synthetic.latent_modalities`` (two 64-dimensional modalities;
@@ -135,6 +135,7 @@ def bench_projection(args) -> None:
     import torch
 
     from pidkit.kernels import _sinkhorn_torch as skt
+    from pidkit.kernels import _sinkhorn_tuning as tuning
     from pidkit.kernels import sinkhorn as sk
 
     print("(a) Sinkhorn projection, forward + backward, float32, CPU, best of", args.repeats, "run(s)")
@@ -209,14 +210,14 @@ def bench_projection(args) -> None:
 
     print("\n    backward by side length n (|Y| = 10, m = n, 'sharper' logits, ms): Cholesky vs CG")
     print(f"    {'n':>5} {'Cholesky':>9} {'CG':>9}")
-    direct0 = sk._DIRECT_MAX_SIDE
+    direct0 = tuning.DIRECT_MAX_SIDE
     for n in (16, 32, 64, 128, 256):
         logits, log_row, log_col = make_problem(torch, 10, n, 3.0)
         x = logits.requires_grad_(True)
         grad = torch.randn(x.shape, generator=torch.Generator().manual_seed(2))
         per = []
         for direct in (10**9, 0):
-            sk._DIRECT_MAX_SIDE = direct
+            tuning.DIRECT_MAX_SIDE = direct
             best = math.inf
             for _ in range(5):
                 x.grad = None
@@ -226,7 +227,7 @@ def bench_projection(args) -> None:
                 best = min(best, time.perf_counter() - start)
             per.append(best * 1e3)
         print(f"    {n:>5} {per[0]:>9.2f} {per[1]:>9.2f}")
-    sk._DIRECT_MAX_SIDE = direct0
+    tuning.DIRECT_MAX_SIDE = direct0
 
 
 def record_training_inputs(torch, sk, n: int = 10_240, every: int = 25):

@@ -15,8 +15,8 @@
     columns, x2 = last 32): seconds, where they went, atoms, the interval of S.
 (t) ``load``: the BATCH example of docs/guide/continuous.md, once in the README
     (``latent_modalities(20_000, dim=64)``, default options) idle and
-    with a second process spinning (``python -c "while True: pass"``), with ``num_threads="auto"``
-    (the default) and with torch's default thread count forced (``num_threads=<torch default>``).
+    with a second process spinning (``python -c "while True: pass"``), with ``threads="auto"``
+    (the default) and with torch's default thread count forced (``threads=<torch default>``).
 
     python benchmarks/bench_batch_separated.py                 # parts s, v, r (~5 min on 2 cores)
     python benchmarks/bench_batch_separated.py --parts t       # the load comparison (~4 min)
@@ -162,7 +162,7 @@ def bench_load(args) -> None:
     print(f"\n(t) README example: latent_modalities(20_000, label='mixed', dim=64), default options, random_state=0; "
           f"torch default threads {default}, {os.cpu_count()} CPUs")
     print(WALL_NOTE)
-    print(f"    {'machine':<34}{'num_threads':>12} | {'s':>6} {'BATCH s':>8} {'classif':>8} {'coupl':>6} | "
+    print(f"    {'machine':<34}{'threads':>12} | {'s':>6} {'BATCH s':>8} {'classif':>8} {'coupl':>6} | "
           "threads used | load before")
     for spin in (False, True):
         for threads in ("auto", default):
@@ -172,7 +172,7 @@ def bench_load(args) -> None:
                 time.sleep(2.0)
             try:
                 before = load_average()
-                res, dt = fit(x1, x2, y, 0, num_threads=threads)
+                res, dt = fit(x1, x2, y, 0, threads=threads)
             finally:
                 if proc is not None:
                     proc.kill()

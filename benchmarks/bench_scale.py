@@ -378,9 +378,9 @@ def part_b(args, client) -> dict:
 
 
 def _threads() -> int:
-    from pidkit.estimators.native_backend import n_threads
+    from pidkit.estimators.native_backend import default_threads
 
-    return int(n_threads())
+    return int(default_threads())
 
 
 # ------------------------------------------------------------------------------------ part (c)

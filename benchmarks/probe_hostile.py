@@ -111,16 +111,16 @@ def _alarm(signum, frame):  # pragma: no cover - signal handler
 def _finite_numbers(obj: Any) -> tuple[bool, str]:
     """Whether the numbers a returned object reports are finite, and a short summary of them."""
     import pidkit as pid
-    from pidkit.estimators import PIDBatchResult
+    from pidkit.estimators import PIDResultStack
 
     if isinstance(obj, pid.PIDResult):
         vals = {k: getattr(obj, k) for k in ("R", "U1", "U2", "S", "total", "I1", "I2")}
         ok = all(isinstance(v, (int, float)) and math.isfinite(v) for v in vals.values())
         return ok, "PIDResult " + " ".join(f"{k}={v:.4g}" for k, v in vals.items() if k in ("R", "U1", "U2", "S"))
-    if isinstance(obj, PIDBatchResult):
+    if isinstance(obj, PIDResultStack):
         arrs = [np.asarray(getattr(obj, k), dtype=float) for k in ("R", "U1", "U2", "S", "total", "I1", "I2")]
         ok = all(np.all(np.isfinite(a)) for a in arrs)
-        return ok, f"PIDBatchResult of {len(obj)} tables, S={np.round(arrs[3][:4], 4).tolist()}"
+        return ok, f"PIDResultStack of {len(obj)} tables, S={np.round(arrs[3][:4], 4).tolist()}"
     if isinstance(obj, pid.Agreement):
         vals = [obj.total, obj.similarity, *obj.alpha.values()]
         ok = all(math.isfinite(float(v)) for v in vals)

@@ -1,6 +1,6 @@
 """Run the notebooks once and keep the executed copies, with outputs, for the documentation site.
 
-``notebooks/NN_name.ipynb`` is stored with its outputs stripped (``notebooks/sync.py``), so that it
+``notebooks/NN_name.ipynb`` is stored with its outputs stripped (jupytext, ``make notebooks``), so that it
 diffs readably; the site shows the same notebooks *with* outputs. This script executes each one
 (as ``tests/test_notebooks.py`` does, one thread per kernel, but with the inline figure backend) and writes the
 result to ``docs/notebooks/NN_name.ipynb``. The site build (``make docs``) never executes a

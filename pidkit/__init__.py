@@ -24,7 +24,7 @@ from .api import bootstrap, estimate
 from .comparison import EstimatorComparison, compare_estimators
 from .discretize import DiscretizationSummary, Discretizer
 from .estimators import (
-    PIDBatchResult,
+    PIDResultStack,
     available_estimators,
     decompose,
     decompose_gaussian,
@@ -66,7 +66,7 @@ __all__ = [
     "MeasureComparison",
     "LatticePIDResult",
     "measures",
-    "PIDBatchResult",
+    "PIDResultStack",
     "pairwise",
     "PairwiseResult",
     "Discretizer",

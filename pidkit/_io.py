@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import fnmatch
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -347,8 +348,6 @@ def _load_npy(p: Path) -> np.ndarray:
 
 
 def _load_npz(p: Path) -> dict[str, np.ndarray]:
-    import zipfile
-
     with zipfile.ZipFile(p) as zf:
         for info in zf.infolist():
             if info.file_size > MAX_ARRAY_BYTES + 2**20:
@@ -374,8 +373,6 @@ def read_table(path: str | Path) -> Table:
 
 def _guarded(p: Path, read: Any) -> Any:
     """``read(p)``, with the failures of damaged or unreadable files turned into one-line InputErrors."""
-    import zipfile
-
     try:
         return read(p)
     except InputError:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._optional import import_optional
-from ._threads import check_threads, free_cores, stamp, usable_cores
+from ._threads import free_cores, stamp, usable_cores
 from .exceptions import MissingDependencyError, ParameterError, ShapeError
 
 __all__ = [
@@ -26,7 +26,7 @@ __all__ = [
     "progress_bar",
     "resolve_progress",
     "ThreadBudget",
-    "check_num_threads",
+    "TORCH_AUTO_THREADS",
     "user_stacklevel",
     "check_fraction",
     "check_layer_widths",
@@ -191,9 +191,8 @@ def check_non_negative(name: str, value: Any) -> float:
 
 
 # ------------------------------------------------------------------------------------ threads
-def check_num_threads(value: Any, name: str = "num_threads") -> int | str:
-    """``"auto"`` or a positive int."""
-    return check_threads(value, name, auto="torch's thread count, lowered while other processes keep cores busy")
+#: what ``threads="auto"`` means for torch's training loops (in the error of a bad value)
+TORCH_AUTO_THREADS = "torch's thread count, lowered while other processes keep cores busy"
 
 
 class ThreadBudget:

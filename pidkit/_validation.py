@@ -34,6 +34,36 @@ def check_units(units: str) -> float:
     return UNITS[units]
 
 
+def check_keys(
+    what: str,
+    given: Iterable[Any],
+    allowed: Iterable[Any],
+    *,
+    noun: str = "key",
+    required: Iterable[Any] = (),
+    hint: str = "",
+    error: type[Exception] = ParameterError,
+) -> None:
+    """Refuse names in ``given`` (a dict's keys, options, fields) that ``allowed`` lacks.
+
+    The one check of unknown keys: the message names the unknown ones (sorted), the allowed ones
+    (in their order) and, with ``required``, the missing ones —
+    ``"{what} does not take {noun}(s) [...]; its {noun}s are [...]. {hint}"``. Raises ``error``
+    (:class:`ParameterError` by default).
+    """
+    allowed = list(allowed)
+    keys = list(given)
+    unknown = sorted(str(k) for k in keys if k not in allowed)
+    missing = [k for k in required if k not in keys]
+    if not unknown and not missing:
+        return
+    parts = ([f"lacks {noun}(s) {missing}"] if missing else []) + (
+        [f"does not take {noun}(s) {unknown}"] if unknown else [])
+    optional = [k for k in allowed if k not in list(required)] if missing else None
+    raise error(f"{what} {' and '.join(parts)}; its {noun}s are {allowed}"
+                + (f" (optional: {optional})" if optional is not None else "") + "." + (f" {hint}" if hint else ""))
+
+
 def check_option(name: str, value: Any, allowed: Iterable[Any]) -> Any:
     """Raise :class:`ParameterError` unless ``value`` is one of ``allowed``."""
     allowed = list(allowed)
@@ -245,7 +275,7 @@ def check_prob_table(
     *,
     name: str,
     ndim: int,
-    batch: bool = False,
+    stacked: bool = False,
     axes: str | None = None,
     ndim_message: str = "",
     ndim_error: type[Exception] = InvalidPMFError,
@@ -255,23 +285,23 @@ def check_prob_table(
     normalize: bool = False,
     sum_fix: str = "Pass normalize=True to rescale it.",
 ) -> tuple[np.ndarray, Any, Any]:
-    """Validate a probability or count table, or a batch of them; return ``(pmf, total, is_counts)``.
+    """Validate a probability or count table, or a stack of them; return ``(pmf, total, is_counts)``.
 
     The one validator of probability tables: every public entry point that takes a pmf calls it.
 
     Parameters
     ----------
     p : array-like
-        One table with ``ndim`` axes, or (``batch=True``) B tables stacked on a leading axis.
+        One table with ``ndim`` axes, or (``stacked=True``) B tables stacked on a leading axis.
     name : str
         How the error messages call the argument.
     ndim : int
-        Rank of one table (the batch axis excluded).
-    batch : bool
+        Rank of one table (the stack axis excluded).
+    stacked : bool
         ``p`` holds B tables; checks report the offending table indices (up to five) and the
         returned ``total`` and ``is_counts`` are arrays of shape (B,).
     axes : str, optional
-        The table axes for messages, e.g. ``"|X1|, |X2|, |Y|"`` (batch rank errors say
+        The table axes for messages, e.g. ``"|X1|, |X2|, |Y|"`` (stack rank errors say
         ``shape (B, axes)``).
     ndim_message : str
         Appended to the error for a wrong rank (what to pass instead).
@@ -290,12 +320,12 @@ def check_prob_table(
     Returns
     -------
     pmf : ndarray
-        A float64 copy (C-ordered for a batch) divided by its total(s); the input is never modified.
+        A float64 copy (C-ordered for a stack) divided by its total(s); the input is never modified.
     total : float or ndarray (B,)
     is_counts : bool or ndarray of bool (B,)
     """
     normalize = check_bool("normalize", normalize)
-    what = "batch of tables" if batch else "table"
+    what = "stack of tables" if stacked else "table"
     try:
         arr = np.asarray(p)
     except ValueError:  # ragged nested lists
@@ -304,27 +334,28 @@ def check_prob_table(
     kinds = "probabilities or counts" if counts else "probabilities"
     if arr.dtype.kind not in "biuf":
         raise InvalidPMFError(f"{name} must be a numeric {what} of {kinds}; got dtype {arr.dtype}.")
-    if arr.ndim != ndim + batch:
-        if batch:
+    if arr.ndim != ndim + stacked:
+        if stacked:
             raise ndim_error(
-                f"{name} must have shape (B, {axes}) for a batch of tables; got {arr.ndim}-D shape {arr.shape}. "
+                f"{name} must have shape (B, {axes}) for a stack of tables; got {arr.ndim}-D shape {arr.shape}. "
                 f"{ndim_message}"
             )
         raise ndim_error(f"{name} must be a {ndim}-D table; got {arr.ndim}-D shape {arr.shape}. {ndim_message}")
     if arr.size == 0:
         raise empty_error(
             f"{name} is empty (shape {arr.shape}); "
-            + ("expected at least one table with non-empty axes." if batch else "every axis needs at least one state.")
+            + ("expected at least one table with non-empty axes." if stacked
+               else "every axis needs at least one state.")
         )
-    # the batch goes to the kernels as one C-ordered block; one table keeps its layout (its sums, hence its
+    # the stack goes to the kernels as one C-ordered block; one table keeps its layout (its sums, hence its
     # atoms to the last bit, follow the layout)
-    arr = np.array(arr, dtype=np.float64, order="C" if batch else "K")
-    table_axes = tuple(range(batch, arr.ndim))
+    arr = np.array(arr, dtype=np.float64, order="C" if stacked else "K")
+    table_axes = tuple(range(stacked, arr.ndim))
 
-    def where(bad: np.ndarray, batch_verb: str, verb: str) -> str:
+    def where(bad: np.ndarray, stack_verb: str, verb: str) -> str:
         """Subject of a message about the entries flagged in ``bad``: which tables, or how many entries."""
-        if batch:
-            return f"{name}: tables {np.flatnonzero(bad.any(axis=table_axes))[:5].tolist()} {batch_verb}"
+        if stacked:
+            return f"{name}: tables {np.flatnonzero(bad.any(axis=table_axes))[:5].tolist()} {stack_verb}"
         return f"{name} {verb} {int(bad.sum())}"
 
     bad = ~np.isfinite(arr)
@@ -341,13 +372,13 @@ def check_prob_table(
     del bad
     total = arr.sum(axis=table_axes)
     if not np.isfinite(total).all():
-        where = f"{name}: tables {np.flatnonzero(~np.isfinite(total))[:5].tolist()} sum" if batch else f"{name} sums"
+        where = f"{name}: tables {np.flatnonzero(~np.isfinite(total))[:5].tolist()} sum" if stacked else f"{name} sums"
         raise InvalidPMFError(
             f"{where} to more than float64 holds (largest entry {float(arr.max()):.3g}); expected {kinds}. Divide the "
             "table by its largest entry first."
         )
     if (total <= 0).any():
-        where = f"{name}: tables {np.flatnonzero(total <= 0)[:5].tolist()} sum" if batch else f"{name} sums"
+        where = f"{name}: tables {np.flatnonzero(total <= 0)[:5].tolist()} sum" if stacked else f"{name} sums"
         raise InvalidPMFError(
             f"{where} to {float(total.min())}; expected a positive total ({'a pmf or counts' if counts else 'a pmf'})."
         )
@@ -357,14 +388,14 @@ def check_prob_table(
         is_counts = np.zeros(total.shape, dtype=bool)
     off = ~is_counts & (np.abs(total - 1.0) > sum_tol)
     if off.any() and not normalize:
-        i = int(np.flatnonzero(off)[0]) if batch else 0
-        t = float(total[i]) if batch else float(total)
-        where = f"{name}: table {i}" if batch else name
+        i = int(np.flatnonzero(off)[0]) if stacked else 0
+        t = float(total[i]) if stacked else float(total)
+        where = f"{name}: table {i}" if stacked else name
         expected = "a pmf or a table of integer counts" if counts else "a pmf"
-        more = f" ({int(off.sum())} of {off.size} tables are off.)" if batch else ""
+        more = f" ({int(off.sum())} of {off.size} tables are off.)" if stacked else ""
         raise InvalidPMFError(
             f"{where} sums to {t!r}, not 1 (tolerance {sum_tol:g}); expected {expected}. {sum_fix}{more}"
         )
-    if batch:
+    if stacked:
         return arr / total.reshape((-1,) + (1,) * ndim), total, is_counts
     return arr / float(total), float(total), bool(is_counts)

@@ -8,12 +8,25 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_samples, check_bool, check_same_length, check_units
-from .discretize import joint_counts
-from .estimators.registry import available_estimators, make_estimator
+from ._validation import as_samples, check_bool, check_keys, check_same_length, check_units
+from .discretize import Discretizer, joint_counts
+from .estimators._problem import check_pmf
+from .estimators.batch import BatchEstimator, min_class_size
+from .estimators.exact import decompose
+from .estimators.gaussian import CopulaEstimator, GaussianEstimator, decompose_gaussian
+from .estimators.registry import (
+    Estimator,
+    TableEstimator,
+    available_estimators,
+    estimator_options,
+    make_estimator,
+)
 from .exceptions import ParameterError, PIDKitError
 from .result import PIDResult
 from .scale._dask import check_client, is_dask_collection
+from .scale.counts import DEFAULT_SAMPLE_SIZE, check_no_dask_batch
+from .scale.estimate import estimate_dask
+from .trust import check_information, warn_about
 from .uncertainty.core import batch_uncertainty, check_uncertainty_options, table_uncertainty
 
 __all__ = ["estimate", "bootstrap"]
@@ -45,29 +58,19 @@ def _check_info_check(value: Any) -> str | None:
 
 def _split_options(options: dict) -> dict[str, dict]:
     """``estimator="auto"``: the options each candidate estimator takes (unknown to both: an error)."""
-    import inspect
-
-    from .estimators.registry import get_estimator
-
     out, keywords = {}, {}
     for name in ("cvx", "batch"):
-        params = inspect.signature(get_estimator(name).__init__).parameters
-        keywords[name] = {k for k, v in params.items() if v.kind is inspect.Parameter.KEYWORD_ONLY}
+        keywords[name] = set(estimator_options(name))
         out[name] = {k: v for k, v in options.items() if k in keywords[name]}
-    unknown = sorted(set(options) - set(out["cvx"]) - set(out["batch"]))
-    if unknown:
-        raise ParameterError(
-            f"estimator 'auto' ('cvx', with 'batch' as its fallback) does not take option(s) {unknown}; the options "
-            f"of 'cvx' are {sorted(keywords['cvx'])}, those of 'batch' {sorted(keywords['batch'])}."
-        )
+    check_keys("estimator 'auto' ('cvx', with 'batch' as its fallback)", options,
+               sorted(keywords["cvx"] | keywords["batch"]), noun="option",
+               hint=f"Those of 'cvx' are {sorted(keywords['cvx'])}, those of 'batch' {sorted(keywords['batch'])}.")
     return out
 
 
 def _batch_unavailable(a1: np.ndarray, a2: np.ndarray, y_codes: np.ndarray, unc: dict, ci_method: Any, bias: bool,
                        batch_options: dict) -> str | None:
     """Why ``estimator="auto"`` cannot fall back to BATCH here (None when it can)."""
-    from .estimators.batch import min_class_size
-
     if any(a.dtype.kind not in "biuf" for a in (a1, a2)):
         return "a modality is not numeric (BATCH's networks need numbers)"
     if y_codes.size < AUTO_BATCH_MIN_SAMPLES:
@@ -242,8 +245,6 @@ def estimate(
     >>> round(res.S, 2)
     1.0
     """
-    from .discretize import Discretizer
-
     check_units(units)
     _check_estimator(estimator)  # a bad name fails before the data are looked at
     from .measures import DEFAULT_MAX_ATOMS, check_measure
@@ -300,14 +301,14 @@ def estimate(
     continuous = estimator == "auto" and discretizer is None and _continuous_target(a1, a2, ay)
     first = "copula" if continuous else "cvx" if estimator == "auto" else estimator
     unc = check_uncertainty_options(first, ci, n_boot, ci_method, n_perm, tests)
-    do_bias = (ci is not None) if bias is None else check_bool("bias", bias)
+    do_bias = _bias(bias, ci)
     if do_bias and first == "batch" and bias:
         raise ParameterError("bias corrections need the count table of estimator='cvx'; BATCH has none.")
     if continuous:  # the exact solver's and BATCH's options do not apply to the copula estimator
         split = {first: {k: v for k, v in options.items() if k in ("tol", "max_iter")}}
     else:
         split = _split_options(options) if estimator == "auto" else {first: options}
-    est = make_estimator(first, split[first])
+    est = make_estimator(first, **split[first])
     given = discretizer is not None
     if discretizer is None:
         discretizer = Discretizer(random_state=random_state)
@@ -316,7 +317,7 @@ def estimate(
                discretizer=discretizer, fresh=fresh, given_discretizer=given)
     if first == "batch":
         res = run.batch(est, unc)
-    elif not hasattr(est, "estimate_table"):
+    elif not isinstance(est, TableEstimator):
         res = run.other(est)
     else:
         res = run.table(est)
@@ -351,8 +352,6 @@ class _Run:
 
     def _checked(self, res: PIDResult, *, table: bool) -> PIDResult:
         """``res`` with its information check (and, for a table estimate, a note on the codes)."""
-        from .trust import check_information
-
         disc = self.discretizer
         check = None
         if self.models is not None:
@@ -369,12 +368,12 @@ class _Run:
         res = dataclasses.replace(res, info_check=check)
         return _noted(res, _coding_note(disc)) if table else res
 
-    def table(self, est) -> PIDResult:
+    def table(self, est: TableEstimator) -> PIDResult:
         res, self.counts, self.codes = est.estimate_table(self.a1, self.a2, self.ay, discretizer=self.discretizer,
                                                           units=self.units, random_state=self.random_state)
         return self._checked(res, table=True)
 
-    def other(self, est) -> PIDResult:
+    def other(self, est: Estimator) -> PIDResult:
         """A registered estimator without ``estimate_table``: its count table, if any, from the Discretizer."""
         res = est.estimate(self.a1, self.a2, self.ay, discretizer=self.discretizer, units=self.units,
                            random_state=self.random_state)
@@ -397,8 +396,6 @@ class _Run:
 
     def auto(self, res: PIDResult, unc: dict, ci_method: Any, bias: bool, split: dict) -> PIDResult:
         """``"auto"``: the codes if they keep the information; else BATCH, if it can run and keeps more."""
-        from .estimators.batch import BatchEstimator
-
         check = res.info_check
         if check is None or not check.badness[0]:
             why = ("the information check is off (info_check=False)" if check is None else
@@ -429,45 +426,64 @@ class _Run:
                            f"{_kept(alt.info_check)}{_outside_words(alt.info_check)}")
 
     def warn(self, res: PIDResult) -> None:
-        from .trust import warn_about
-
         if res.info_check is not None:
             warn_about(res.info_check, res, stacklevel=3)
 
     def uncertainty(self, res: PIDResult, unc: dict, bias: bool, client: Any) -> PIDResult:
         if res.estimator == "batch" and self.batch_run is not None:
             est, unc = self.batch_run
-            if unc["level"] is None:
-                return res
-            a1, a2, ay, units = self.a1, self.a2, self.ay, self.units
-
-            def refit(idx, seed):
-                from .discretize import Discretizer
-
-                return est.estimate(a1[idx], a2[idx], ay[idx], discretizer=Discretizer(), units=units,
-                                    random_state=seed)
-
-            extra = batch_uncertainty(res, level=unc["level"], method=unc["method"], n_boot=unc["n_boot"],
-                                      refit=refit, n=len(ay), random_state=self.random_state)
-            return dataclasses.replace(res, uncertainty=extra)
+            return _with_uncertainty(res, unc, bias, random_state=self.random_state,
+                                     batch=(est, self.a1, self.a2, self.ay, self.units))
         if res.estimator in ("gaussian", "copula") and self.other_est is not None:
-            if unc["level"] is None:
-                if bias is True:
-                    raise ParameterError(f"estimator={res.estimator!r} corrects its bias with its parametric "
-                                         "bootstrap; pass ci= (e.g. 0.95) for it.")
-                return res
-            extra = self.other_est.uncertainty(res, level=unc["level"], n_boot=unc["n_boot"], bias=bias,
-                                               random_state=self.random_state, method=unc["method"])
-            return dataclasses.replace(res, uncertainty=extra)
+            return _with_uncertainty(res, unc, bias, random_state=self.random_state, parametric=self.other_est)
+        return _with_uncertainty(res, unc, bias, random_state=self.random_state, client=client, counts=self.counts,
+                                 codes=self.codes)
+
+
+def _bias(bias: Any, ci: Any) -> bool:
+    """Whether to attach bias corrections: as asked, else wherever intervals are (every entry point alike)."""
+    return (ci is not None) if bias is None else check_bool("bias", bias)
+
+
+def _with_uncertainty(res: PIDResult, unc: dict, bias: bool, *, random_state: Any, client: Any = None,
+                      counts: np.ndarray | None = None, codes: tuple | None = None, parametric: Any = None,
+                      batch: tuple | None = None) -> PIDResult:
+    """``res`` with its intervals, tests and bias corrections: the one place every entry point attaches them.
+
+    ``unc`` is :func:`~pidkit.uncertainty.core.check_uncertainty_options`' answer and ``bias``
+    :func:`_bias`'s. What is resampled follows from what the estimate has: a BATCH run (``batch``:
+    the estimator, the samples and the units, refitted for ``"retrain"``), a parametric estimator
+    (``parametric``: ``"gaussian"`` / ``"copula"``, its own bootstrap), else the coded samples'
+    count table (``counts``; ``codes`` for the permutation tests). Nothing asked: ``res`` as it is.
+    """
+    if batch is not None:
+        if unc["level"] is None:
+            return res
+        est, a1, a2, ay, units = batch
+
+        def refit(idx, seed):
+            return est.estimate(a1[idx], a2[idx], ay[idx], discretizer=Discretizer(), units=units, random_state=seed)
+
+        extra = batch_uncertainty(res, level=unc["level"], method=unc["method"], n_boot=unc["n_boot"], refit=refit,
+                                  n=len(ay), random_state=random_state)
+    elif parametric is not None:
+        if unc["level"] is None:
+            if bias:
+                raise ParameterError(f"estimator={res.estimator!r} corrects its bias with its parametric bootstrap; "
+                                     "pass ci= (e.g. 0.95) for it.")
+            return res
+        extra = parametric.uncertainty(res, level=unc["level"], n_boot=unc["n_boot"], bias=bias,
+                                       random_state=random_state, method=unc["method"])
+    else:
         if unc["level"] is None and not unc["n_perm"] and not bias:
             return res
-        if self.counts is None:
+        if counts is None:
             raise ParameterError(f"intervals, tests and bias corrections resample a count table; estimator "
                                  f"{res.estimator!r} has none (pass a Discretizer, or use estimator='cvx').")
-        extra = table_uncertainty(self.counts, res, level=unc["level"], method=unc["method"], n_boot=unc["n_boot"],
-                                  bias=bias, codes=self.codes, tests=unc["tests"], n_perm=unc["n_perm"],
-                                  random_state=self.random_state, client=client)
-        return dataclasses.replace(res, uncertainty=extra)
+        extra = table_uncertainty(counts, res, level=unc["level"], method=unc["method"], n_boot=unc["n_boot"],
+                                  bias=bias, codes=codes, tests=unc["tests"], n_perm=unc["n_perm"],
+                                  random_state=random_state, client=client)
+    return dataclasses.replace(res, uncertainty=extra)
 
 
 #: A floating-point target with more distinct non-integer values than this is continuous for estimator="auto"
@@ -508,9 +524,6 @@ def _outside_words(check: Any) -> str:
 def _estimate_dask(x1, x2, y, *, estimator, discretizer, units, random_state, ci, n_boot, ci_method, n_perm, tests,
                    bias, client, sample_size, models, options) -> PIDResult:
     """:func:`estimate` on dask collections: counts summed over partitions, then the exact solver."""
-    from .scale.counts import DEFAULT_SAMPLE_SIZE, check_no_dask_batch
-    from .scale.estimate import estimate_dask
-
     check_no_dask_batch(estimator)
     if estimator in ("gaussian", "copula"):
         return _gaussian_dask(x1, x2, y, estimator=estimator, units=units, random_state=random_state, ci=ci,
@@ -522,10 +535,8 @@ def _estimate_dask(x1, x2, y, *, estimator, discretizer, units, random_state, ci
             "corrections (resampling the count table) are available. Pass n_perm=0."
         )
     unc = check_uncertainty_options("cvx", ci, n_boot, ci_method, n_perm, tests)
-    do_bias = (ci is not None) if bias is None else check_bool("bias", bias)
+    do_bias = _bias(bias, ci)
     if discretizer is None:
-        from .discretize import Discretizer
-
         discretizer = Discretizer(random_state=random_state)
     res, counts = estimate_dask(x1, x2, y, discretizer=discretizer, units=units, random_state=random_state,
                                 client=client, sample_size=DEFAULT_SAMPLE_SIZE if sample_size is None else sample_size,
@@ -534,21 +545,14 @@ def _estimate_dask(x1, x2, y, *, estimator, discretizer, units, random_state, ci
     if estimator == "auto":
         res = _noted(res, "estimator='auto' chose 'cvx': dask inputs are counted out of core (BATCH trains in memory)")
     if res.info_check is not None:
-        from .trust import warn_about
-
         warn_about(res.info_check, res, stacklevel=3)
-    if unc["level"] is None and not do_bias:
-        return res
-    extra = table_uncertainty(counts, res, level=unc["level"], method=unc["method"], n_boot=unc["n_boot"],
-                              bias=do_bias, tests=unc["tests"], n_perm=0, random_state=random_state, client=client)
-    return dataclasses.replace(res, uncertainty=extra)
+    return _with_uncertainty(res, unc, do_bias, random_state=random_state, client=client, counts=counts)
 
 
 def _gaussian_dask(x1, x2, y, *, estimator, units, random_state, ci, n_boot, ci_method, n_perm, tests, bias, client,
                    options) -> PIDResult:
     """``estimator="gaussian"`` on dask collections: the covariance in one pass, then the exact Gaussian PID;
     intervals from the parametric bootstrap (no second pass)."""
-    from .estimators.gaussian import CopulaEstimator, GaussianEstimator, decompose_gaussian
     from .scale.moments import dask_covariance
 
     if ci_method == "resample":
@@ -565,14 +569,7 @@ def _gaussian_dask(x1, x2, y, *, estimator, units, random_state, ci, n_boot, ci_
                                 + ("; ranks against a sample of at most 200,000 rows" if estimator == "copula" else ""),
                                 *res.diagnostics.notes)))
     res = dataclasses.replace(res, estimator=estimator)
-    do_bias = (ci is not None) if bias is None else check_bool("bias", bias)
-    if unc["level"] is None:
-        if do_bias:
-            raise ParameterError("estimator='gaussian' corrects its bias with its parametric bootstrap; pass ci=.")
-        return res
-    extra = est.uncertainty(res, level=unc["level"], n_boot=unc["n_boot"], bias=do_bias, random_state=random_state,
-                            method="parametric")
-    return dataclasses.replace(res, uncertainty=extra)
+    return _with_uncertainty(res, unc, _bias(bias, ci), random_state=random_state, parametric=est)
 
 
 def bootstrap(
@@ -596,7 +593,7 @@ def bootstrap(
     ``bootstrap(x1, x2, y, ...)`` is :func:`estimate` with ``ci=0.95`` (all its options apply);
     ``bootstrap(counts)`` takes a joint table of integer counts (shape (|X1|, |X2|, |Y|)) — the
     samples it stands for are resampled. See :func:`estimate` for ``ci``, ``n_boot``,
-    ``ci_method``, ``n_perm``, ``tests``, ``bias`` and
+    ``ci_method``, ``n_perm``, ``tests``, ``bias`` (both forms: by default wherever ``ci`` is) and
     ``client`` (the replicates decomposed as tasks on a Dask cluster).
 
     Examples
@@ -612,19 +609,14 @@ def bootstrap(
     True
     """
     if x2 is None and y is None:
-        from .estimators import decompose
-        from .estimators._problem import check_pmf
         check_client(client)
         table = np.asarray(x1)
         check_pmf(table, normalize=True, name="counts")
         unc = check_uncertainty_options("cvx", ci, n_boot, ci_method, n_perm, tests)
         res = decompose(table, units=units, normalize=True, **options)
         res = dataclasses.replace(res, n_samples=int(round(float(table.sum()))))
-        extra = table_uncertainty(table.astype(np.float64), res, level=unc["level"], method=unc["method"],
-                                  n_boot=unc["n_boot"], bias=True if bias is None else check_bool("bias", bias),
-                                  tests=unc["tests"],
-                                  n_perm=unc["n_perm"], random_state=random_state, client=client)
-        return dataclasses.replace(res, uncertainty=extra)
+        return _with_uncertainty(res, unc, _bias(bias, ci), random_state=random_state, client=client,
+                                 counts=table.astype(np.float64))
     if x2 is None or y is None:
         raise ParameterError("bootstrap takes samples (x1, x2, y) or one table of counts; got only part of them.")
     return estimate(x1, x2, y, ci=ci, n_boot=n_boot, ci_method=ci_method, n_perm=n_perm, tests=tests, bias=bias,

@@ -30,6 +30,7 @@ import numpy as np
 
 from ._validation import as_samples, check_bool, check_option, seed_from
 from .exceptions import NotFittedError, ParameterError, ShapeError, UnknownCategoryError
+from .heldout import CrossFit, single_blas_thread
 
 __all__ = [
     "BIN_RULES",
@@ -102,7 +103,6 @@ def fit_kmeans(x: np.ndarray, k: int, seed: int | None):
     :func:`pidkit.heldout.single_blas_thread`)."""
     from sklearn.cluster import KMeans, MiniBatchKMeans
 
-    from .heldout import single_blas_thread
 
     if x.shape[0] <= MINIBATCH_THRESHOLD:
         km = KMeans(n_clusters=k, n_init=4, random_state=seed)
@@ -566,8 +566,6 @@ class SupervisedCoder(Coder):
         self.random_state = random_state
 
     def _fit(self, arr: np.ndarray, y: np.ndarray | None = None, **context: Any) -> np.ndarray:
-        from .heldout import CrossFit
-
         k = check_n_clusters("n_states", self.n_states)
         if k == "auto":
             raise ParameterError(

@@ -20,7 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_samples, check_same_length, check_units
+from ._validation import as_samples, check_keys, check_same_length, check_units
+from .api import DEFAULT_SEED, _check_info_check, estimate
+from .discretize import Discretizer
+from .estimators.batch import min_class_size
 from .exceptions import ParameterError, PIDKitError, PIDKitWarning
 from .result import ATOMS, INFORMATIONS, PIDResult, TextReport, fmt
 from .trust import information_ranges
@@ -260,9 +263,6 @@ def compare_estimators(
     >>> cmp.best
     'cvx (auto)'
     """
-    from .api import DEFAULT_SEED, _check_info_check, estimate
-    from .discretize import Discretizer
-
     t0 = time.perf_counter()
     check_units(units)
     _check_info_check(info_check)
@@ -278,8 +278,10 @@ def compare_estimators(
     if clash:
         raise ParameterError(f"discretizer_options may not set {clash}: the codings compared choose them.")
     label_kind = base.pop("kind", {})
-    if not isinstance(label_kind, dict) or set(label_kind) - {"y"}:
+    if not isinstance(label_kind, dict):
         raise ParameterError("discretizer_options may set kind only for the label, as {'kind': {'y': 'categorical'}}.")
+    check_keys("discretizer_options['kind']", label_kind, ("y",),
+               hint="It sets the kind of the label only, as {'kind': {'y': 'categorical'}}.")
     seed = DEFAULT_SEED if random_state is None else random_state
     a1, a2, ay = as_samples(x1, "x1"), as_samples(x2, "x2"), as_samples(y, "y")
     n = check_same_length(x1=a1, x2=a2, y=ay)
@@ -342,8 +344,6 @@ def _alternatives(disc) -> list[tuple[str, dict, dict]]:
 
 
 def _batch_skip(a1: np.ndarray, a2: np.ndarray, ay: np.ndarray, n: int, labels) -> str | None:
-    from .estimators.batch import min_class_size
-
     if any(a.dtype.kind not in "biuf" for a in (a1, a2)):
         return "a modality is not numeric"
     if importlib.util.find_spec("torch") is None:

@@ -27,6 +27,7 @@ import numpy as np
 from ._training import user_stacklevel
 from ._validation import (
     check_bool,
+    check_keys,
     check_option,
     check_positive_int,
     check_same_length,
@@ -423,9 +424,7 @@ class Discretizer:
         fitted state is kept until the next :meth:`fit`; values are validated there, like the
         constructor's.
         """
-        unknown = sorted(set(params) - set(self._PARAMS))
-        if unknown:
-            raise ParameterError(f"Discretizer has no parameter(s) {unknown}; valid: {list(self._PARAMS)}.")
+        check_keys("Discretizer", params, self._PARAMS, noun="parameter")
         for name, value in params.items():
             setattr(self, name, value)
         return self

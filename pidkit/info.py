@@ -5,9 +5,9 @@ Every function takes a joint pmf ``p`` as an array with one axis per variable an
 sparse empirical tables are handled exactly. Variables are named by axis numbers; a tuple of
 axes names a joint variable, and axes that are not mentioned are summed out.
 
-Leading batch axes are supported with ``batch_ndim``: with ``batch_ndim=1`` an array of shape
+Leading stack axes are supported with ``stack_ndim``: with ``stack_ndim=1`` an array of shape
 ``(B, |X1|, |X2|, |Y|)`` holds B tables and every function returns an array of B values. Axis
-numbers always refer to the table axes (batch axes excluded).
+numbers always refer to the table axes (stack axes excluded).
 
 Examples
 --------
@@ -73,27 +73,27 @@ def _axes(a: Axes | None) -> tuple[int, ...]:
     return tuple(int(i) for i in a)
 
 
-def _marginal_entropy_nats(p: np.ndarray, keep: tuple[int, ...], batch_ndim: int) -> np.ndarray:
+def _marginal_entropy_nats(p: np.ndarray, keep: tuple[int, ...], stack_ndim: int) -> np.ndarray:
     """Entropy (nats) of the marginal of ``p`` on the table axes ``keep``."""
-    ndim = p.ndim - batch_ndim
+    ndim = p.ndim - stack_ndim
     keep = tuple(sorted(set(k % ndim for k in keep)))
     if not keep:
-        return np.zeros(p.shape[:batch_ndim])
-    drop = tuple(batch_ndim + i for i in range(ndim) if i not in keep)
+        return np.zeros(p.shape[:stack_ndim])
+    drop = tuple(stack_ndim + i for i in range(ndim) if i not in keep)
     m = p.sum(axis=drop) if drop else p
-    return entropy_nats(m, axis=tuple(range(batch_ndim, m.ndim)))
+    return entropy_nats(m, axis=tuple(range(stack_ndim, m.ndim)))
 
 
-def _prepare(p: np.ndarray, batch_ndim: int) -> np.ndarray:
+def _prepare(p: np.ndarray, stack_ndim: int) -> np.ndarray:
     p = np.asarray(p, dtype=np.float64)
-    if p.ndim <= batch_ndim:
+    if p.ndim <= stack_ndim:
         raise ValueError(
-            f"Expected a joint table with at least one axis after {batch_ndim} batch axes; got shape {p.shape}."
+            f"Expected a joint table with at least one axis after {stack_ndim} stack axes; got shape {p.shape}."
         )
     return p
 
 
-def entropy(p: np.ndarray, axes: Axes | None = None, *, units: str = "bits", batch_ndim: int = 0) -> np.ndarray:
+def entropy(p: np.ndarray, axes: Axes | None = None, *, units: str = "bits", stack_ndim: int = 0) -> np.ndarray:
     """Shannon entropy :math:`H(A) = -\\sum_a p(a) \\log p(a)` of the variables on ``axes``.
 
     Parameters
@@ -103,64 +103,64 @@ def entropy(p: np.ndarray, axes: Axes | None = None, *, units: str = "bits", bat
     axes : int or tuple of int, optional
         Which variables; default all table axes (the joint entropy).
     units : {"bits", "nats"}
-    batch_ndim : int
-        Number of leading batch axes.
+    stack_ndim : int
+        Number of leading stack axes (tables stacked on them).
     """
     scale = check_units(units)
-    p = _prepare(p, batch_ndim)
-    keep = tuple(range(p.ndim - batch_ndim)) if axes is None else _axes(axes)
-    return _marginal_entropy_nats(p, keep, batch_ndim) / scale
+    p = _prepare(p, stack_ndim)
+    keep = tuple(range(p.ndim - stack_ndim)) if axes is None else _axes(axes)
+    return _marginal_entropy_nats(p, keep, stack_ndim) / scale
 
 
 def conditional_entropy(
-    p: np.ndarray, axes: Axes, given: Axes, *, units: str = "bits", batch_ndim: int = 0
+    p: np.ndarray, axes: Axes, given: Axes, *, units: str = "bits", stack_ndim: int = 0
 ) -> np.ndarray:
     """Conditional entropy :math:`H(A \\mid B) = H(A, B) - H(B)`."""
     scale = check_units(units)
-    p = _prepare(p, batch_ndim)
+    p = _prepare(p, stack_ndim)
     a, b = _axes(axes), _axes(given)
-    h = _marginal_entropy_nats(p, a + b, batch_ndim) - _marginal_entropy_nats(p, b, batch_ndim)
+    h = _marginal_entropy_nats(p, a + b, stack_ndim) - _marginal_entropy_nats(p, b, stack_ndim)
     return h / scale
 
 
-def mutual_information(p: np.ndarray, a: Axes, b: Axes, *, units: str = "bits", batch_ndim: int = 0) -> np.ndarray:
+def mutual_information(p: np.ndarray, a: Axes, b: Axes, *, units: str = "bits", stack_ndim: int = 0) -> np.ndarray:
     """Mutual information :math:`I(A; B) = H(A) + H(B) - H(A, B)`."""
     scale = check_units(units)
-    p = _prepare(p, batch_ndim)
+    p = _prepare(p, stack_ndim)
     a, b = _axes(a), _axes(b)
     h = (
-        _marginal_entropy_nats(p, a, batch_ndim)
-        + _marginal_entropy_nats(p, b, batch_ndim)
-        - _marginal_entropy_nats(p, a + b, batch_ndim)
+        _marginal_entropy_nats(p, a, stack_ndim)
+        + _marginal_entropy_nats(p, b, stack_ndim)
+        - _marginal_entropy_nats(p, a + b, stack_ndim)
     )
     return h / scale
 
 
 def conditional_mutual_information(
-    p: np.ndarray, a: Axes, b: Axes, given: Axes, *, units: str = "bits", batch_ndim: int = 0
+    p: np.ndarray, a: Axes, b: Axes, given: Axes, *, units: str = "bits", stack_ndim: int = 0
 ) -> np.ndarray:
     """Conditional mutual information :math:`I(A; B \\mid C) = H(A,C) + H(B,C) - H(A,B,C) - H(C)`."""
     scale = check_units(units)
-    p = _prepare(p, batch_ndim)
+    p = _prepare(p, stack_ndim)
     a, b, c = _axes(a), _axes(b), _axes(given)
     h = (
-        _marginal_entropy_nats(p, a + c, batch_ndim)
-        + _marginal_entropy_nats(p, b + c, batch_ndim)
-        - _marginal_entropy_nats(p, a + b + c, batch_ndim)
-        - _marginal_entropy_nats(p, c, batch_ndim)
+        _marginal_entropy_nats(p, a + c, stack_ndim)
+        + _marginal_entropy_nats(p, b + c, stack_ndim)
+        - _marginal_entropy_nats(p, a + b + c, stack_ndim)
+        - _marginal_entropy_nats(p, c, stack_ndim)
     )
     return h / scale
 
 
-def co_information(p: np.ndarray, *, units: str = "bits", batch_ndim: int = 0) -> np.ndarray:
+def co_information(p: np.ndarray, *, units: str = "bits", stack_ndim: int = 0) -> np.ndarray:
     """Co-information :math:`I(X_1; X_2; Y) = I(X_1; Y) - I(X_1; Y \\mid X_2)` of a 3-axis table.
 
     Positive values indicate net redundancy, negative values net synergy; in the PID,
     :math:`I(X_1; X_2; Y) = R - S`.
     """
-    p = _prepare(p, batch_ndim)
-    if p.ndim - batch_ndim != 3:
-        raise ValueError(f"co_information needs a table with 3 axes (x1, x2, y); got shape {p.shape[batch_ndim:]}.")
-    return mutual_information(p, 0, 2, units=units, batch_ndim=batch_ndim) - conditional_mutual_information(
-        p, 0, 2, 1, units=units, batch_ndim=batch_ndim
+    p = _prepare(p, stack_ndim)
+    if p.ndim - stack_ndim != 3:
+        raise ValueError(f"co_information needs a table with 3 axes (x1, x2, y); got shape {p.shape[stack_ndim:]}.")
+    return mutual_information(p, 0, 2, units=units, stack_ndim=stack_ndim) - conditional_mutual_information(
+        p, 0, 2, 1, units=units, stack_ndim=stack_ndim
     )

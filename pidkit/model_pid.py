@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 
 from ._validation import as_samples, check_option, check_same_length, check_units
+from .discretize import Discretizer
+from .estimators.registry import make_estimator
 from .exceptions import (
     InvalidPMFError,
     LengthMismatchError,
@@ -236,14 +238,11 @@ def model_pid(
     >>> mpid = pid.model_pid(model, x1[4000:], x2[4000:], discretizer=disc)  # doctest: +SKIP
     >>> pid.agreement(data, mpid)  # doctest: +SKIP
     """
-    from .discretize import Discretizer
-    from .estimators.registry import make_estimator
-
     check_units(units)
     check_option("estimator", estimator, ("cvx", "batch"))
     if not isinstance(hard, (bool, np.bool_)):
         raise ParameterError(f"hard must be True or False; got {hard!r}.")
-    est = make_estimator(estimator, options)  # unknown options fail before the model runs
+    est = make_estimator(estimator, **options)  # unknown options fail before the model runs
     if discretizer is not None and not hasattr(discretizer, "is_fitted"):
         raise ParameterError(f"discretizer must be a pidkit.Discretizer (fitted or not) or None; got "
                              f"{type(discretizer).__name__}.")

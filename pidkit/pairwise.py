@@ -16,8 +16,12 @@ from typing import Any
 import numpy as np
 
 from ._validation import as_samples, check_positive_int, check_same_length, check_units
-from .estimators.many import BATCH_ARRAYS, PIDBatchResult
+from .discretize import Discretizer
+from .estimators.exact import DEFAULT_MAX_TABLE_BYTES, check_table_size
+from .estimators.many import STACK_ARRAYS, PIDResultStack, decompose_many
 from .exceptions import ConvergenceWarning, InputError, ParameterError, PlugInBiasWarning, ShapeError
+from .kernels import kernel_name
+from .scale._dask import check_client, compute, require_dask
 
 __all__ = ["pairwise", "PairwiseResult"]
 
@@ -25,8 +29,8 @@ __all__ = ["pairwise", "PairwiseResult"]
 LOCAL_CHUNK_BYTES = 64 * 1024**2
 
 @dataclass(frozen=True)
-class PairwiseResult(PIDBatchResult):
-    """PID atoms of feature pairs ``(a, b)`` against one label: a :class:`~pidkit.PIDBatchResult`
+class PairwiseResult(PIDResultStack):
+    """PID atoms of feature pairs ``(a, b)`` against one label: a :class:`~pidkit.PIDResultStack`
     (arrays ``R, U1, U2, S, total, I1, I2, duality_gap, iterations, converged``) aligned with ``pairs``.
 
     Attributes
@@ -128,10 +132,6 @@ def _tables(codes: np.ndarray, cy: np.ndarray, states: list[int], ny: int, pairs
 
 def _solve_pairs(codes, cy, states, ny, pairs, width, units, tol, max_iter) -> dict:
     """Count and decompose a list of pairs, a chunk at a time (tables of at most ~64 MB in memory)."""
-    import warnings
-
-    from .estimators.many import decompose_many
-    from .exceptions import ConvergenceWarning
     from .scale.many import chunk_bounds
 
     parts = []
@@ -141,8 +141,8 @@ def _solve_pairs(codes, cy, states, ny, pairs, width, units, tol, max_iter) -> d
             warnings.simplefilter("ignore", ConvergenceWarning)
             res = decompose_many(_tables(codes, cy, states, ny, pairs[a:b], width), units=units, tol=tol,
                                  max_iter=max_iter, normalize=True)
-        parts.append({k: getattr(res, k) for k in BATCH_ARRAYS})
-    return {k: np.concatenate([p[k] for p in parts]) for k in BATCH_ARRAYS}
+        parts.append({k: getattr(res, k) for k in STACK_ARRAYS})
+    return {k: np.concatenate([p[k] for p in parts]) for k in STACK_ARRAYS}
 
 
 def pairwise(
@@ -203,10 +203,6 @@ def pairwise(
     >>> res.top(1)[0][:2], round(res.top(1)[0][2], 2)
     ((0, 1), 1.0)
     """
-    from .discretize import Discretizer
-    from .kernels import kernel_name
-    from .scale._dask import check_client
-
     t0 = time.perf_counter()
     check_units(units)
     client = check_client(client)
@@ -235,8 +231,6 @@ def pairwise(
     ny = int(cy.max()) + 1
     width = max(states[i] for i in used)
     # one pair's table must fit (the largest feature sets every table's width), checked before counting
-    from .estimators.exact import DEFAULT_MAX_TABLE_BYTES, check_table_size
-
     check_table_size((width, width, ny), DEFAULT_MAX_TABLE_BYTES, what="one pair's joint table", fix=(
         "A feature with many distinct values (an ID, free text) makes every pair's table that wide: drop it, or "
         "pass a Discretizer with fewer states (n_bins, max_categories)."))
@@ -244,7 +238,6 @@ def pairwise(
     if client is None:
         out = _solve_pairs(codes, cy, states, ny, index_pairs, width, units, tol, max_iter)
     else:
-        from .scale._dask import compute, require_dask
         from .scale.many import chunk_bounds, n_workers
 
         dask = require_dask("pairwise(client=...)", distributed=True)
@@ -264,7 +257,7 @@ def pairwise(
                       f"{out['duality_gap'][bad].max():.2e} {units}); their atoms are within their duality_gap.",
                       ConvergenceWarning, stacklevel=2)
     return PairwiseResult(
-        **{k: out[k] for k in BATCH_ARRAYS},
+        **{k: out[k] for k in STACK_ARRAYS},
         units=units,
         solver=solver,
         time_s=time.perf_counter() - t0,

@@ -10,6 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from ._validation import check_keys, check_units
+from .exceptions import ParameterError, ResultFormatError
+
 __all__ = ["PIDResult", "Diagnostics", "Uncertainty", "InformationCheck", "ATOMS", "QUANTITIES"]
 
 ATOMS = ("R", "U1", "U2", "S")
@@ -67,8 +70,6 @@ def fmt(value: float, spec: str) -> str:
 
 
 def _format_error(message: str) -> Exception:
-    from .exceptions import ResultFormatError
-
     return ResultFormatError(message)
 
 
@@ -76,15 +77,7 @@ _FIX = "Pass the unmodified output of PIDResult.to_dict() / to_json()."
 
 
 def _check_fields(what: str, d: Mapping, names: list[str], required: list[str]) -> None:
-    missing = [n for n in required if n not in d]
-    unknown = sorted(str(k) for k in set(d) - set(names))
-    if missing or unknown:
-        parts = ([f"lacks field(s) {missing}"] if missing else []) + (
-            [f"has unknown field(s) {unknown}"] if unknown else [])
-        raise _format_error(
-            f"{what} {' and '.join(parts)}; expected the fields {names} (optional: "
-            f"{[n for n in names if n not in required]}). {_FIX}"
-        )
+    check_keys(what, d, names, noun="field", required=required, hint=_FIX, error=ResultFormatError)
 
 
 def _real(name: str, value: Any, *, optional: bool = False) -> float | None:
@@ -549,8 +542,6 @@ class PIDResult(TextReport):
     def ci(self, quantity: str) -> tuple[float, float]:
         """The confidence interval of ``quantity`` (an atom, ``"total"``, ``"I1"`` or ``"I2"``)."""
         if self.uncertainty is None or quantity not in self.uncertainty.intervals:
-            from .exceptions import ParameterError
-
             if quantity not in QUANTITIES:
                 raise ParameterError(f"quantity must be one of {list(QUANTITIES)}; got {quantity!r}.")
             raise ParameterError(
@@ -618,8 +609,6 @@ class PIDResult(TextReport):
         Raises :class:`~pidkit.exceptions.ResultFormatError`, naming the field, when a field is
         missing, unknown or of the wrong type. A null atom reads as NaN.
         """
-        from .exceptions import ResultFormatError
-
         if not isinstance(d, Mapping):
             raise _format_error(
                 f"PIDResult.from_dict expects a dict as written by PIDResult.to_dict(); got {type(d).__name__}. "
@@ -718,8 +707,6 @@ class PIDResult(TextReport):
 
     def with_units(self, units: str) -> PIDResult:
         """The same result expressed in ``"bits"`` or ``"nats"``."""
-        from ._validation import check_units
-
         factor = check_units(self.units) / check_units(units)
         if factor == 1.0:
             return self

@@ -35,9 +35,11 @@ from typing import Any
 
 import numpy as np
 
+from ._validation import check_units, seed_from
 from .exceptions import InformationLossWarning, OutOfRangeWarning, OverconfidenceWarning
 from .heldout import MODEL_SETS, CrossFit, classifier_information, stratified_folds
 from .result import ATOMS, INFORMATION_LABELS, INFORMATIONS, InformationCheck, PIDResult
+from .uncertainty.intervals import miller_madow
 
 __all__ = [
     "KEPT_THRESHOLD",
@@ -149,9 +151,6 @@ def check_information(
     crossfit : CrossFit, optional
         Folds and cached posteriors to reuse (the Discretizer's ``crossfit_`` of the same samples).
     """
-    from ._validation import check_units, seed_from
-    from .uncertainty.intervals import miller_madow
-
     t0 = time.perf_counter()
     to_units = check_units(res.units)
     bits = math.log(2.0) / to_units  # one bit in the result's units

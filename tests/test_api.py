@@ -67,6 +67,18 @@ def test_registering_another_class_under_a_taken_name_fails(registered):
         pid.register_estimator("cvx")(type("Other", (), {}))
 
 
+def test_estimators_follow_the_registry_convention_and_protocols(registered):
+    from pidkit.estimators.registry import Estimator, TableEstimator, make_estimator
+
+    toy, _ = registered
+    assert pid.available_estimators()[-1] == "toy"  # registration order, like the model zoo's
+    assert pid.register_estimator("toy", toy) is toy  # the call form returns the class, as the decorator does
+    assert isinstance(make_estimator("toy", share=0.1), Estimator)
+    assert not isinstance(make_estimator("toy"), TableEstimator)
+    assert isinstance(make_estimator("cvx"), TableEstimator)
+    assert all(isinstance(make_estimator(name), Estimator) for name in pid.available_estimators())
+
+
 def test_unknown_estimator_lists_the_registered_ones(registered):
     with pytest.raises(ParameterError, match=r"estimator must be 'auto' or one of \[.*'toy'.*\]; got 'nope'"):
         pid.estimate([0, 1], [1, 0], [0, 1], estimator="nope")

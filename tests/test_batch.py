@@ -268,7 +268,7 @@ def test_negative_synergy_is_reported_and_warned_not_clipped():
         ({"validation_size": 0.6, "test_size": 0.5}, "test_size"),
         ({"test_size": 1.5}, "test_size"),
         ({"classifiers": "mlp"}, "classifiers"),
-        ({"classifiers": {"x3": len}}, "unknown key"),
+        ({"classifiers": {"x3": len}}, r"does not take key\(s\) \['x3'\]"),
         ({"classifiers": {"x1": 3}}, "callable"),
         ({"progress": "yes"}, "progress"),
         ({"weight_decay": -1.0}, "weight_decay"),

@@ -298,11 +298,28 @@ def test_thread_budget_gives_way_to_other_processes(monkeypatch):
 def test_threads_are_recorded_and_restored_and_validated():
     x1, x2, y = wine(True)
     before = torch.get_num_threads()
-    res = batch_estimate(x1, x2, y, num_threads=1)
+    res = batch_estimate(x1, x2, y, threads=1)
     assert res.diagnostics.details["threads"] == [1] and torch.get_num_threads() == before
     for bad in (0, "many", 1.5, True):
-        with pytest.raises(ParameterError, match="num_threads"):
-            batch_estimate(x1, x2, y, num_threads=bad)
+        with pytest.raises(ParameterError, match="threads"):
+            batch_estimate(x1, x2, y, threads=bad)
+
+
+def test_estimating_leaves_the_options_as_given():
+    """scikit-learn's rule: fitting validates into private state and never rewrites the constructor's options."""
+    from pidkit.discretize import Discretizer
+    from pidkit.estimators.batch import _OPTIONS, BatchEstimator
+
+    x1, x2, y = wine(True)
+    given = {"batch_size": np.int64(256), "epochs": np.int64(2), "classifier_epochs": np.int32(5), "hidden": [16],
+             "validation_size": np.float32(0.25), "threads": 1, "progress": False}
+    est = BatchEstimator(**given)
+    before = {k: getattr(est, k) for k in _OPTIONS}
+    est.estimate(x1, x2, y, discretizer=Discretizer(), units="bits", random_state=0)
+    after = {k: getattr(est, k) for k in _OPTIONS}
+    assert all(after[k] is before[k] for k in _OPTIONS), {k: (before[k], after[k]) for k in _OPTIONS
+                                                          if after[k] is not before[k]}
+    assert est._opts.hidden == (16,) and est._opts.batch_size == 256 and type(est._opts.epochs) is int
 
 
 def test_small_training_splits_get_enough_steps_per_epoch():

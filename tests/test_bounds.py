@@ -185,7 +185,7 @@ def test_validity_on_random_pmfs_full_size():
     _validity(np.random.default_rng(5), [((2, 2, 2), 10_000, 0.0), ((3, 3, 3), 2_000, 0.0), ((5, 5, 3), 1_000, 0.5)])
 
 
-def test_batch_matches_single(rng):
+def test_stack_matches_single(rng):
     P = np.stack([random_pmf(rng, (3, 2, 3)) for _ in range(5)])
     b = synergy_bounds_many(P.sum(2), P.sum(1), P.sum(3))
     for i in range(5):
@@ -373,7 +373,7 @@ def test_bad_options():
         synergy_bounds(*tables(p), ipf_max_iter=0)
 
 
-def test_batch_refuses_inconsistent(rng):
+def test_stack_refuses_inconsistent(rng):
     P = np.stack([random_pmf(rng, (2, 2, 2)) for _ in range(3)])
     p12 = P.sum(3).copy()
     p12[1] = np.full((2, 2), 0.25)
@@ -464,24 +464,20 @@ def test_samples_bad_inputs(digits_split):
         estimate_synergy_bounds(x1[d1], y[d1], x2[d2], y[d2], x1[dm], x2[dm], discretizer=3)
 
 
-def test_renamed_options_keep_their_old_names_for_one_release(digits_split):
-    # issue 16: one name per idea across pidkit (discretizer, tol, info_lower / info_upper)
+def test_one_name_per_option_and_no_aliases(digits_split):
+    # issue 16: one name per idea across pidkit (discretizer, tol, info_lower / info_upper); the
+    # former names were never released, so they are gone rather than deprecated
     x1, x2, y, d1, d2, dm = digits_split
-    with pytest.warns(FutureWarning, match="discretizers=.*deprecated"), \
-            pytest.raises(ParameterError, match="discretizer must be"):
+    with pytest.raises(TypeError, match="discretizers"):
         estimate_synergy_bounds(x1[d1], y[d1], x2[d2], y[d2], x1[dm], x2[dm], discretizers=3)
     p = np.random.default_rng(0).dirichlet(np.ones(12)).reshape(2, 3, 2)
     args = (p.sum(axis=1), p.sum(axis=0), p.sum(axis=2))
     new = synergy_bounds(*args, tol=1e-9)
-    with pytest.warns(FutureWarning, match="pid_tol"):
-        old = synergy_bounds(*args, pid_tol=1e-9)
-    assert old.S_lower == new.S_lower and old.R == new.R
+    with pytest.raises(TypeError, match="pid_tol"):
+        synergy_bounds(*args, pid_tol=1e-9)
     acc = new.accuracy
     assert (acc.info_lower, acc.info_upper) == (new.info_lower, new.info_upper)
-    with pytest.warns(FutureWarning, match="info_lower"):
-        assert acc.info_low == acc.info_lower
-    with pytest.warns(FutureWarning, match="info_upper"):
-        assert acc.info_high == acc.info_upper
+    assert not hasattr(acc, "info_low") and not hasattr(acc, "info_high")
 
 
 def test_samples_shift_between_datasets_is_refused():
@@ -502,7 +498,7 @@ def test_transform_needs_discretizers():
         res.transform(x1=[0, 1])
 
 
-def test_batch_table_checks(rng):
+def test_stack_table_checks(rng):
     """synergy_bounds_many: pmfs only (tolerance 1e-6, no counts); shape problems are ShapeError."""
     P = np.stack([random_pmf(rng, (2, 3, 2)) for _ in range(2)])
     p1, p2, p12 = P.sum(2), P.sum(1), P.sum(3)

@@ -151,6 +151,16 @@ def test_tight_tol_warns_with_gap():
     assert res.diagnostics.status.endswith("gap_above_tol")
 
 
+def test_tol_is_read_in_the_call_units_and_reported_in_them():
+    # one internal unit (nats): a tol in bits and the same tol in nats stop at the same point
+    p = random_pmf(np.random.default_rng(3), (8, 8, 4))
+    with pytest.warns(ConvergenceWarning, match=r"gap of .* nats, above tol=1\.0e-14 nats"):
+        nats = pid.decompose(p, solver="scs", tol=1e-14, units="nats")
+    with pytest.warns(ConvergenceWarning, match=r"gap of .* bits, above tol=1\.4e-14 bits"):
+        bits = pid.decompose(p, solver="scs", tol=1e-14 / np.log(2.0), units="bits")
+    assert nats.diagnostics.duality_gap == pytest.approx(bits.diagnostics.duality_gap * np.log(2.0), rel=1e-12)
+
+
 # ----------------------------------------------------------------------------- errors
 @pytest.mark.parametrize(
     "p, match",

@@ -170,7 +170,7 @@ def test_table_too_large():
 
 def test_unknown_estimator_and_option():
     with pytest.raises(ParameterError,
-                       match="estimator must be 'auto' or one of \\['batch', 'copula', 'cvx', 'gaussian'"):
+                       match="estimator must be 'auto' or one of \\['batch', 'cvx', 'gaussian', 'copula'"):
         pid.estimate([0, 1], [0, 1], [0, 1], estimator="magic")
     with pytest.raises(ParameterError, match="does not take option\\(s\\) \\['n_iter'\\]"):
         pid.estimate([0, 1], [0, 1], [0, 1], n_iter=3)

@@ -24,6 +24,7 @@ from pidkit.fusion import (
     get_fusion,
     make_model,
     register_fusion,
+    register_model,
 )
 from pidkit.synthetic import suite_data
 
@@ -80,10 +81,30 @@ def test_registry_lists_the_zoo():
         register_fusion("mine", object, inputs="x3")
     with pytest.raises(ParameterError, match="reach must be"):
         register_fusion("mine", object, reach=("R", "Q"))
-    with pytest.raises(ParameterError, match="not fusion options"):
+    with pytest.raises(ParameterError, match=r"does not take option\(s\)"):
         register_fusion("mine", object, options={"dropout": 0.1})
     with pytest.raises(ParameterError, match="already registered"):
         register_fusion("tensor", object)
+    with pytest.raises(ParameterError, match=r"model 'hgb' does not take parameter\(s\) \['epochs'\]"):
+        make_model("hgb", epochs=3)
+
+
+def test_registries_share_one_convention():
+    from pidkit.fusion import registry
+
+    try:
+        @register_model("mine-model", defaults={"combine": "stacked"}, paired_training=False)
+        class Mine:  # the decorator form returns the class, like pidkit.register_estimator's
+            def __init__(self, *, combine="product", random_state=None):
+                self.combine, self.random_state = combine, random_state
+
+        assert Mine.__name__ == "Mine" and available_models()[-1] == "mine-model"
+        assert make_model("mine-model", random_state=1).combine == "stacked"
+        assert register_fusion("mine-net", "pidkit.fusion._heads:EarlyFusion") == "pidkit.fusion._heads:EarlyFusion"
+        assert available_models("network")[-1] == "mine-net"
+    finally:
+        registry._REGISTRY.pop("mine-model", None)
+        registry._REGISTRY.pop("mine-net", None)
 
 
 # ------------------------------------------------------------------------ per-model contract

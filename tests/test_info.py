@@ -45,13 +45,13 @@ def test_chain_rule_on_random_table(rng):
     assert h == pytest.approx(info.entropy(p, (0, 1)) + info.conditional_entropy(p, 2, (0, 1)), abs=1e-12)
 
 
-def test_batch_axes_match_loop(rng):
+def test_stack_axes_match_loop(rng):
     ps = rng.dirichlet(np.ones(12), size=7).reshape(7, 2, 3, 2)
-    batch = info.mutual_information(ps, (0, 1), 2, batch_ndim=1)
+    batch = info.mutual_information(ps, (0, 1), 2, stack_ndim=1)
     loop = [info.mutual_information(p, (0, 1), 2) for p in ps]
     assert batch.shape == (7,)
     np.testing.assert_allclose(batch, loop, atol=1e-14)
-    np.testing.assert_allclose(info.co_information(ps, batch_ndim=1), [info.co_information(p) for p in ps], atol=1e-14)
+    np.testing.assert_allclose(info.co_information(ps, stack_ndim=1), [info.co_information(p) for p in ps], atol=1e-14)
 
 
 def test_bad_units():

@@ -65,7 +65,7 @@ def test_counts_units_and_errors():
         pid.decompose_many(ps, tol=0)
 
 
-def test_batch_validation_matches_single_table_checks():
+def test_stack_validation_matches_single_table_checks():
     """decompose_many and decompose share one validator: same error classes, same tolerance."""
     ps = np.random.default_rng(4).dirichlet(np.ones(8), size=3).reshape(3, 2, 2, 2)
     bad = ps.copy()

@@ -123,7 +123,7 @@ def test_huge_table_refused_before_any_copy():
     view = np.broadcast_to(np.float32(1.0), (5000, 5000, 50))
     with pytest.raises(TableTooLargeError, match=r"the table p has 5000 x 5000 x 50 = 1,250,000,000 cells"):
         pid.decompose(view)
-    with pytest.raises(TableTooLargeError, match="the batch p"):
+    with pytest.raises(TableTooLargeError, match="the stack p"):
         pid.decompose_many(np.broadcast_to(np.float32(1.0), (2_000_000, 10, 10, 2)))
     small = np.random.default_rng(0).dirichlet(np.ones(8)).reshape(2, 2, 2)
     with pytest.raises(TableTooLargeError, match="max_table_bytes=32"):

@@ -124,7 +124,7 @@ def test_every_result_type_has_a_data_frame():
     assert len(many.to_pandas()) == 2 and isinstance(many.to_pandas(), pd.DataFrame)
 
 
-def test_batch_result_to_dict_and_to_pandas():
+def test_stack_result_to_dict_and_to_pandas():
     tables = np.stack([gate_pmf(g) for g in ("xor", "and", "rdn")])
     batch = pid.decompose_many(tables)
     d = batch.to_dict()

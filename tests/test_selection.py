@@ -5,15 +5,21 @@ from __future__ import annotations
 import copy
 import json
 import re
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import pidkit as pid
 from pidkit.exceptions import CatalogError, InputError, OutsideCatalogWarning, ParameterError
-from pidkit.selection import SCHEMA_VERSION, Catalog, build_catalog, default_grid, load_catalog, save_catalog
+from pidkit.selection import SCHEMA_VERSION, Catalog, load_catalog
 from pidkit.synthetic import SUITE_PRESETS, suite_data
+
+# the catalog is built and written by a benchmark script, not by the package (which only reads it)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from build_catalog import build_catalog, default_grid, save_catalog, save_costs  # noqa: E402
 
 torch = pytest.importorskip("torch")
 torch.set_num_threads(1)
@@ -72,7 +78,7 @@ def test_catalog_build_is_deterministic(tiny_catalog):
 
 
 def test_costs_file_and_mirrored_catalog(tiny_catalog, tmp_path):
-    from pidkit.selection import load_costs, save_costs
+    from pidkit.selection import load_costs
 
     cat = Catalog(tiny_catalog)
     timings = {e["name"]: {m: [0.5, 1.5] for m in TINY_MODELS} for e in tiny_catalog["datasets"]}

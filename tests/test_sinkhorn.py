@@ -10,6 +10,7 @@ torch = pytest.importorskip("torch")
 
 import pidkit.kernels._sinkhorn_native as sk_native  # noqa: E402
 import pidkit.kernels._sinkhorn_torch as sk_torch  # noqa: E402
+import pidkit.kernels._sinkhorn_tuning as sk_tuning  # noqa: E402
 import pidkit.kernels.sinkhorn as sk  # noqa: E402
 from pidkit.exceptions import (  # noqa: E402
     ConvergenceWarning,
@@ -151,7 +152,7 @@ def test_non_convergence_warns_and_says_so():
 @pytest.mark.parametrize("shape", [(2, 6, 8), (2, 8, 6), (3, 5, 5)])
 @pytest.mark.parametrize("solver", ["direct", "cg"])
 def test_gradient_matches_unrolled_reference(shape, solver, monkeypatch):
-    monkeypatch.setattr(sk, "_DIRECT_MAX_SIDE", 10**9 if solver == "direct" else 0)
+    monkeypatch.setattr(sk_tuning, "DIRECT_MAX_SIDE", 10**9 if solver == "direct" else 0)
     logits, log_row, log_col = problem(*shape, scale=2.0, seed=1)
     weights = torch.randn(shape, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
 
@@ -189,7 +190,7 @@ def test_float32_gradient_close_to_float64():
 @pytest.mark.parametrize("solver", ["direct", "cg"])
 def test_float32_backward_with_targets_over_many_orders(solver, monkeypatch):
     """Classifier probabilities span ~1e-18..1e-2: the float32 backward still converges (no warning)."""
-    monkeypatch.setattr(sk, "_DIRECT_MAX_SIDE", 10**9 if solver == "direct" else 0)
+    monkeypatch.setattr(sk_tuning, "DIRECT_MAX_SIDE", 10**9 if solver == "direct" else 0)
     logits, _, _ = problem(3, 150, 120, scale=2.0, d=8)
     g = torch.Generator().manual_seed(11)
     r = torch.exp(-40.0 * torch.rand(3, 150, generator=g, dtype=torch.float64))

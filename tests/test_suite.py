@@ -178,7 +178,7 @@ def test_presets_features_carry_nearly_the_latent_information(name):
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"weights": {"X": 1}}, "unknown key"),
+        ({"weights": {"X": 1}}, r"does not take key\(s\) \['X'\]"),
         ({"weights": {"R": -1}}, "finite number >= 0"),
         ({"weights": {"R": 0}}, "positive entry"),
         ({"weights": [1, 2]}, "sequence of 4"),

@@ -156,10 +156,8 @@ def test_missing_torch_says_how_to_install(monkeypatch):
 
 @needs_native
 def test_auto_without_cuda_stays_on_the_compiled_kernel(monkeypatch):
-    from pidkit.estimators import native_backend
-
     big = types.SimpleNamespace(shape=(500, 400, 10))  # Schur complement of 4000 unknowns
-    monkeypatch.setattr(native_backend, "plan_native", lambda prob, **kw: ("pairs", {}))
+    monkeypatch.setattr(exact, "plan_native", lambda prob, **kw: ("pairs", {}))
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert exact._auto_torch_device(big, "auto") is None
     assert pid.decompose(gate_pmf("xor")).diagnostics.solver == "native/ipm (C++)"

@@ -73,6 +73,23 @@ def test_bootstrap_of_a_count_table_matches_the_samples():
         assert from_table.ci(q) == pytest.approx(from_samples.ci(q), abs=1e-9)
 
 
+def test_every_entry_point_attaches_the_same_uncertainty():
+    """One place attaches intervals and bias corrections: a count table and its samples agree at any ci."""
+    x1, x2, y = gate_data("and", 3000, seed=4)
+    counts = pid.discretize.joint_counts(x1, x2, y, (2, 2, 2))
+    for ci in (None, 0.9):
+        from_table = pid.bootstrap(counts, ci=ci, n_boot=200, random_state=5)
+        from_samples = pid.bootstrap(x1, x2, y, ci=ci, n_boot=200, estimator="cvx", random_state=5)
+        assert (from_table.uncertainty is None) == (from_samples.uncertainty is None) == (ci is None)
+        if ci is not None:
+            assert from_table.uncertainty.corrected.keys() == from_samples.uncertainty.corrected.keys()
+            assert from_table.ci("S") == pytest.approx(from_samples.ci("S"), abs=1e-9)
+    # bias corrections alone, asked for explicitly, at both entry points
+    alone = [pid.bootstrap(counts, ci=None, bias=True, random_state=5),
+             pid.bootstrap(x1, x2, y, ci=None, bias=True, estimator="cvx", random_state=5)]
+    assert all(r.uncertainty is not None and r.uncertainty.corrected for r in alone)
+
+
 def test_percentile_and_bca_formulas():
     rng = np.random.default_rng(0)
     reps = rng.normal(1.0, 0.1, 4000)

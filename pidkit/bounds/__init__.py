@@ -17,7 +17,7 @@ Modules: :mod:`~pidkit.bounds.synergy` (the bounds and their derivations),
 from .accuracy import AccuracyBounds, accuracy_bounds
 from .coupling import greedy_coupling, majorization_meet, meet_entropy
 from .maxent import MaxEntResult, maxent_pairwise
-from .result import BoundsDiagnostics, SynergyBounds, SynergyBoundsBatch
+from .result import BoundsDiagnostics, SynergyBounds, SynergyBoundsStack
 from .samples import estimate_synergy_bounds
 from .synergy import synergy_bounds, synergy_bounds_many
 from .tables import InconsistentMarginalsError
@@ -28,7 +28,7 @@ __all__ = [
     "estimate_synergy_bounds",
     "accuracy_bounds",
     "SynergyBounds",
-    "SynergyBoundsBatch",
+    "SynergyBoundsStack",
     "BoundsDiagnostics",
     "AccuracyBounds",
     "InconsistentMarginalsError",

@@ -40,7 +40,6 @@ exceed 1; it is not used.)
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -70,7 +69,7 @@ class AccuracyBounds:
         :math:`\\max_y p(y)`, the accuracy of always predicting the most likely label.
     info_lower, info_upper : float
         The information bounds they were evaluated at, in ``units`` (the names of
-        :class:`~pidkit.bounds.SynergyBounds`; ``info_low`` / ``info_high`` are deprecated aliases).
+        :class:`~pidkit.bounds.SynergyBounds`).
     units : str
     """
 
@@ -83,16 +82,6 @@ class AccuracyBounds:
 
     def __iter__(self):
         return iter((self.lower, self.upper))
-
-    @property
-    def info_low(self) -> float:  # deprecated name, kept for one release
-        warnings.warn("AccuracyBounds.info_low is deprecated; use info_lower.", FutureWarning, stacklevel=2)
-        return self.info_lower
-
-    @property
-    def info_high(self) -> float:  # deprecated name, kept for one release
-        warnings.warn("AccuracyBounds.info_high is deprecated; use info_upper.", FutureWarning, stacklevel=2)
-        return self.info_upper
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -18,7 +18,7 @@ entropy is Schur-concave,
 
     H(c) \ge H(a \wedge b) \ge \max(H(a), H(b)).
 
-Functions here take pmfs as arrays (a leading batch axis is allowed) and return entropies in nats
+Functions here take pmfs as arrays (a leading stack axis is allowed) and return entropies in nats
 unless stated otherwise.
 """
 
@@ -31,22 +31,22 @@ from ..info import entropy_nats
 __all__ = ["majorization_meet", "meet_entropy", "greedy_coupling"]
 
 
-def _flat_batch(a: np.ndarray, batch: bool) -> np.ndarray:
+def _flat_stack(a: np.ndarray, stacked: bool) -> np.ndarray:
     a = np.asarray(a, dtype=np.float64)
-    if batch:
+    if stacked:
         return a.reshape(a.shape[0], -1)
     return a.reshape(1, -1)
 
 
-def majorization_meet(a: np.ndarray, b: np.ndarray, *, batch: bool = False) -> np.ndarray:
+def majorization_meet(a: np.ndarray, b: np.ndarray, *, stacked: bool = False) -> np.ndarray:
     """The majorization meet :math:`a \\wedge b` of two pmfs (any shapes; they are flattened).
 
     Parameters
     ----------
     a, b : array
-        Pmfs (non-negative, each summing to 1). With ``batch=True`` the first axis indexes B pairs.
-    batch : bool
-        Treat the leading axis as a batch axis.
+        Pmfs (non-negative, each summing to 1). With ``stacked=True`` the first axis indexes B pairs.
+    stacked : bool
+        Treat the leading axis as a stack of B pmfs.
 
     Returns
     -------
@@ -58,7 +58,7 @@ def majorization_meet(a: np.ndarray, b: np.ndarray, *, batch: bool = False) -> n
     >>> majorization_meet([0.5, 0.5], [0.6, 0.2, 0.2]).round(3).tolist()
     [0.5, 0.3, 0.2]
     """
-    fa, fb = _flat_batch(a, batch), _flat_batch(b, batch)
+    fa, fb = _flat_stack(a, stacked), _flat_stack(b, stacked)
     L = max(fa.shape[1], fb.shape[1])
     fa = np.pad(fa, ((0, 0), (0, L - fa.shape[1])))
     fb = np.pad(fb, ((0, 0), (0, L - fb.shape[1])))
@@ -66,16 +66,16 @@ def majorization_meet(a: np.ndarray, b: np.ndarray, *, batch: bool = False) -> n
     cb = np.cumsum(-np.sort(-fb, axis=1), axis=1)
     meet = np.diff(np.minimum(ca, cb), axis=1, prepend=0.0)
     meet = np.maximum(meet, 0.0)  # rounding only: the exact differences are non-negative
-    return meet if batch else meet[0]
+    return meet if stacked else meet[0]
 
 
-def meet_entropy(a: np.ndarray, b: np.ndarray, *, batch: bool = False) -> np.ndarray:
+def meet_entropy(a: np.ndarray, b: np.ndarray, *, stacked: bool = False) -> np.ndarray:
     """:math:`H(a \\wedge b)` in nats: a lower bound on the entropy of every coupling of a and b."""
-    m = majorization_meet(a, b, batch=batch)
-    if not batch:
+    m = majorization_meet(a, b, stacked=stacked)
+    if not stacked:
         m = m[None]
     h = entropy_nats(m, axis=1)
-    return h if batch else float(h[0])
+    return h if stacked else float(h[0])
 
 
 def greedy_coupling(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -30,7 +30,7 @@ even when IPF stops early (they are then only looser, by at most ``entropy_gap``
 the entropy of one of the fixed pairwise marginals, no joint distribution has these three
 marginals (every feasible ``r`` has :math:`H(r) \ge H(X_1, X_2)` etc.): ``infeasible`` is set.
 
-All quantities are in nats; arrays carry a leading batch axis ``B``.
+All quantities are in nats; arrays carry a leading stack axis ``B``.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ DEFAULT_IPF_MAX_ITER = 20000
 
 @dataclass(frozen=True)
 class MaxEntResult:
-    """Output of :func:`maxent_pairwise` for a batch of B problems (entropies in nats).
+    """Output of :func:`maxent_pairwise` for a stack of B problems (entropies in nats).
 
     Attributes
     ----------
@@ -155,7 +155,7 @@ def maxent_pairwise(
     tol: float = DEFAULT_IPF_TOL,
     max_iter: int = DEFAULT_IPF_MAX_ITER,
 ) -> MaxEntResult:
-    """Maximum-entropy joint with fixed pairwise marginals, by IPF (batched, nats).
+    """Maximum-entropy joint with fixed pairwise marginals, by IPF (stacked problems, nats).
 
     Parameters
     ----------

@@ -7,10 +7,11 @@ from typing import Any
 
 import numpy as np
 
+from ..exceptions import NotFittedError
 from ..result import TextReport
 from .accuracy import AccuracyBounds
 
-__all__ = ["BoundsDiagnostics", "SynergyBounds", "SynergyBoundsBatch"]
+__all__ = ["BoundsDiagnostics", "SynergyBounds", "SynergyBoundsStack"]
 
 
 @dataclass(frozen=True)
@@ -182,8 +183,6 @@ class SynergyBounds(TextReport):
         build the labeled joint table ``pidkit.discretize.joint_counts(c1, c2, cy, diagnostics.shape)``.
         """
         if self.discretizers is None:
-            from ..exceptions import NotFittedError
-
             raise NotFittedError(
                 "These bounds were computed from tables, so there are no discretizers to code samples with; "
                 "use pidkit.bounds.estimate_synergy_bounds on samples."
@@ -229,12 +228,12 @@ class SynergyBounds(TextReport):
 
 
 
-_BATCH_ARRAYS = ("R", "U1", "U2", "S_R", "S_U", "S_lower", "S_upper", "disagreement", "info_lower", "info_upper",
+_STACK_ARRAYS = ("R", "U1", "U2", "S_R", "S_U", "S_lower", "S_upper", "disagreement", "info_lower", "info_upper",
                  "accuracy_lower", "accuracy_upper", "ipf_iterations", "ipf_marginal_error", "ipf_converged")
 
 
 @dataclass(frozen=True)
-class SynergyBoundsBatch:
+class SynergyBoundsStack:
     """Bounds of B table triples as arrays of shape (B,); see :class:`SynergyBounds` for meanings."""
 
     R: np.ndarray
@@ -259,7 +258,7 @@ class SynergyBoundsBatch:
         return int(self.R.shape[0])
 
     def to_dict(self) -> dict[str, Any]:
-        d = {k: getattr(self, k).tolist() for k in _BATCH_ARRAYS}
+        d = {k: getattr(self, k).tolist() for k in _STACK_ARRAYS}
         d.update(units=self.units, time_s=self.time_s)
         return d
 
@@ -267,13 +266,13 @@ class SynergyBoundsBatch:
         """One row per triple, one column per array (requires pandas); ``units`` in the frame's ``attrs``."""
         import pandas as pd
 
-        frame = pd.DataFrame({k: getattr(self, k) for k in _BATCH_ARRAYS})
+        frame = pd.DataFrame({k: getattr(self, k) for k in _STACK_ARRAYS})
         frame.attrs["units"] = self.units
         return frame
 
     def __repr__(self) -> str:
         return (
-            f"SynergyBoundsBatch({len(self)} triples, units={self.units!r}, mean S_lower "
+            f"SynergyBoundsStack({len(self)} triples, units={self.units!r}, mean S_lower "
             f"{float(self.S_lower.mean()):.4f}, mean S_upper {float(self.S_upper.mean()):.4f}, "
             f"IPF converged {int(self.ipf_converged.sum())}/{len(self)}, {self.time_s:.3g} s)"
         )

@@ -11,7 +11,6 @@ probabilities on the paired samples.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import replace
 from typing import Any
 
@@ -177,7 +176,7 @@ def estimate_synergy_bounds(
     ipf_tol: float = SAMPLES_IPF_TOL,
     ipf_max_iter: int = DEFAULT_IPF_MAX_ITER,
     max_table_bytes: int = DEFAULT_MAX_TABLE_BYTES,
-    discretizers: Any = None,
+
 ) -> SynergyBounds:
     """Synergy and accuracy bounds from labeled unimodal data and unlabeled paired data.
 
@@ -190,13 +189,13 @@ def estimate_synergy_bounds(
     x1_paired, x2_paired : array-like (m,) or (m, d)
         DM: unlabeled pairs (row i of each is the same sample).
     discretizer : None, fitted Discretizer or dict, optional
-        The name of :func:`pidkit.estimate`'s option (``discretizers``, the former name, is
-        deprecated). ``None``: one new :class:`~pidkit.Discretizer` per modality, fitted on every sample of
-        that modality (D1 and DM for x1, D2 and DM for x2), with ``n_clusters = n_bins =``
-        :func:`auto_n_states` for continuous data, and one coding of y1 and y2 together. A single
-        *fitted* Discretizer codes x1, x2 and y as fitted. A dict ``{"x1": ..., "x2": ..., "y": ...}``
-        gives per-variable Discretizers (missing keys take the default; unfitted ones are fitted
-        here on their variable alone, :meth:`~pidkit.Discretizer.fit_one`).
+        As :func:`pidkit.estimate`'s option. ``None``: one new :class:`~pidkit.Discretizer` per
+        modality, fitted on every sample of that modality (D1 and DM for x1, D2 and DM for x2),
+        with ``n_clusters = n_bins =`` :func:`auto_n_states` for continuous data, and one coding
+        of y1 and y2 together. A single *fitted* Discretizer codes x1, x2 and y as fitted. A dict
+        ``{"x1": ..., "x2": ..., "y": ...}`` gives per-variable Discretizers (missing keys take the
+        default; unfitted ones are fitted here on their variable alone,
+        :meth:`~pidkit.Discretizer.fit_one`).
     classifiers : None, "empirical", "logistic" or (clf_x1, clf_x2), optional
         Source of :math:`p(y|x_1), p(y|x_2)` in the disagreement term of S_U — the same role as the
         BATCH estimator's ``classifiers`` (user-supplied estimates of p(y|x)); here scikit-learn
@@ -234,13 +233,6 @@ def estimate_synergy_bounds(
         With ``discretizers`` set (use ``res.transform(x1, x2, y)`` to code other data alike) and
         ``diagnostics.n_samples`` / ``diagnostics.discretization`` filled in.
     """
-    if discretizers is not None:
-        warnings.warn("estimate_synergy_bounds(discretizers=...) is deprecated; use discretizer=... (the name of "
-                      "pidkit.estimate's option; it takes the same None, Discretizer or dict).", FutureWarning,
-                      stacklevel=2)
-        if discretizer is not None and discretizer is not discretizers:
-            raise ParameterError("pass discretizer= only (discretizers= is its deprecated name); got both.")
-        discretizer = discretizers
     check_units(units)
     if not (isinstance(max_inconsistency, str) and max_inconsistency == "auto"):
         check_positive_float("max_inconsistency", max_inconsistency)
@@ -288,7 +280,7 @@ def estimate_synergy_bounds(
             sampling_tv_scale(s1, n1, nm), sampling_tv_scale(s2, n2, nm), sampling_tv_scale(sy, n1, n2)))
     res = _bounds_from_tables(
         t1, t2, t12, units=units, max_inconsistency=max_inconsistency, ipf_tol=ipf_tol, ipf_max_iter=ipf_max_iter,
-        pid_tol=None, disagreement_in=dis, disagreement_source=source, stacklevel=3,
+        tol=None, disagreement_in=dis, disagreement_source=source, stacklevel=3,
     )
     disc_info = {
         "n_states": {"x1": int(s1), "x2": int(s2), "y": int(sy)},

@@ -78,12 +78,12 @@ import numpy as np
 from .._validation import check_positive_float, check_positive_int, check_prob_table, check_units
 from ..estimators import decompose, decompose_many
 from ..estimators.exact import DEFAULT_MAX_TABLE_BYTES, check_table_size
-from ..exceptions import ConvergenceWarning, ParameterError, ShapeError
+from ..exceptions import ConvergenceWarning, ShapeError
 from ..info import entropy_nats, total_variation
 from .accuracy import AccuracyBounds, _accuracy_arrays
 from .coupling import meet_entropy
 from .maxent import DEFAULT_IPF_MAX_ITER, DEFAULT_IPF_TOL, maxent_pairwise
-from .result import BoundsDiagnostics, SynergyBounds, SynergyBoundsBatch
+from .result import BoundsDiagnostics, SynergyBounds, SynergyBoundsStack
 from .tables import (
     BOUNDS_SUM_TOL,
     CONSISTENCY_TOL,
@@ -100,7 +100,7 @@ _PAIRINGS = ("(x1,x2)|y", "(x1,y)|x2", "(x2,y)|x1")
 
 
 def _ent(p: np.ndarray) -> np.ndarray:
-    """Entropy (nats) over all but the first (batch) axis."""
+    """Entropy (nats) over all but the first (stack) axis."""
     return entropy_nats(p.reshape(p.shape[0], -1), axis=1)
 
 
@@ -113,7 +113,7 @@ def _conditional(p_xy: np.ndarray) -> np.ndarray:
 
 
 def empirical_disagreement(p1: np.ndarray, p2: np.ndarray, p12: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Disagreement of p(y|x1) and p(y|x2) under p(x1,x2), batched over the first axis.
+    """Disagreement of p(y|x1) and p(y|x2) under p(x1,x2), stacked on the first axis.
 
     Returns
     -------
@@ -133,7 +133,7 @@ def empirical_disagreement(p1: np.ndarray, p2: np.ndarray, p12: np.ndarray) -> t
 
 
 def _disagreement_from(w: np.ndarray, bc: np.ndarray, tv: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Weighted means (weights ``w``, summing to 1 per batch row) of D_B = -log bc, TV^2 and TV."""
+    """Weighted means (weights ``w``, summing to 1 per stack row) of D_B = -log bc, TV^2 and TV."""
     pos = w > 0
     with np.errstate(divide="ignore"):
         db = np.where(pos, -np.log(np.where(pos, bc, 1.0)), 0.0)
@@ -144,7 +144,7 @@ def _disagreement_from(w: np.ndarray, bc: np.ndarray, tv: np.ndarray) -> tuple[n
 
 
 def _core(p1, p2, p12, R, U1, U2, *, ipf_tol, ipf_max_iter, disagreement=None, maxent=None):
-    """All bounds in nats for a batch (B, ...) of consistent tables; returns a dict of arrays."""
+    """All bounds in nats for a stack (B, ...) of consistent tables; returns a dict of arrays."""
     py = p1.sum(axis=1)
     px1, px2 = p12.sum(axis=2), p12.sum(axis=1)
     h_y, h_12, h_1y, h_2y = _ent(py), _ent(p12), _ent(p1), _ent(p2)
@@ -158,7 +158,7 @@ def _core(p1, p2, p12, R, U1, U2, *, ipf_tol, ipf_max_iter, disagreement=None, m
     S_U = alpha_db - 0.5 * (U1 + U2)
     S_U_pinsker = 0.5 * (alpha_tv2 - U1 - U2)
     meets = np.stack(
-        [meet_entropy(p12, py, batch=True), meet_entropy(p1, px2, batch=True), meet_entropy(p2, px1, batch=True)],
+        [meet_entropy(p12, py, stacked=True), meet_entropy(p1, px2, stacked=True), meet_entropy(p2, px1, stacked=True)],
         axis=1,
     )
     h_min = meets.max(axis=1)
@@ -217,7 +217,6 @@ def synergy_bounds(
     ipf_max_iter: int = DEFAULT_IPF_MAX_ITER,
     tol: float | None = None,
     max_table_bytes: int = DEFAULT_MAX_TABLE_BYTES,
-    pid_tol: float | None = None,
 ) -> SynergyBounds:
     r"""Bounds on synergy (and on the Bayes accuracy) from the three pairwise tables.
 
@@ -255,7 +254,7 @@ def synergy_bounds(
         but S_R stays valid (certified).
     tol : float, optional
         Duality-gap target of the exact solve of R, U1, U2 in ``units`` — :func:`pidkit.decompose`'s
-        ``tol``, with its default (1e-8 bits). ``pid_tol``, its former name, is deprecated.
+        ``tol``, with its default (1e-8 bits).
     max_table_bytes : int
         Refuse inputs whose joint (|X1|, |X2|, |Y|) float64 table — what IPF and the PID work on —
         would exceed this many bytes (default 2 GiB), before anything is allocated
@@ -285,27 +284,21 @@ def synergy_bounds(
     >>> round(res.S_lower, 6), round(res.S_upper, 6)
     (0.0, 1.0)
     """
-    if pid_tol is not None:
-        warnings.warn("synergy_bounds(pid_tol=...) is deprecated; use tol=... (decompose's name for the same target).",
-                      FutureWarning, stacklevel=2)
-        if tol is not None and tol != pid_tol:
-            raise ParameterError("pass tol= only (pid_tol= is its deprecated name); got both, with different values.")
-        tol = pid_tol
     return _bounds_from_tables(
         p_x1y, p_x2y, p_x1x2, units=units, max_inconsistency=max_inconsistency, ipf_tol=ipf_tol,
-        ipf_max_iter=ipf_max_iter, pid_tol=tol, stacklevel=4, max_table_bytes=max_table_bytes,
+        ipf_max_iter=ipf_max_iter, tol=tol, stacklevel=4, max_table_bytes=max_table_bytes,
     )
 
 
-def check_joint_size(p_x1y: Any, p_x2y: Any, max_table_bytes: int, *, batch: bool = False) -> None:
+def check_joint_size(p_x1y: Any, p_x2y: Any, max_table_bytes: int, *, stacked: bool = False) -> None:
     """Refuse inputs whose joint (B,) |X1| x |X2| x |Y| float64 table would exceed ``max_table_bytes``."""
     max_table_bytes = check_positive_int("max_table_bytes", max_table_bytes)
     try:
         s1, s2 = np.shape(p_x1y), np.shape(p_x2y)
     except ValueError:  # ragged: the table checks say what is wrong
         return
-    if len(s1) == len(s2) == 2 + batch:
-        shape = ((s1[0],) if batch else ()) + (s1[-2], s2[-2], s1[-1])
+    if len(s1) == len(s2) == 2 + stacked:
+        shape = ((s1[0],) if stacked else ()) + (s1[-2], s2[-2], s1[-1])
         check_table_size(shape, max_table_bytes, what="the joint table of these inputs")
 
 
@@ -318,7 +311,7 @@ def _bounds_from_tables(
     max_inconsistency: float,
     ipf_tol: float,
     ipf_max_iter: int,
-    pid_tol: float | None,
+    tol: float | None,
     disagreement_in: tuple[float, float, float] | None = None,
     disagreement_source: str = "empirical conditionals",
     stacklevel: int = 3,
@@ -376,7 +369,7 @@ def _bounds_from_tables(
     py = p1.sum(axis=0)
     q0 = np.zeros((p1.shape[0], p2.shape[0], p1.shape[1]))
     np.divide(p1[:, None, :] * p2[None, :, :], py[None, None, :], out=q0, where=py[None, None, :] > 0)
-    pid = decompose(q0, units="nats", tol=None if pid_tol is None else pid_tol * scale,
+    pid = decompose(q0, units="nats", tol=None if tol is None else tol * scale,
                     normalize=True)
     dis = None
     if disagreement_in is not None:
@@ -447,13 +440,13 @@ def _bounds_from_tables(
     )
 
 
-def _check_batch(arr: Any, name: str, axes: str) -> np.ndarray:
-    # pmfs only (no counts, no normalize): the batch is meant for marginals of B full pmfs
+def _check_stack(arr: Any, name: str, axes: str) -> np.ndarray:
+    # pmfs only (no counts, no normalize): the stack is meant for marginals of B full pmfs
     pmfs, _, _ = check_prob_table(
         arr,
         name=name,
         ndim=2,
-        batch=True,
+        stacked=True,
         axes=axes,
         ndim_message="For one triple of tables use synergy_bounds.",
         ndim_error=ShapeError,
@@ -476,7 +469,7 @@ def synergy_bounds_many(
     ipf_max_iter: int = DEFAULT_IPF_MAX_ITER,
     atoms: Any = None,
     max_table_bytes: int = DEFAULT_MAX_TABLE_BYTES,
-) -> SynergyBoundsBatch:
+) -> SynergyBoundsStack:
     """:func:`synergy_bounds` for B consistent triples at once (vectorized; R, U via decompose_many).
 
     Parameters
@@ -488,29 +481,29 @@ def synergy_bounds_many(
     units : {"bits", "nats"}
     ipf_tol, ipf_max_iter :
         As in :func:`synergy_bounds`.
-    atoms : PIDBatchResult, optional
+    atoms : PIDResultStack, optional
         R, U1, U2 already computed (by :func:`pidkit.decompose_many`) for B pmfs with these
         p(x1, y) and p(x2, y) — e.g. the full pmfs of a simulation, whose R, U1, U2 are the same
         since they depend on those two marginals only. Skips the PID solve.
     max_table_bytes : int
-        Refuse a batch whose B joint (|X1|, |X2|, |Y|) float64 tables would exceed this many bytes
+        Refuse a stack whose B joint (|X1|, |X2|, |Y|) float64 tables would exceed this many bytes
         (default 2 GiB), before anything is allocated.
 
     Returns
     -------
-    SynergyBoundsBatch
+    SynergyBoundsStack
     """
     t0 = time.perf_counter()
     scale = check_units(units)
     ipf_tol, ipf_max_iter = _check_ipf_opts(ipf_tol, ipf_max_iter)
-    check_joint_size(p_x1y, p_x2y, max_table_bytes, batch=True)
-    p1 = _check_batch(p_x1y, "p_x1y", "|X1|, |Y|")
-    p2 = _check_batch(p_x2y, "p_x2y", "|X2|, |Y|")
-    p12 = _check_batch(p_x1x2, "p_x1x2", "|X1|, |X2|")
+    check_joint_size(p_x1y, p_x2y, max_table_bytes, stacked=True)
+    p1 = _check_stack(p_x1y, "p_x1y", "|X1|, |Y|")
+    p2 = _check_stack(p_x2y, "p_x2y", "|X2|, |Y|")
+    p12 = _check_stack(p_x1x2, "p_x1x2", "|X1|, |X2|")
     if not (p1.shape[0] == p2.shape[0] == p12.shape[0]) or p1.shape[1] != p12.shape[1] \
             or p2.shape[1] != p12.shape[2] or p1.shape[2] != p2.shape[2]:
         raise ShapeError(
-            f"Batch shapes disagree: p_x1y {p1.shape}, p_x2y {p2.shape}, p_x1x2 {p12.shape}; expected "
+            f"Stack shapes disagree: p_x1y {p1.shape}, p_x2y {p2.shape}, p_x1x2 {p12.shape}; expected "
             "(B, n1, ny), (B, n2, ny), (B, n1, n2)."
         )
     tv = np.maximum.reduce([
@@ -545,7 +538,7 @@ def synergy_bounds_many(
             f"{int(np.flatnonzero(me.infeasible)[0])}); use synergy_bounds on them to reconcile."
         )
     _warn_ipf(me, ipf_tol, ipf_max_iter, stacklevel=2)
-    return SynergyBoundsBatch(
+    return SynergyBoundsStack(
         R=R / scale,
         U1=U1 / scale,
         U2=U2 / scale,

@@ -10,7 +10,7 @@ continuous features with classifiers and learned minibatch couplings. New estima
 from . import batch as _batch  # noqa: F401  (registers "batch"; torch is imported only when it runs)
 from .exact import ExactEstimator, decompose
 from .gaussian import decompose_gaussian
-from .many import PIDBatchResult, decompose_many
+from .many import PIDResultStack, decompose_many
 from .registry import available_estimators, get_estimator, register_estimator
 
 __all__ = [
@@ -18,7 +18,7 @@ __all__ = [
     "decompose",
     "decompose_gaussian",
     "decompose_many",
-    "PIDBatchResult",
+    "PIDResultStack",
     "available_estimators",
     "get_estimator",
     "register_estimator",

@@ -57,7 +57,7 @@ def check_pmf(p, *, normalize: bool = False, name: str = "p") -> np.ndarray:
         name=name,
         ndim=3,
         ndim_message="Expected a joint table of shape (|X1|, |X2|, |Y|): build one with np.histogramdd or "
-        "pidkit.discretize.joint_counts, or for a batch of tables use pidkit.decompose_many.",
+        "pidkit.discretize.joint_counts, or for a stack of tables use pidkit.decompose_many.",
         sum_tol=PMF_SUM_TOL,
         normalize=normalize,
     )
@@ -68,7 +68,7 @@ def broja_atoms(h_y, h_y_given_x1, h_y_given_x2, i_x1x2_y, f_value) -> dict:
     """R, U1, U2, S, total, I1, I2 (nats) from the data's fixed entropies and the optimal value ``f*``.
 
     The one place the atoms are written (module docstring): floats for one table, or arrays of
-    shape (B,) for a batch (:func:`pidkit.decompose_many`).
+    shape (B,) for a stack (:func:`pidkit.decompose_many`).
     """
     i1 = h_y - h_y_given_x1
     i2 = h_y - h_y_given_x2

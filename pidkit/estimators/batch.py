@@ -35,7 +35,7 @@ Small data and well-separated classes (the choices that keep them working):
   batch is one batch for the estimate, and its spread (for ``ci=``) comes from disjoint
   sub-batches (:func:`readout_plan`; :meth:`BatchEstimator.check_intervals` checks before training
   that intervals can be formed).
-* torch's threads never exceed the cores that other processes leave idle (``num_threads="auto"``).
+* torch's threads never exceed the cores that other processes leave idle (``threads="auto"``).
 
 torch is imported only when the estimator runs (``pip install 'pidkit[torch]'``).
 """
@@ -48,16 +48,18 @@ import math
 import time
 import warnings
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
+from .._threads import check_threads
 from .._training import (
+    TORCH_AUTO_THREADS,
     ThreadBudget,
     check_fraction,
     check_layer_widths,
     check_non_negative,
-    check_num_threads,
     numeric_features,
     progress_bar,
     require_torch,
@@ -66,7 +68,7 @@ from .._training import (
     stratified_split,
     user_stacklevel,
 )
-from .._validation import check_option, check_positive_float, check_positive_int, check_units, seed_from
+from .._validation import check_keys, check_option, check_positive_float, check_positive_int, check_units, seed_from
 from ..exceptions import (
     ConvergenceWarning,
     InputError,
@@ -197,6 +199,13 @@ class _RunState:
         return self.bm.consistent_targets([self.logp[key][idx] for key in keys], self.log_pi)
 
 
+#: the constructor's options (validated into ``BatchEstimator._opts`` at estimate time)
+_OPTIONS = ("device", "dtype", "batch_size", "epochs", "patience", "classifiers", "classifier_epochs",
+            "classifier_patience", "hidden", "embed_dim", "max_logit", "lr", "weight_decay", "validation_size",
+            "test_size", "readout_batches", "sinkhorn_tol", "sinkhorn_max_iter", "progress", "stack_unimodal",
+            "threads")
+
+
 @register_estimator("batch")
 class BatchEstimator:
     """PID of continuous, high-dimensional modalities by minibatch couplings (``estimator="batch"``).
@@ -267,7 +276,7 @@ class BatchEstimator:
         the multimodal classifier is never weaker than the unimodal ones (nor their product) on
         the validation NLL, and S is not pushed negative by a weak joint fit. ``False``: a plain
         MLP on (x1, x2), as before.
-    num_threads : int or "auto", default "auto"
+    threads : int or "auto", default "auto"
         torch's intra-op threads during the fit (restored afterwards). ``"auto"``: torch's current
         setting (``torch.get_num_threads()``) as a ceiling, lowered to the cores that other
         processes leave idle, re-measured before every classifier and coupling epoch
@@ -308,7 +317,7 @@ class BatchEstimator:
         sinkhorn_max_iter: int = 2000,
         progress: bool | str = "auto",
         stack_unimodal: bool = True,
-        num_threads: int | str = "auto",
+        threads: int | str = "auto",
     ):
         self.device = device
         self.dtype = dtype
@@ -330,46 +339,48 @@ class BatchEstimator:
         self.sinkhorn_max_iter = sinkhorn_max_iter
         self.progress = progress
         self.stack_unimodal = stack_unimodal
-        self.num_threads = num_threads
+        self.threads = threads
 
     # ------------------------------------------------------------------------ validation
     def _check_params(self) -> None:
-        """Validate the options (at estimate time, like every pidkit estimator: ``__init__`` only stores)."""
+        """Validate the options into ``self._opts`` (at estimate time, like every pidkit estimator).
+
+        ``__init__`` only stores the options and estimating never changes them (scikit-learn's
+        rule): the validated values (ints, floats, a tuple of widths) live in ``self._opts``,
+        which the estimate reads.
+        """
         check_option("dtype", self.dtype, ("float32", "float64"))
-        self.batch_size = check_positive_int("batch_size", self.batch_size, minimum=2)
+        o = {name: getattr(self, name) for name in _OPTIONS}
+        o["batch_size"] = check_positive_int("batch_size", self.batch_size, minimum=2)
         for name in ("epochs", "patience", "classifier_epochs", "classifier_patience", "embed_dim",
                      "readout_batches", "sinkhorn_max_iter"):
-            setattr(self, name, check_positive_int(name, getattr(self, name)))
-        self.hidden = check_layer_widths("hidden", self.hidden)
-        self.lr = check_positive_float("lr", self.lr)
-        self.max_logit = check_positive_float("max_logit", self.max_logit)
-        self.weight_decay = check_non_negative("weight_decay", self.weight_decay)
+            o[name] = check_positive_int(name, getattr(self, name))
+        o["hidden"] = check_layer_widths("hidden", self.hidden)
+        o["lr"] = check_positive_float("lr", self.lr)
+        o["max_logit"] = check_positive_float("max_logit", self.max_logit)
+        o["weight_decay"] = check_non_negative("weight_decay", self.weight_decay)
         for name in ("validation_size", "test_size"):
-            setattr(self, name, check_fraction(name, getattr(self, name)))
-        if self.validation_size + self.test_size >= 0.9:
+            o[name] = check_fraction(name, getattr(self, name))
+        if o["validation_size"] + o["test_size"] >= 0.9:
             raise ParameterError(
-                f"validation_size + test_size = {self.validation_size + self.test_size:.2f} leaves under 10% "
+                f"validation_size + test_size = {o['validation_size'] + o['test_size']:.2f} leaves under 10% "
                 "of the samples for training; use smaller fractions (defaults 0.2 and 0.2)."
             )
         if self.sinkhorn_tol is not None:
-            self.sinkhorn_tol = check_positive_float("sinkhorn_tol", self.sinkhorn_tol)
+            o["sinkhorn_tol"] = check_positive_float("sinkhorn_tol", self.sinkhorn_tol)
         if not isinstance(self.stack_unimodal, (bool, np.bool_)):
             raise ParameterError(f"stack_unimodal must be True or False; got {self.stack_unimodal!r}.")
+        o["threads"] = check_threads(self.threads, auto=TORCH_AUTO_THREADS)
         self._show_progress = resolve_progress(self.progress)
-        self.num_threads = check_num_threads(self.num_threads)
         self._classifier_map()
+        self._opts = SimpleNamespace(**o)
 
     def _classifier_map(self) -> dict[str, Any]:
         c = self.classifiers
         if c is None:
             return {}
         if isinstance(c, dict):
-            unknown = sorted(set(c) - set(_CLASSIFIER_KEYS))
-            if unknown:
-                raise ParameterError(
-                    f"classifiers has unknown key(s) {unknown}; expected any of {list(_CLASSIFIER_KEYS)} "
-                    "(p(y|x1), p(y|x2), p(y|x1,x2))."
-                )
+            check_keys("classifiers", c, _CLASSIFIER_KEYS, hint="(p(y|x1), p(y|x2), p(y|x1,x2))")
             out = {k: v for k, v in c.items() if v is not None}
         elif isinstance(c, (tuple, list)) and len(c) == 3:
             out = {k: v for k, v in zip(_CLASSIFIER_KEYS, c, strict=True) if v is not None}
@@ -402,7 +413,7 @@ class BatchEstimator:
         counts = np.bincount(codes, minlength=categories.size)
         if np.count_nonzero(counts) < 2:
             return
-        need = min_class_size(self.validation_size, self.test_size)
+        need = min_class_size(self._opts.validation_size, self._opts.test_size)
         rare = [(str(categories[c]), int(counts[c])) for c in np.flatnonzero((counts > 0) & (counts < need))]
         if not rare:
             return
@@ -411,8 +422,8 @@ class BatchEstimator:
         more = f" and {len(rare) - 10} more" if len(rare) > 10 else ""
         raise InputError(
             f"the 'batch' estimator splits the samples by label into training, validation "
-            f"({self.validation_size:g}) and test ({self.test_size:g}) parts, so every class needs at least "
-            f"{need} samples; got class(es) {listed}{more}. Drop or merge the rare classes (e.g. into an "
+            f"({self._opts.validation_size:g}) and test ({self._opts.test_size:g}) parts, so every class needs at "
+            f"least {need} samples; got class(es) {listed}{more}. Drop or merge the rare classes (e.g. into an "
             "'other' class), or use estimator='cvx', which needs no split."
         )
 
@@ -470,13 +481,13 @@ class BatchEstimator:
         check_option("method", method, ("readout", "retrain"))
         counts = _class_counts(labels, n)
         if counts is None:
-            n_test = int(round(n * self.test_size))
+            n_test = int(round(n * self._opts.test_size))
         else:
-            n_test = int(sum(_split_sizes(int(c), self.validation_size, self.test_size)[2] for c in counts))
-        plan = readout_plan(max(n_test, 1), self.batch_size, self.readout_batches)
+            n_test = int(sum(_split_sizes(int(c), self._opts.validation_size, self._opts.test_size)[2] for c in counts))
+        plan = readout_plan(max(n_test, 1), self._opts.batch_size, self._opts.readout_batches)
         out = {"n_test": n_test, "readout_batch_size": plan["batch_size"], "readout_batches": plan["batches"],
                "spread_batch_size": (n_test // plan["spread_split"]) if plan["spread_split"] else plan["batch_size"],
-               "spread_batches": (plan["spread_split"] * math.ceil(self.readout_batches / plan["spread_split"])
+               "spread_batches": (plan["spread_split"] * math.ceil(self._opts.readout_batches / plan["spread_split"])
                                   if plan["spread_split"] else plan["batches"])}
         if level is None or (counts is not None and np.count_nonzero(counts) < 2):
             return out  # no intervals asked, or a constant label (every atom exactly 0, intervals [0, 0])
@@ -485,13 +496,13 @@ class BatchEstimator:
             frac = min(0.5, need / n) if n else 0.5
             raise InputError(
                 f"ci={level:g} with ci_method='readout' needs the spread across at least two held-out read-out batches "
-                f"of {MIN_READOUT_BATCH} samples, so at least {need} held-out samples; test_size={self.test_size:g} of "
-                f"{n} samples holds out {n_test}. Pass more samples, a larger test_size (about {frac:.2f}), or "
-                "ci_method='retrain' (refits on half-samples)."
+                f"of {MIN_READOUT_BATCH} samples, so at least {need} held-out samples; "
+                f"test_size={self._opts.test_size:g} of {n} samples holds out {n_test}. Pass more samples, a larger "
+                f"test_size (about {frac:.2f}), or ci_method='retrain' (refits on half-samples)."
             )
         if method == "retrain":
             half = n // 2
-            need_class = min_class_size(self.validation_size, self.test_size)
+            need_class = min_class_size(self._opts.validation_size, self._opts.test_size)
             small = [] if counts is None else [int(c) for c in counts if 0 < c < 2 * need_class]
             if half < MIN_SAMPLES or small:
                 got = (f"half-samples of {half}" if half < MIN_SAMPLES else
@@ -518,12 +529,12 @@ class BatchEstimator:
         shape = (f1.shape[1], f2.shape[1], k)
         if k < 2:
             return self._constant_label(shape, n, units, time.perf_counter() - t0)
-        device = resolve_device(torch, self.device)
-        dtype = getattr(torch, self.dtype)
+        device = resolve_device(torch, self._opts.device)
+        dtype = getattr(torch, self._opts.dtype)
         seed = seed_from(random_state)
         rng = np.random.default_rng(seed)
         fork = [device.index or 0] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=fork), ThreadBudget(torch, self.num_threads) as threads:
+        with torch.random.fork_rng(devices=fork), ThreadBudget(torch, self._opts.threads) as threads:
             torch.manual_seed(int(rng.integers(2**31 - 1)))
             return self._run(torch, f1, f2, codes, k, soft, shape, device, dtype, rng, to_units, units, t0, threads)
 
@@ -539,7 +550,7 @@ class BatchEstimator:
              threads) -> PIDResult:
         from . import _batch_models as bm
 
-        tr, va, te = stratified_split(codes, self.validation_size, self.test_size, rng)
+        tr, va, te = stratified_split(codes, self._opts.validation_size, self._opts.test_size, rng)
         if te.size < 2 or tr.size < 2:
             raise InputError(
                 f"splitting {codes.size} samples left {tr.size} for training and {te.size} held out; "
@@ -575,7 +586,7 @@ class BatchEstimator:
             "time_s": {"classifiers": t_classifiers, "coupling": t_coupling,
                        "readout": time.perf_counter() - t0 - t_classifiers - t_coupling},
             "device": str(device),
-            "dtype": self.dtype,
+            "dtype": self._opts.dtype,
             "threads": list(threads.history) or [torch.get_num_threads()],
             "n_train": int(tr.size), "n_validation": int(va.size), "n_test": int(te.size),
             "batch_size": train["batch_size"], "readout_batch_size": readout["batch_size"],
@@ -640,14 +651,14 @@ class BatchEstimator:
                                      f"were raised to {bm.PROBA_FLOOR:g} so that every log is finite")
             else:
                 base, base_name = (None, "")
-                if key == "joint" and self.stack_unimodal:
+                if key == "joint" and self._opts.stack_unimodal:
                     base, base_name = self._stack_base(run, it["va"])
-                bar = progress_bar(self._show_progress, self.classifier_epochs, f"classifier {key}")
+                bar = progress_bar(self._show_progress, self._opts.classifier_epochs, f"classifier {key}")
                 fn, reports[key] = bm.fit_classifier(
                     tuple(x[it["tr"]] for x in inputs[key]), Y[it["tr"]], sel_va, Y[it["va"]], k,
-                    hidden=self.hidden, epochs=self.classifier_epochs,
-                    batch_size=classifier_batch_size(self.batch_size, run.tr.size), lr=self.lr,
-                    weight_decay=self.weight_decay, patience=self.classifier_patience, rng=run.rng,
+                    hidden=self._opts.hidden, epochs=self._opts.classifier_epochs,
+                    batch_size=classifier_batch_size(self._opts.batch_size, run.tr.size), lr=self._opts.lr,
+                    weight_decay=self._opts.weight_decay, patience=self._opts.classifier_patience, rng=run.rng,
                     on_epoch=None if bar is None else bar.update,
                     offset=None if base is None else (base[it["tr"]], base[it["va"]]),
                 )
@@ -664,7 +675,7 @@ class BatchEstimator:
             listed = ", ".join(f"{n} of p̂(y|{'x1,x2' if key == 'joint' else key})" for key, n in floored.items())
             run.notes.append(f"classifier probabilities below {bm.PROBA_FLOOR:g} were raised to it ({listed}; an "
                              "information change below 1e-10 bits) so that the minibatch targets stay representable "
-                             f"in {self.dtype}")
+                             f"in {self._opts.dtype}")
         return reports
 
     @staticmethod
@@ -686,19 +697,19 @@ class BatchEstimator:
 
         return run.bm.quiet_sinkhorn(
             sinkhorn_projection, logits, log_r.to(run.dtype), log_c.to(run.dtype),
-            tol=self.sinkhorn_tol, max_iter=self.sinkhorn_max_iter,
+            tol=self._opts.sinkhorn_tol, max_iter=self._opts.sinkhorn_max_iter,
         )
 
     def _train_coupling(self, run: _RunState, to_units: float, units: str):
         """Phase 2: train the encoders to minimise I_q(X1,X2;Y) over minibatches; early stopping."""
         torch, bm, device, X1, X2, tr, va, rng = run.torch, run.bm, run.device, run.X1, run.X2, run.tr, run.va, run.rng
         model = bm.CouplingModel(
-            run.shape[0], run.shape[1], run.k, self.embed_dim, self.hidden,
+            run.shape[0], run.shape[1], run.k, self._opts.embed_dim, self._opts.hidden,
             bm.feature_stats(X1[torch.as_tensor(tr, device=device)]),
-            bm.feature_stats(X2[torch.as_tensor(tr, device=device)]), self.max_logit,
+            bm.feature_stats(X2[torch.as_tensor(tr, device=device)]), self._opts.max_logit,
         ).to(device=device, dtype=run.dtype)
-        opt = torch.optim.Adam(model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
-        m = min(self.batch_size, tr.size)
+        opt = torch.optim.Adam(model.parameters(), lr=self._opts.lr, weight_decay=self._opts.weight_decay)
+        m = min(self._opts.batch_size, tr.size)
         val_batches = _batches(va, m) if va.size >= 2 else _batches(tr, m)[:4]
         val_targets = [(torch.as_tensor(b, device=device), run.targets(torch.as_tensor(b, device=device), joint=False))
                        for b in val_batches]
@@ -716,8 +727,8 @@ class BatchEstimator:
         best, best_state, bad, epochs_run = math.inf, None, 0, 0
         steps, unconverged, train_iters, inexact_grads = 0, 0, 0, 0
         history: list[float] = []
-        bar = progress_bar(self._show_progress, self.epochs, "coupling")
-        for _ in range(self.epochs):
+        bar = progress_bar(self._show_progress, self._opts.epochs, "coupling")
+        for _ in range(self._opts.epochs):
             epochs_run += 1
             run.threads.update()
             for b in _epoch_batches(tr, m, rng):
@@ -746,7 +757,7 @@ class BatchEstimator:
                 best_state = {kk: v.detach().clone() for kk, v in model.state_dict().items()}
             else:
                 bad += 1
-                if bad >= self.patience:
+                if bad >= self._opts.patience:
                     break
         if bar is not None:
             bar.close()
@@ -757,7 +768,8 @@ class BatchEstimator:
                              f"sinkhorn_tol and {inexact_grads} backward solves stopped early (those gradients are "
                              "approximate; the read-out is checked separately)")
         stats = {
-            "batch_size": int(m), "epochs": epochs_run, "steps": steps, "stopped_early": bool(bad >= self.patience),
+            "batch_size": int(m), "epochs": epochs_run, "steps": steps,
+            "stopped_early": bool(bad >= self._opts.patience),
             "history": [v / to_units for v in history], "sinkhorn_iterations_mean": train_iters / max(steps, 1),
         }
         return model, stats
@@ -777,8 +789,8 @@ class BatchEstimator:
         raise SolverError(
             f"BATCH coupling training produced a non-finite loss or gradient at step {step + 1} (loss "
             f"{float(loss.detach()):.6g}; smallest log-target {lo:.1f}); expected finite values. The weights were "
-            f"not updated. Rerun with dtype='float64', a smaller lr (now {self.lr:g}) or max_logit (now "
-            f"{self.max_logit:g}), and please report it with the data's shape."
+            f"not updated. Rerun with dtype='float64', a smaller lr (now {self._opts.lr:g}) or max_logit (now "
+            f"{self._opts.max_logit:g}), and please report it with the data's shape."
         )
 
     def _read_out(self, run: _RunState, model, to_units: float):
@@ -793,18 +805,18 @@ class BatchEstimator:
         only, so that the estimate keeps the bias of the largest batch.
         """
         torch, bm, te, rng, notes = run.torch, run.bm, run.te, run.rng, run.notes
-        plan = readout_plan(te.size, self.batch_size, self.readout_batches)
+        plan = readout_plan(te.size, self._opts.batch_size, self._opts.readout_batches)
         m_out, k_sub = plan["batch_size"], plan["spread_split"]
         out_batches: list[np.ndarray] = []
         while len(out_batches) < plan["batches"]:
             out_batches += _batches(rng.permutation(te), m_out)
         spread_batches: list[np.ndarray] = []
         if k_sub:
-            while len(spread_batches) < self.readout_batches:
+            while len(spread_batches) < self._opts.readout_batches:
                 spread_batches += np.array_split(rng.permutation(te), k_sub)
         from ..kernels.sinkhorn import DEFAULT_TOL
 
-        readout_tol = self.sinkhorn_tol if self.sinkhorn_tol is not None else DEFAULT_TOL[self.dtype]
+        readout_tol = self._opts.sinkhorn_tol if self._opts.sinkhorn_tol is not None else DEFAULT_TOL[self._opts.dtype]
         acc = {"marg": 0.0, "iters": [], "unconverged": 0, "max_logit": 0.0, "polished": 0}
 
         def atoms_of(b: np.ndarray) -> tuple[float, ...]:

@@ -24,20 +24,24 @@ from .._validation import (
     check_prob_table,
     check_units,
 )
+from ..discretize import joint_counts
 from ..exceptions import ConvergenceWarning, InvalidPMFError, ParameterError, PIDKitError, TableTooLargeError
+from ..kernels import native_available
 from ..measures import LATTICE_SIZES, check_measure, check_sources, decompose_measure
 from ..result import Diagnostics, PIDResult
 from ._problem import BROJAProblem, check_pmf
 from .cvxpy_backend import CVXPY_SOLVERS, solve_cvxpy
-from .native_backend import ELIMINATIONS, solve_native
+from .native_backend import ELIMINATIONS, plan_native, solve_native
 from .registry import register_estimator
 
 __all__ = ["decompose", "ExactEstimator", "SOLVERS", "DEFAULT_TOL", "DEFAULT_MAX_ITER"]
 
 SOLVERS = ("auto", "native", *CVXPY_SOLVERS, "torch")
-#: default target for the certified duality gap (bits) per backend. The native solver stops on the
-#: certificate itself; the cvxpy solvers stop on their own relative criteria, which on
-#: 50x50x10 tables certify about 1e-8 bits (benchmarks/bench_exact.py).
+#: default target for the certified duality gap (bits, as documented) per backend. The native solver
+#: stops on the certificate itself; the cvxpy solvers stop on their own relative criteria, which on
+#: 50x50x10 tables certify about 1e-8 bits (benchmarks/bench_exact.py). Inside pidkit every tol is
+#: in nats, like the solvers' objectives and certificates: a tol in the caller's units, or this
+#: default, is converted once where it enters (:func:`_solver_settings`, ``decompose_many``).
 DEFAULT_TOL = {"native": 1e-8, "torch": 1e-8, "clarabel": 1e-6, "ecos": 1e-6, "scs": 1e-5}
 #: largest float64 joint table accepted by default (bytes).
 DEFAULT_MAX_TABLE_BYTES = 2 * 1024**3
@@ -93,9 +97,6 @@ def _auto_torch_device(prob: BROJAProblem, device: Any):
     n1, n2, ny = prob.shape
     if min(n1, n2) * ny < AUTO_TORCH_MIN_SCHUR or importlib.util.find_spec("torch") is None:
         return None
-    from ..kernels import native_available
-    from .native_backend import plan_native
-
     # few pairs and many labels: the native label elimination beats any Schur complement, GPU or not
     if native_available() and plan_native(prob, max_bytes=2**62)[0] == "labels":
         return None
@@ -115,13 +116,14 @@ def _auto_torch_device(prob: BROJAProblem, device: Any):
 def _solver_settings(solver: str, tol: float | None, max_iter: int | None, units: str) -> tuple[str, float, int]:
     """Validate the solver options shared by :func:`decompose` and the ``"cvx"`` estimator.
 
-    Returns the backend, the target gap in bits and the native iteration budget.
+    Returns the backend, the target gap in nats (pidkit's one internal unit of tol) and the native
+    iteration budget.
     """
     scale = check_units(units)
     backend = _resolve_solver(solver)
-    tol_bits = DEFAULT_TOL[backend] if tol is None else check_positive_float("tol", tol) * scale / np.log(2.0)
+    tol_nats = DEFAULT_TOL[backend] * np.log(2.0) if tol is None else check_positive_float("tol", tol) * scale
     iters = DEFAULT_MAX_ITER if max_iter is None else check_positive_int("max_iter", max_iter)
-    return backend, tol_bits, iters
+    return backend, tol_nats, iters
 
 
 def decompose(
@@ -271,7 +273,7 @@ def decompose(
         check_table_size(shape, check_positive_int("max_table_bytes", max_table_bytes), what="the table p")
     pmf = check_pmf(p, normalize=normalize)
     return _solve_table(
-        pmf, units=units, backend=backend, tol_bits=target, max_iter=iters, auto=solver == "auto", verbose=verbose,
+        pmf, units=units, backend=backend, tol_nats=target, max_iter=iters, auto=solver == "auto", verbose=verbose,
         max_solver_bytes=max_solver_bytes, elimination=elimination, device=device, threads=threads,
     )
 
@@ -297,7 +299,7 @@ def _solve_table(
     *,
     units: str,
     backend: str,
-    tol_bits: float,
+    tol_nats: float,
     max_iter: int = DEFAULT_MAX_ITER,
     auto: bool = False,
     verbose: bool = False,
@@ -338,9 +340,9 @@ def _solve_table(
                 dev = torch_device(device)[1]
             else:
                 dev = _auto_torch_device(prob, device) if auto and elimination != "labels" else None
-            sol = solve_native(prob, tol=tol_bits * np.log(2.0), max_iter=max_iter, elimination=elimination,
+            sol = solve_native(prob, tol=tol_nats, max_iter=max_iter, elimination=elimination,
                                max_bytes=max_solver_bytes, torch_device=dev, threads=threads)
-            if auto and sol.primal_value - sol.dual_value > tol_bits * np.log(2.0):
+            if auto and sol.primal_value - sol.dual_value > tol_nats:
                 sol = _second_opinion(prob, sol, notes)
         else:
             if prob.n_cells > MAX_CVXPY_CELLS:
@@ -352,8 +354,8 @@ def _solve_table(
         f_value, dual = sol.primal_value, sol.dual_value
         sol_name, iters, viol, elapsed = sol.solver, sol.iterations, sol.max_marginal_violation, sol.time_s
         status = sol.status
-    gap_bits = max(f_value - dual, 0.0) / np.log(2.0)
-    if not gap_bits <= tol_bits:
+    gap_nats = max(f_value - dual, 0.0)
+    if not gap_nats <= tol_nats:
         status = f"{status}; gap_above_tol"
         knob = (
             f"raise max_iter (now {max_iter}) or tol"
@@ -361,8 +363,9 @@ def _solve_table(
             else "raise tol, or use solver='native' (certifies to 1e-8 bits)"
         )
         warnings.warn(
-            f"{sol_name} stopped after {iters} iterations with a certified duality gap of {gap_bits:.2e} bits, "
-            f"above tol={tol_bits:.1e} bits; every atom is still within that gap of its exact value. To reach "
+            f"{sol_name} stopped after {iters} iterations with a certified duality gap of {gap_nats / scale:.2e} "
+            f"{units}, above tol={tol_nats / scale:.1e} {units}; every atom is still within that gap of its exact "
+            "value. To reach "
             f"tol, {knob}.",
             ConvergenceWarning,
             stacklevel=3,
@@ -376,7 +379,7 @@ def _solve_table(
         status=status,
         iterations=iters,
         max_marginal_violation=viol,
-        duality_gap=gap_bits * np.log(2.0) / scale,
+        duality_gap=gap_nats / scale,
         time_s=elapsed,
         discretization=discretization,
         notes=tuple(notes),
@@ -484,8 +487,6 @@ class ExactEstimator:
         Returns ``(result, counts, (c1, c2, cy))``: the intervals and tests of :func:`pidkit.estimate`
         resample that table and those codes (the samples are coded once).
         """
-        from ..discretize import joint_counts
-
         self.check_options(units)  # bad options fail before the data are coded
         if not discretizer.is_fitted():
             c1, c2, cy = discretizer.fit_transform(x1, x2, y)
@@ -524,12 +525,12 @@ class ExactEstimator:
             return decompose_measure(pmf, measure=self.measure, units_scale=check_units(units), units=units,
                                      max_atoms=LATTICE_SIZES[2], n_samples=n_samples, discretization=discretization,
                                      estimator=self.name)
-        backend, tol_bits, iters = _solver_settings(self.solver, self.tol, self.max_iter, units)
+        backend, tol_nats, iters = _solver_settings(self.solver, self.tol, self.max_iter, units)
         return _solve_table(
             pmf,
             units=units,
             backend=backend,
-            tol_bits=tol_bits,
+            tol_nats=tol_nats,
             max_iter=iters,
             auto=self.solver == "auto",
             n_samples=n_samples,

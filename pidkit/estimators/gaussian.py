@@ -35,10 +35,13 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
+from scipy.special import ndtri
 
+from .._training import user_stacklevel
 from .._validation import check_positive_float, check_positive_int, check_units
 from ..exceptions import ConvergenceWarning, InvalidCovarianceError, ParameterError, ShapeError
-from ..result import Diagnostics, PIDResult
+from ..result import QUANTITIES, Diagnostics, PIDResult, Uncertainty
+from ..uncertainty.intervals import percentile_interval
 from ._problem import broja_atoms
 from .registry import register_estimator
 
@@ -311,8 +314,6 @@ def decompose_gaussian(
     notes = [f"Gaussian coupling optimized in the broadcast-channel form, each modality reduced to its sufficient "
              f"statistic for Y ({r1} and {r2} dimensions; noise correlations capped at 1 - {CAP_MARGIN:g})"]
     if gap > tol_nats:
-        from .._training import user_stacklevel
-
         warnings.warn(
             f"decompose_gaussian stopped after {iters} iterations ({status}) with a certified gap of "
             f"{gap / scale:.2e} {units}, above tol={tol_units:.1e} {units}; every atom is still within that gap. "
@@ -414,9 +415,6 @@ class GaussianEstimator:
         covariance from its Wishart distribution around the estimate (n - 1 degrees of freedom; exact for
         Gaussian data, no pass over the samples). Percentile intervals, standard errors and the bootstrap bias
         correction (estimate - (mean of the replicates - estimate)) in ``corrected``."""
-        from ..result import QUANTITIES, Uncertainty
-        from ..uncertainty.intervals import percentile_interval
-
         n, dims = self.n_, self.dims_
         rng = np.random.default_rng(random_state)
         draws = self._replicate_covariances(method, n_boot, rng)
@@ -464,7 +462,6 @@ class CopulaEstimator(GaussianEstimator):
     name = "copula"
 
     def _columns(self, parts: list[np.ndarray]) -> list[np.ndarray]:
-        from scipy.special import ndtri
         from scipy.stats import rankdata
 
         return [ndtri(rankdata(p, axis=0, method="average") / (p.shape[0] + 1.0)) for p in parts]

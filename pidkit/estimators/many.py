@@ -13,18 +13,19 @@ from .._validation import check_bool, check_positive_float, check_positive_int, 
 from ..exceptions import ConvergenceWarning, InvalidPMFError
 from ..info import conditional_entropy, entropy, mutual_information
 from ..kernels import get_kernel, kernel_name
+from ..scale._dask import check_client
 from ._problem import broja_atoms
-from .exact import DEFAULT_MAX_TABLE_BYTES, DEFAULT_TOL, check_table_size
-from .native_backend import n_threads
+from .exact import DEFAULT_MAX_TABLE_BYTES, DEFAULT_TOL, check_table_size, decompose
+from .native_backend import default_threads
 
-__all__ = ["decompose_many", "PIDBatchResult", "BATCH_ARRAYS"]
+__all__ = ["decompose_many", "PIDResultStack", "STACK_ARRAYS"]
 
-#: the per-table arrays of a :class:`PIDBatchResult`
-BATCH_ARRAYS = ("R", "U1", "U2", "S", "total", "I1", "I2", "duality_gap", "iterations", "converged")
+#: the per-table arrays of a :class:`PIDResultStack`
+STACK_ARRAYS = ("R", "U1", "U2", "S", "total", "I1", "I2", "duality_gap", "iterations", "converged")
 
 
 @dataclass(frozen=True)
-class PIDBatchResult:
+class PIDResultStack:
     """Atoms of B tables as arrays of shape (B,).
 
     Attributes
@@ -39,7 +40,7 @@ class PIDBatchResult:
     units : str
     solver : str
     time_s : float
-        Wall time of the whole batch.
+        Wall time of the whole stack.
     """
 
     R: np.ndarray
@@ -65,36 +66,36 @@ class PIDBatchResult:
         return {"R": self.R, "U1": self.U1, "U2": self.U2, "S": self.S}
 
     def to_dict(self) -> dict[str, Any]:
-        d = {k: getattr(self, k).tolist() for k in BATCH_ARRAYS}
+        d = {k: getattr(self, k).tolist() for k in STACK_ARRAYS}
         d.update(units=self.units, solver=self.solver, time_s=self.time_s)
         return d
 
     def to_pandas(self):  # pragma: no cover - optional dependency
         import pandas as pd
 
-        return pd.DataFrame({k: getattr(self, k) for k in BATCH_ARRAYS})
+        return pd.DataFrame({k: getattr(self, k) for k in STACK_ARRAYS})
 
     def __repr__(self) -> str:
         return (
-            f"PIDBatchResult({len(self)} tables, units={self.units!r}, solver={self.solver!r}, "
+            f"PIDResultStack({len(self)} tables, units={self.units!r}, solver={self.solver!r}, "
             f"max gap {float(self.duality_gap.max(initial=0.0)):.1e}, all converged={bool(self.converged.all())}, "
             f"{self.time_s:.3g} s)"
         )
 
 
-def _check_batch(p: Any, normalize: bool, max_table_bytes: int) -> np.ndarray:
+def _check_stack(p: Any, normalize: bool, max_table_bytes: int) -> np.ndarray:
     try:
         arr = np.asarray(p)
     except ValueError:  # tables of different shapes
         raise InvalidPMFError("p is ragged (tables or rows of different shapes); expected one array of shape "
                               "(B, |X1|, |X2|, |Y|). Decompose tables of different shapes in separate calls.") from None
     if arr.ndim == 4:  # before the float64 copy of the validation
-        check_table_size(arr.shape, max_table_bytes, what="the batch p")
+        check_table_size(arr.shape, max_table_bytes, what="the stack p")
     pmfs, _, _ = check_prob_table(
         arr,
         name="p",
         ndim=3,
-        batch=True,
+        stacked=True,
         axes="|X1|, |X2|, |Y|",
         ndim_message="For a single table use pidkit.decompose.",
         normalize=normalize,
@@ -106,18 +107,18 @@ def _check_batch(p: Any, normalize: bool, max_table_bytes: int) -> np.ndarray:
 def _solve(pmfs: np.ndarray, tol_nats: float, max_iter: int, threads: int | None = None) -> dict[str, np.ndarray]:
     """Atoms (nats), gaps, iterations and convergence of validated pmfs, solved in this process.
 
-    A table whose batched solve stops above ``tol`` (rare: ~3 in 10,000 random 10x10x4 tables,
+    A table whose solve within the stack stops above ``tol`` (rare: ~3 in 10,000 random 10x10x4 tables,
     ~0.06% of near-degenerate Dirichlet(0.05) 2x2x2 and 3x3x2 ones, where the interior-point steps
     cycle or an inactive pair must become active at the smallest mu; docs/dev-notes.md#ipm) is
     solved once more on its own by :func:`~pidkit.decompose` — with, on tables up to 20,000 cells,
     its Clarabel second opinion — and the smaller certified gap is kept.
     """
-    out = get_kernel(kernel_name()).ipm_solve_many(pmfs, tol_nats, max_iter, threads or n_threads())
+    out = get_kernel(kernel_name()).ipm_solve_many(pmfs, tol_nats, max_iter, threads or default_threads())
     f = np.asarray(out["primal"], dtype=np.float64)
-    h_y = entropy(pmfs, 2, units="nats", batch_ndim=1)
-    h_y1 = conditional_entropy(pmfs, 2, 0, units="nats", batch_ndim=1)
-    h_y2 = conditional_entropy(pmfs, 2, 1, units="nats", batch_ndim=1)
-    i12 = mutual_information(pmfs, (0, 1), 2, units="nats", batch_ndim=1)
+    h_y = entropy(pmfs, 2, units="nats", stack_ndim=1)
+    h_y1 = conditional_entropy(pmfs, 2, 0, units="nats", stack_ndim=1)
+    h_y2 = conditional_entropy(pmfs, 2, 1, units="nats", stack_ndim=1)
+    i12 = mutual_information(pmfs, (0, 1), 2, units="nats", stack_ndim=1)
     arrays = dict(broja_atoms(h_y, h_y1, h_y2, i12, f))
     arrays["duality_gap"] = np.maximum(np.asarray(out["gap"], dtype=np.float64), 0.0)
     arrays["iterations"] = np.asarray(out["iterations"], dtype=np.int64)
@@ -129,8 +130,6 @@ def _solve(pmfs: np.ndarray, tol_nats: float, max_iter: int, threads: int | None
 
 def _resolve_alone(pmf: np.ndarray, i: int, arrays: dict, tol_nats: float, max_iter: int) -> None:
     """Solve table ``i`` by itself; keep that result where its certified gap is smaller."""
-    from .exact import decompose
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         res = decompose(pmf, units="nats", tol=tol_nats, max_iter=max_iter, normalize=True)
@@ -154,17 +153,17 @@ def decompose_many(
     client: Any = None,
     chunk_size: int | None = None,
     retries: int = 1,
-) -> PIDBatchResult:
-    """Exact BROJA PID of a batch of tables of shape (B, |X1|, |X2|, |Y|).
+) -> PIDResultStack:
+    """Exact BROJA PID of a stack of tables of shape (B, |X1|, |X2|, |Y|).
 
     All tables are solved by the native interior-point kernel in one call (no Python loop per
     table; in parallel over tables on the compiled kernel), each to a certified duality gap
     ``tol``. Meant for many small tables — bootstrap replicates, parameter sweeps; for one large
     table use :func:`pidkit.decompose`.
 
-    The batch is validated as a whole before anything is solved: one invalid table (NaN, negative
-    entries, a float table not summing to 1 without ``normalize``) refuses the whole batch with
-    :class:`~pidkit.exceptions.InvalidPMFError` naming the first offending tables, and a batch whose
+    The stack is validated as a whole before anything is solved: one invalid table (NaN, negative
+    entries, a float table not summing to 1 without ``normalize``) refuses the whole stack with
+    :class:`~pidkit.exceptions.InvalidPMFError` naming the first offending tables, and a stack whose
     float64 form exceeds ``max_table_bytes`` (default 2 GiB) is refused with
     :class:`~pidkit.exceptions.TableTooLargeError` before it is copied.
 
@@ -183,7 +182,7 @@ def decompose_many(
     max_table_bytes : int
         See above.
     client : dask.distributed.Client, optional
-        Solve chunks of the batch as tasks on this cluster (:mod:`pidkit.scale.many`); the tables
+        Solve chunks of the stack as tasks on this cluster (:mod:`pidkit.scale.many`); the tables
         are independent, so the numbers are identical to a local call. Default: this process.
     chunk_size : int, optional
         Tables per task with ``client`` (default: about four tasks per worker, at least 20,000
@@ -194,7 +193,7 @@ def decompose_many(
 
     Returns
     -------
-    PIDBatchResult
+    PIDResultStack
         Arrays ``R, U1, U2, S, total, I1, I2, duality_gap, iterations, converged``.
 
     Raises
@@ -204,7 +203,7 @@ def decompose_many(
         names the offending table indices (up to five). Fix or drop those tables, or decompose
         them one by one with :func:`pidkit.decompose` to see each one's error.
     TableTooLargeError
-        The batch's float64 form exceeds ``max_table_bytes``.
+        The stack's float64 form exceeds ``max_table_bytes``.
 
     Examples
     --------
@@ -214,23 +213,21 @@ def decompose_many(
     >>> res.S.shape
     (1000,)
     """
-    from ..scale._dask import check_client
-
     scale = check_units(units)
     normalize = check_bool("normalize", normalize)
     tol_nats = DEFAULT_TOL["native"] * np.log(2.0) if tol is None else check_positive_float("tol", tol) * scale
     max_iter = check_positive_int("max_iter", max_iter)
     client = check_client(client)
-    pmfs = _check_batch(p, normalize, check_positive_int("max_table_bytes", max_table_bytes))
+    pmfs = _check_stack(p, normalize, check_positive_int("max_table_bytes", max_table_bytes))
     name = kernel_name()
     t0 = time.perf_counter()
     if client is None:
         arrays = _solve(pmfs, tol_nats, max_iter)
     else:
-        from ..scale.many import decompose_many_on
+        from ..scale.many import map_tables
 
-        arrays = decompose_many_on(client, pmfs, tol_nats=tol_nats, max_iter=max_iter, chunk_size=chunk_size,
-                                   retries=check_positive_int("retries", retries, minimum=0))
+        arrays = map_tables(client, _solve, pmfs, tol_nats=tol_nats, max_iter=max_iter, chunk_size=chunk_size,
+                            retries=check_positive_int("retries", retries, minimum=0))
     elapsed = time.perf_counter() - t0
     gap, converged = arrays["duality_gap"], arrays["converged"]
     if not converged.all():
@@ -242,7 +239,7 @@ def decompose_many(
             ConvergenceWarning,
             stacklevel=2,
         )
-    return PIDBatchResult(
+    return PIDResultStack(
         **{k: arrays[k] / scale for k in ("R", "U1", "U2", "S", "total", "I1", "I2", "duality_gap")},
         iterations=arrays["iterations"],
         converged=converged,

@@ -16,13 +16,13 @@ import numpy as np
 
 from .._memory import MEMORY_CHECK_FLOOR, binding_memory_limit, memory_limit
 from .._threads import env_threads, idle_cores, idle_cores_now, limit_blas, usable_cores
-from ..exceptions import TableTooLargeError
+from ..exceptions import ParameterError, TableTooLargeError
 from ..kernels import get_kernel, kernel_name
 from ..kernels.support import kernel_args
 from ._problem import BROJAProblem
 from .cvxpy_backend import BackendSolution
 
-__all__ = ["solve_native", "pair_major", "n_threads", "solve_threads", "plan_native", "default_solver_bytes",
+__all__ = ["solve_native", "pair_major", "default_threads", "solve_threads", "plan_native", "default_solver_bytes",
            "ELIMINATIONS", "MULTI_THREAD_FLOPS", "MEASURED_LOAD_FLOPS"]
 
 #: ``elimination`` choices of the native kernel: ``"auto"`` picks the cheaper one by estimated cost.
@@ -54,7 +54,7 @@ MEASURED_LOAD_FLOPS = 2e10
 BLAS_FLOPS = 1e5
 
 
-def n_threads() -> int:
+def default_threads() -> int:
     """Threads of ``decompose_many`` (parallel over tables): ``$PIDKIT_NUM_THREADS`` or the usable cores."""
     return env_threads() or usable_cores()
 
@@ -103,8 +103,6 @@ def plan_native(prob: BROJAProblem, *, elimination: str = "auto", max_bytes: int
     :class:`TableTooLargeError` when the chosen elimination would exceed ``max_bytes``.
     """
     if elimination not in ELIMINATIONS:
-        from ..exceptions import ParameterError
-
         raise ParameterError(f"elimination must be one of {list(ELIMINATIONS)}; got {elimination!r}.")
     name = kernel_name(kernel)
     if name == "native":
@@ -113,8 +111,6 @@ def plan_native(prob: BROJAProblem, *, elimination: str = "auto", max_bytes: int
         plan = dict(get_kernel(name).ipm_plan(*args))
     else:
         if elimination == "labels":
-            from ..exceptions import ParameterError
-
             raise ParameterError("elimination='labels' needs the compiled kernel; the NumPy twin eliminates by pairs.")
         plan = _pairs_plan(prob)
     choice = plan["elimination"] if elimination == "auto" else elimination

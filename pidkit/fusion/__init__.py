@@ -46,9 +46,10 @@ from .registry import (
     available_models,
     get_fusion,
     get_model,
-    register_estimator,
     register_fusion,
+    register_model,
 )
+from .zoo import describe_models, make_model
 
 __all__ = [
     "FusionClassifier",
@@ -64,7 +65,7 @@ __all__ = [
     "get_fusion",
     "get_model",
     "make_model",
-    "register_estimator",
+    "register_model",
     "register_fusion",
 ]
 
@@ -79,45 +80,3 @@ def __getattr__(name: str) -> Any:  # the estimator classes import scikit-learn 
 
         return BoostingFusion
     raise AttributeError(f"module 'pidkit.fusion' has no attribute {name!r}")
-
-
-def make_model(name: str, **params: Any) -> Any:
-    """Build the zoo model ``name`` (unfitted) with ``params``.
-
-    A fusion network gives ``FusionClassifier(fusion=name, **params)``; ``"late"`` and
-    ``"late-stacked"`` a :class:`~pidkit.fusion.late.LateFusion`; ``"hgb"`` a
-    :class:`~pidkit.fusion.boosting.BoostingFusion`. All fit with ``fit(x1, x2, y)`` and predict
-    with ``predict_proba(x1, x2)``.
-    """
-    info = get_model(name)
-    if info.kind == "network":
-        return FusionClassifier(fusion=name, **params)
-    return info.load()(**{**info.defaults, **params})
-
-
-def describe_models() -> dict[str, dict[str, Any]]:
-    """What every registered model is and costs: ``{name: {...}}``.
-
-    Each entry has ``description`` (with the network's options and defaults), ``inputs``
-    (``"x1"``, ``"x2"`` or ``"x1+x2"``: modalities needed at prediction), ``paired_training``
-    (whether fitting needs labeled samples with both modalities), ``reach`` (the PID atoms it
-    can represent), ``kind``, and the costs measured when the shipped catalog was built —
-    ``fit_seconds`` (mean fit time per reference dataset, one CPU thread, on the machine named in
-    ``cost_machine``) and ``n_parameters`` (mean over the reference datasets) — or ``None`` for a
-    model the catalog does not hold.
-    """
-    from ..selection.catalog import load_costs
-
-    costs = load_costs()
-    out = {}
-    for name in available_models():
-        info = get_model(name)
-        opts = ", ".join(f"{k}={v!r}" for k, v in info.options.items())
-        c = costs.get("models", {}).get(name, {})
-        out[name] = {
-            "description": info.description + (f" [{opts}]" if opts else ""),
-            "inputs": info.inputs, "paired_training": info.paired_training, "reach": list(info.reach),
-            "kind": info.kind, "fit_seconds": c.get("fit_seconds"), "n_parameters": c.get("n_parameters"),
-            "cost_machine": costs.get("machine"),
-        }
-    return out

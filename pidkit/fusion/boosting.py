@@ -31,7 +31,7 @@ class BoostingFusion(TwoModalityPredictions, ClassifierMixin, BaseEstimator):
         Boosting rounds at most (early stopping on a 10% validation split stops sooner).
     learning_rate : float, default 0.1
     max_leaf_nodes : int, default 31
-    n_threads : int, default 1
+    threads : int, default 1
         OpenMP threads while fitting and predicting (1: reproducible timings, and no
         oversubscription when several fits run in parallel processes).
     random_state : int, numpy Generator or None
@@ -47,11 +47,11 @@ class BoostingFusion(TwoModalityPredictions, ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, *, max_iter: int = 200, learning_rate: float = 0.1, max_leaf_nodes: int = 31,
-                 n_threads: int = 1, random_state: Any = None):
+                 threads: int = 1, random_state: Any = None):
         self.max_iter = max_iter
         self.learning_rate = learning_rate
         self.max_leaf_nodes = max_leaf_nodes
-        self.n_threads = n_threads
+        self.threads = threads
         self.random_state = random_state
 
     def _features(self, x1: Any, x2: Any) -> tuple[np.ndarray, tuple[int, int]]:
@@ -68,7 +68,7 @@ class BoostingFusion(TwoModalityPredictions, ClassifierMixin, BaseEstimator):
         from sklearn.ensemble import HistGradientBoostingClassifier
         from threadpoolctl import threadpool_limits
 
-        threads = check_positive_int("n_threads", self.n_threads)
+        threads = check_positive_int("threads", self.threads)
         x, widths = self._features(x1, x2)
         ay = as_samples(y, "y")
         check_same_length(x1=x, y=ay)
@@ -104,5 +104,5 @@ class BoostingFusion(TwoModalityPredictions, ClassifierMixin, BaseEstimator):
         if widths != tuple(self.n_features_in_):
             raise InputError(f"the model was fitted on {self.n_features_in_[0]} + {self.n_features_in_[1]} features; "
                              f"got {widths[0]} + {widths[1]}. Pass features shaped like those given to fit.")
-        with threadpool_limits(self.n_threads):
+        with threadpool_limits(self.threads):
             return self.estimator_.predict_proba(x)

@@ -26,6 +26,7 @@ from .._training import (
     stratified_split,
 )
 from .._validation import as_samples, check_positive_float, check_positive_int, check_same_length, seed_from
+from ..discretize import Discretizer
 from ..exceptions import InputError, NotFittedError, ParameterError, SolverError
 from .registry import FUSION_OPTIONS, get_fusion
 
@@ -250,8 +251,6 @@ class FusionClassifier(TwoModalityPredictions, ClassifierMixin, BaseEstimator):
         y : array-like, shape (n,)
             Discrete class labels (at least two classes).
         """
-        from ..discretize import Discretizer
-
         s = self._settings()
         f1, f2 = self._features(x1, x2)
         ay = as_samples(y, "y")

@@ -15,8 +15,13 @@ from typing import Any
 import numpy as np
 
 from .._validation import as_samples, check_positive_int, check_same_length, seed_from
+from ..agreement import agreement
+from ..api import estimate
+from ..discretize import Discretizer
 from ..exceptions import InputError, ParameterError
+from ..model_pid import model_pid
 from ..result import ATOMS, PIDResult
+from .zoo import make_model
 
 __all__ = ["compare", "Comparison"]
 
@@ -76,8 +81,6 @@ class Comparison:
 def _candidates(models: Any, params: dict, random_state: Any) -> list[tuple[str, Any]]:
     """(label, unfitted estimator) pairs from names, FusionClassifier instances or a ModelSelection."""
     from sklearn.base import clone
-
-    from . import make_model
 
     if hasattr(models, "top") and hasattr(models, "ranking"):  # a ModelSelection: its top three
         models = models.top(3)
@@ -140,12 +143,10 @@ def compare(
     from sklearn.base import clone
     from sklearn.model_selection import StratifiedKFold
 
-    import pidkit as pid
-
     cv = check_positive_int("cv", cv, minimum=2)
     a1, a2, ay = as_samples(x1, "x1"), as_samples(x2, "x2"), as_samples(y, "y")
     n = check_same_length(x1=a1, x2=a2, y=ay)
-    codes, classes = pid.Discretizer().encode_labels(ay)
+    codes, classes = Discretizer().encode_labels(ay)
     counts = np.bincount(codes)
     if counts.min() < cv:
         rare = classes[int(np.argmin(counts))]
@@ -156,8 +157,8 @@ def compare(
         )
     seed = seed_from(random_state)
     candidates = _candidates(models, dict(model_params or {}), seed)
-    disc = discretizer if discretizer is not None else pid.Discretizer(random_state=seed)
-    data_pid = pid.estimate(a1, a2, ay, estimator="cvx", discretizer=disc)
+    disc = discretizer if discretizer is not None else Discretizer(random_state=seed)
+    data_pid = estimate(a1, a2, ay, estimator="cvx", discretizer=disc)
     folds = list(StratifiedKFold(n_splits=cv, shuffle=True, random_state=seed).split(np.zeros(n), codes))
     rows = []
     for label, est in candidates:
@@ -169,8 +170,8 @@ def compare(
             order = _columns(model, classes, label)
             oof[np.ix_(te, order)] = proba
             accs.append(float(np.mean(classes[order][proba.argmax(1)] == ay[te])))
-        mpid = pid.model_pid(oof, a1, a2, discretizer=disc)
-        ag = pid.agreement(data_pid, mpid)
+        mpid = model_pid(oof, a1, a2, discretizer=disc)
+        ag = agreement(data_pid, mpid)
         rows.append({"model": label, "accuracy": float(np.mean(accs)), "accuracy_std": float(np.std(accs)),
                      "fold_accuracies": accs, "model_pid": mpid.with_units(data_pid.units).atoms,
                      "alpha": ag.total, "similarity": ag.similarity, "fit_s": time.perf_counter() - t0})

@@ -23,6 +23,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from .._training import check_fraction, stratified_split
 from .._validation import as_samples, check_option, check_same_length, seed_from
+from ..discretize import Discretizer
 from ..exceptions import InputError, NotFittedError, ParameterError
 from .classifier import FusionClassifier, TwoModalityPredictions
 
@@ -123,7 +124,6 @@ class LateFusion(TwoModalityPredictions, ClassifierMixin, BaseEstimator):
         if self.combine == "stacked":
             from sklearn.linear_model import LogisticRegression
 
-            from ..discretize import Discretizer
 
             frac = check_fraction("stack_size", self.stack_size)
             codes, _ = Discretizer().encode_labels(ay)

@@ -7,6 +7,13 @@ options it takes and their defaults. An *estimator* is a scikit-learn-style clas
 :func:`pidkit.fusion.make_model` (late fusion of unimodal models, gradient boosting). Every entry
 says which modalities it needs at prediction (``inputs``) and whether it trains on paired labeled
 samples (``paired_training``): what a model costs in kind, not only in seconds.
+
+The registry follows the convention of every pidkit registry (see
+:mod:`pidkit.estimators.registry`): :func:`register_fusion` / :func:`register_model` register an
+object under a name and return it (without it, they are class decorators); another object under a
+taken name is refused; :func:`available_models` lists the names in registration order;
+:func:`get_model` returns the entry or names the valid ones; :func:`pidkit.fusion.make_model`
+builds one, refusing parameters it does not take.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._validation import check_keys
 from ..exceptions import ParameterError
 
 #: The four PID atoms (what a joint model can represent).
@@ -23,7 +31,7 @@ ALL_ATOMS = ("R", "U1", "U2", "S")
 NO_SYNERGY = ("R", "U1", "U2")
 
 __all__ = [
-    "FusionInfo", "FUSION_OPTIONS", "INPUTS", "register_fusion", "register_estimator", "available_models",
+    "FusionInfo", "FUSION_OPTIONS", "INPUTS", "register_fusion", "register_model", "available_models",
     "get_fusion", "get_model",
 ]
 
@@ -102,10 +110,10 @@ def _add(info: FusionInfo) -> FusionInfo:
 
 
 def register_fusion(
-    name: str, network: Any, *, options: dict | None = None, description: str = "", inputs: str = "x1+x2",
+    name: str, network: Any = None, *, options: dict | None = None, description: str = "", inputs: str = "x1+x2",
     paired_training: bool = True, reach: Any = ALL_ATOMS,
-) -> FusionInfo:
-    """Make ``network`` available as ``FusionClassifier(fusion=name)``.
+) -> Any:
+    """Make ``network`` available as ``FusionClassifier(fusion=name)`` and return it; without it, a class decorator.
 
     ``options`` maps option names (from :data:`FUSION_OPTIONS`) to defaults; a user's value for an
     option the network does not declare is refused when the model is fitted. A network that
@@ -113,26 +121,37 @@ def register_fusion(
     ``None`` for the other modality.
     """
     opts = dict(options or {})
-    unknown = sorted(set(opts) - set(FUSION_OPTIONS))
-    if unknown:
-        raise ParameterError(f"options {unknown} are not fusion options; expected a subset of {list(FUSION_OPTIONS)}.")
+    check_keys(f"fusion network {name!r}", opts, FUSION_OPTIONS, noun="option",
+               hint="Each option is a parameter of FusionClassifier.")
     reach = _check_kind(inputs, paired_training, reach)
-    return _add(FusionInfo(name, network, opts, description, inputs, paired_training, reach=reach))
+
+    def add(network: Any) -> Any:
+        _add(FusionInfo(name, network, opts, description, inputs, paired_training, reach=reach))
+        return network
+
+    return add if network is None else add(network)
 
 
-def register_estimator(
-    name: str, estimator: Any, *, defaults: dict | None = None, description: str = "", inputs: str = "x1+x2",
-    paired_training: bool = True, reach: Any = ALL_ATOMS,
-) -> FusionInfo:
-    """Make a scikit-learn-style two-modality estimator class available as ``make_model(name)``.
+def register_model(
+    name: str, estimator: Any = None, *, defaults: dict | None = None, description: str = "",
+    inputs: str = "x1+x2", paired_training: bool = True, reach: Any = ALL_ATOMS,
+) -> Any:
+    """Make a scikit-learn-style two-modality classifier class available as ``make_model(name)`` and
+    return it; without it, a class decorator.
 
     The class takes keyword parameters (``random_state`` among them) and has ``fit(x1, x2, y)``,
     ``predict_proba(x1, x2)``, ``predict``, ``score`` and ``get_params``; ``defaults`` are
-    constructor arguments fixed by this entry (the user's parameters override them).
+    constructor arguments fixed by this entry (the user's parameters override them). Its entry has
+    ``kind="estimator"`` (a scikit-learn estimator, not a network of ``FusionClassifier``).
     """
     reach = _check_kind(inputs, paired_training, reach)
-    return _add(FusionInfo(name, estimator, {}, description, inputs, paired_training, "estimator",
-                           dict(defaults or {}), reach))
+
+    def add(estimator: Any) -> Any:
+        _add(FusionInfo(name, estimator, {}, description, inputs, paired_training, "estimator",
+                        dict(defaults or {}), reach))
+        return estimator
+
+    return add if estimator is None else add(estimator)
 
 
 def available_models(kind: str | None = None) -> list[str]:
@@ -187,12 +206,12 @@ register_fusion("x1-only", f"{_HEADS}:X1Only", inputs="x1", paired_training=Fals
                 description="X1 alone: one MLP on X1's features (reaches at most R + U1)")
 register_fusion("x2-only", f"{_HEADS}:X2Only", inputs="x2", paired_training=False, reach=("R", "U2"),
                 description="X2 alone: one MLP on X2's features (reaches at most R + U2)")
-register_estimator("late", "pidkit.fusion.late:LateFusion", defaults={"combine": "product"}, paired_training=False,
+register_model("late", "pidkit.fusion.late:LateFusion", defaults={"combine": "product"}, paired_training=False,
                    reach=NO_SYNERGY,
                    description="late fusion: X1-only and X2-only networks fitted separately (unpaired data "
                                "suffice), combined as p(y|x1) p(y|x2) / p(y); cannot represent synergy")
-register_estimator("late-stacked", "pidkit.fusion.late:LateFusion", defaults={"combine": "stacked"}, reach=NO_SYNERGY,
+register_model("late-stacked", "pidkit.fusion.late:LateFusion", defaults={"combine": "stacked"}, reach=NO_SYNERGY,
                    description="late fusion with a logistic stacker on both unimodal log-probabilities, fitted on "
                                "a paired split (stack_size); cannot represent synergy")
-register_estimator("hgb", "pidkit.fusion.boosting:BoostingFusion",
+register_model("hgb", "pidkit.fusion.boosting:BoostingFusion",
                    description="gradient boosting (scikit-learn HistGradientBoostingClassifier) on [x1, x2]")

@@ -1,7 +1,7 @@
 """Kernels of the exact solver: a compiled C++ extension and its pure-NumPy twin.
 
 ``ipm_solve`` (one table in pair-major form, see :mod:`pidkit.kernels.support`) and
-``ipm_solve_many`` (a batch of small dense tables) exist twice with the same contract:
+``ipm_solve_many`` (a stack of small dense tables) exist twice with the same contract:
 
 * ``pidkit.kernels._native`` — C++ (nanobind), built by ``pip install`` through scikit-build-core
   and CMake; dense linear algebra through the BLAS/LAPACK that SciPy ships (handed over as

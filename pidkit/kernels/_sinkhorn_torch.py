@@ -4,8 +4,9 @@ The one module of the projection that imports torch; :mod:`pidkit.kernels.sinkho
 first use. It holds the input checks on tensors, the autograd function, the forward (stabilized
 scaling iterations with log-domain fallbacks) and the backward (implicit differentiation: a Schur
 complement solved by Cholesky or conjugate gradients); the algorithm is described in the
-docstring of :mod:`pidkit.kernels.sinkhorn`, which also holds the tuned constants (read from there
-at call time, so that benchmarks and tests can change them). With ``backend="native"`` the full
+docstring of :mod:`pidkit.kernels.sinkhorn`; the tuned constants are in
+:mod:`pidkit.kernels._sinkhorn_tuning` (read from there at call time, so that benchmarks and tests
+can change them). With ``backend="native"`` the full
 passes go through :mod:`pidkit.kernels._sinkhorn_native` instead of torch ops.
 """
 
@@ -19,7 +20,7 @@ import torch
 
 from ..exceptions import ConvergenceWarning, InputError, InvalidPMFError, NonFiniteInputError, ShapeError
 from . import _sinkhorn_native as compiled
-from . import sinkhorn as api
+from . import _sinkhorn_tuning as tuning
 
 __all__ = ["check_inputs", "targets", "project", "torch_iterate", "native_iterate"]
 
@@ -111,9 +112,9 @@ def _check_totals(r: Any, c: Any, tol: float, eps: float) -> None:
 
 
 def project(logits: Any, log_row: Any, log_col: Any, r: Any, c: Any, *, tol: float, max_iter: int,
-            backend: str) -> tuple[Any, api.SinkhornInfo]:
+            backend: str) -> tuple[Any, tuning.SinkhornInfo]:
     """``(log_q, info)`` for checked inputs; ``backend`` is ``"torch"`` or ``"native"`` (resolved)."""
-    holder: list[api.SinkhornInfo] = []
+    holder: list[tuning.SinkhornInfo] = []
     log_q = _SinkhornProjection.apply(logits, log_row, log_col, (r, c, tol, max_iter, backend, holder))
     return log_q, holder[0]
 
@@ -168,12 +169,12 @@ def _shifted(logits, peak, alpha, beta, out=None):
 
     Two broadcast adds in the working dtype. ``peak`` = max |row maximum of L|: the
     entries that matter have magnitude below ``peak + |alpha| + |beta|``; where that exceeds
-    ``api._PRECISE_ABOVE`` in float32 (rounding > ~1.5e-5 relative in ``exp``) the sum goes through
+    ``tuning.PRECISE_ABOVE`` in float32 (rounding > ~1.5e-5 relative in ``exp``) the sum goes through
     float64.
     """
     dtype = logits.dtype
     big = peak + float(alpha.abs().max()) + float(beta.abs().max())
-    if dtype == torch.float32 and big > api._PRECISE_ABOVE:
+    if dtype == torch.float32 and big > tuning.PRECISE_ABOVE:
         z = (logits.double() + alpha.unsqueeze(2) + beta.unsqueeze(1)).to(dtype)
         return z if out is None else out.copy_(z)
     shift_r, shift_c = alpha.to(dtype).unsqueeze(2), beta.to(dtype).unsqueeze(1)
@@ -185,7 +186,7 @@ def _native_shifted(logits, alpha, beta, out=None, exp=False):
     """:func:`_shifted` (then ``exp`` when asked) in one pass of the compiled kernel (CPU; ``logits``
     C-contiguous).
 
-    Sums in float64 whatever the dtype (as ``_shifted`` above ``api._PRECISE_ABOVE``). float32 ``exp``
+    Sums in float64 whatever the dtype (as ``_shifted`` above ``tuning.PRECISE_ABOVE``). float32 ``exp``
     is the kernel's AVX2 polynomial (<= ~1.3 ulp); float64 ``exp`` is torch's (vectorized, faster
     than the kernel's scalar ``std::exp``: docs/dev-notes.md#sinkhorn).
     """
@@ -204,7 +205,7 @@ def _forward(logits, log_row, log_col, r, c, tol, max_iter, backend):
     Full-size tensors are few and reused: allocating one costs as much as several passes on CPU.
     """
     dtype = logits.dtype
-    tau = api._TAU[str(dtype).removeprefix("torch.")]
+    tau = tuning.TAU[str(dtype).removeprefix("torch.")]
     r, c = r.contiguous(), c.contiguous()  # slices of one tensor; a, b and the native kernel want dense
     # start without exp: every row of L + alpha peaks at log r_i; the first column update does the rest
     row_max = logits.amax(dim=2)
@@ -250,7 +251,7 @@ def _forward(logits, log_row, log_col, r, c, tol, max_iter, backend):
         a, b = torch.ones_like(r), torch.ones_like(c)
     else:
         log_q = _native_shifted(logits, alpha, beta) if use_native else _shifted(logits, peak, alpha, beta)
-    info = api.SinkhornInfo(iterations=done, marginal_error=err, converged=err <= tol, backend=backend)
+    info = tuning.SinkhornInfo(iterations=done, marginal_error=err, converged=err <= tol, backend=backend)
     return log_q, kern, a, b, info
 
 
@@ -324,7 +325,7 @@ def native_iterate(kern, r, c, a, b, tol, max_iter, tau, check_every):
 def _no_mass(dtype) -> float:
     """Targets below ``finfo.tiny * e^(2 tau)`` (float32: 2.8e-21, float64: 1.2e-134) count as empty
     in the backward: with scalings within ``e^(+-tau)`` every factor it forms stays finite."""
-    return torch.finfo(dtype).tiny * math.exp(2.0 * api._TAU[str(dtype).removeprefix("torch.")])
+    return torch.finfo(dtype).tiny * math.exp(2.0 * tuning.TAU[str(dtype).removeprefix("torch.")])
 
 
 def _implicit_grad(kern, a, b, r, grad, use_native=False):
@@ -364,7 +365,7 @@ def _implicit_grad(kern, a, b, r, grad, use_native=False):
     right = b * c_inv_sqrt
     null = sqrt_c * torch.rsqrt(c.sum(dim=1, keepdim=True))  # unit null vector of the scaled system
     f = rhs * c_inv_sqrt
-    if kern.shape[2] <= api._DIRECT_MAX_SIDE:
+    if kern.shape[2] <= tuning.DIRECT_MAX_SIDE:
         w = _schur_direct(kern, left, right, null, f)
     else:
         w = _schur_cg(kern, left, right, null, f, fused)
@@ -400,7 +401,7 @@ def _schur_cg(kern, left, right, null, f, fused=False):
     diagonal of ``S`` saves too few iterations for its extra pass: docs/dev-notes.md#sinkhorn).
     ``fused``: the products through the compiled kernel (``K`` C-contiguous).
     """
-    rtol = api._CG_RTOL[str(kern.dtype).removeprefix("torch.")]
+    rtol = tuning.CG_RTOL[str(kern.dtype).removeprefix("torch.")]
     left2 = left * left
 
     if fused:  # K^T (left2 * K v) in one pass of the compiled kernel instead of two
@@ -425,7 +426,7 @@ def _schur_cg(kern, left, right, null, f, fused=False):
     rr = (res * res).sum(dim=1)
     p = res.clone()
     terms = []  # step_j * |res_j|^2: their sum over j >= k is the squared energy norm of the error at k
-    for it in range(1, api._CG_MAX_ITER + 1):
+    for it in range(1, tuning.CG_MAX_ITER + 1):
         sp = apply_s(p)
         psp = (p * sp).sum(dim=1)
         step = torch.where(psp > 0, rr / torch.where(psp > 0, psp, 1.0), 0.0)
@@ -433,19 +434,19 @@ def _schur_cg(kern, left, right, null, f, fused=False):
         terms.append(step * rr)
         res = remove_null(res - step.unsqueeze(1) * sp)
         rr_new = (res * res).sum(dim=1)
-        if it >= api._CG_DELAY and it % check_every == 0:
+        if it >= tuning.CG_DELAY and it % check_every == 0:
             # Hestenes-Stiefel estimate (delay d) of the energy-norm error, relative to x^T S x ~ x^T f:
             # the residual alone is no guide here, S has eigenvalues near 0 for weakly tied columns
-            err2 = torch.stack(terms[-api._CG_DELAY:]).sum(dim=0)
+            err2 = torch.stack(terms[-tuning.CG_DELAY:]).sum(dim=0)
             if bool((err2 <= rtol**2 * (x * f).sum(dim=1).abs()).all()):
                 return x
         p = res + torch.where(rr > 0, rr_new / torch.where(rr > 0, rr, 1.0), 0.0).unsqueeze(1) * p
         rr = rr_new
     rel = float((err2 / (x * f).sum(dim=1).abs().clamp_min(torch.finfo(kern.dtype).tiny)).max()) ** 0.5
     warnings.warn(
-        f"Sinkhorn backward: conjugate gradients stopped after {api._CG_MAX_ITER} iterations at an estimated relative "
-        f"error of {rel:.3g} (target {rtol:g}); the gradient is approximate. The coupling is nearly degenerate: use "
-        "float64 logits or keep the logits' scale moderate.",
+        f"Sinkhorn backward: conjugate gradients stopped after {tuning.CG_MAX_ITER} iterations at an estimated "
+        f"relative error of {rel:.3g} (target {rtol:g}); the gradient is approximate. The coupling is nearly "
+        "degenerate: use float64 logits or keep the logits' scale moderate.",
         ConvergenceWarning,
         stacklevel=4,
     )

@@ -55,6 +55,8 @@ import time
 import numpy as np
 import scipy.linalg as sla
 
+from .support import pair_major_support, trivial_objective
+
 __all__ = ["ipm_solve", "ipm_solve_many"]
 
 _TAU = 0.995  # fraction-to-boundary
@@ -419,10 +421,8 @@ def ipm_solve(n1, n2, ny, a, b, pair_x1, pair_x2, cell_ptr, cell_y, tol, max_ite
 
 
 def ipm_solve_many(p, tol, max_iter, n_threads=1):
-    """Solve a batch of tables of shape (B, n1, n2, ny); returns arrays of ``primal``, ``dual``, ``gap``,
+    """Solve a stack of tables of shape (B, n1, n2, ny); returns arrays of ``primal``, ``dual``, ``gap``,
     ``iterations``, ``converged`` (one entry per table). Twin of ``_native.ipm_solve_many``."""
-    from .support import pair_major_support, trivial_objective
-
     p = np.asarray(p, dtype=np.float64)
     B = p.shape[0]
     out = {k: np.zeros(B) for k in ("primal", "dual", "gap")}

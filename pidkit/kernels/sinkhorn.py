@@ -76,10 +76,11 @@ The torch path is device-agnostic (CPU and CUDA, float32 and float64). Pick the 
 with ``backend`` (``"auto"``, ``"torch"``, ``"native"``) or the environment variable
 ``PIDKIT_KERNEL`` (``python`` forces the torch path under ``backend="auto"``).
 
-Layout: this module (public API, options, backend choice, tuned constants; it does not import
-torch), :mod:`pidkit.kernels._sinkhorn_torch` (autograd function, forward and backward in torch;
-the one module that imports torch, loaded on the first call) and
-:mod:`pidkit.kernels._sinkhorn_native` (thin dispatch to the compiled kernel). The measurements
+Layout: this module (public API, options, backend choice; it does not import torch),
+:mod:`pidkit.kernels._sinkhorn_torch` (autograd function, forward and backward in torch;
+the one module that imports torch, loaded on the first call),
+:mod:`pidkit.kernels._sinkhorn_native` (thin dispatch to the compiled kernel) and
+:mod:`pidkit.kernels._sinkhorn_tuning` (tuned constants and :class:`SinkhornInfo`, shared by both). The measurements
 behind the design: ``docs/dev-notes.md#sinkhorn``.
 """
 
@@ -87,13 +88,13 @@ from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 from .._validation import check_option, check_positive_float, check_positive_int
 from ..exceptions import ConvergenceWarning, MissingDependencyError, ParameterError
 from . import _sinkhorn_native
+from ._sinkhorn_tuning import SinkhornInfo
 
 __all__ = ["SinkhornInfo", "sinkhorn_projection", "native_sinkhorn_available", "DEFAULT_TOL"]
 
@@ -105,25 +106,6 @@ BACKENDS = ("auto", "torch", "native")
 #: column sums over m ~ 10^3 rows (1e-7 to 1e-6 measured), cheap enough for training.
 DEFAULT_TOL = {"float64": 1e-9, "float32": 1e-5}
 
-# Constants of the implementation; pidkit.kernels._sinkhorn_torch reads them from here at call time.
-
-# Absorb the scalings into the potentials once |log a| or |log b| exceeds tau. Entries of K that
-# underflow (below finfo.tiny; the compiled kernel flushes denormals) are lost to the iterations;
-# with scalings within e^{+-tau} their mass is at most m*n*tiny*e^{2 tau}: < 1e-15 for float32
-# (tau=20) and < 1e-130 for float64 (tau=200). The returned log q does not lose them.
-_TAU = {"float64": 200.0, "float32": 20.0}
-
-# Backward: a Cholesky solve of the n x n Schur complement when the smaller side is at most this,
-# conjugate gradients otherwise.
-# tuned on benchmarks/bench_batch.py (part a, backward by side length), see docs/dev-notes.md#sinkhorn
-_DIRECT_MAX_SIDE = 64
-
-# float32: form L + alpha + beta through float64 when magnitudes exceed this (see _sinkhorn_torch._shifted)
-_PRECISE_ABOVE = 256.0
-_CG_RTOL = {"float64": 1e-10, "float32": 1e-5}
-_CG_MAX_ITER = 1000
-_CG_DELAY = 4  # iterations of look-ahead in the CG error estimate
-
 # auto uses the compiled kernel on CPU only where it measured faster than the torch path.
 # tuned on benchmarks/bench_batch.py (part a), see docs/dev-notes.md#sinkhorn
 _NATIVE_IS_FASTER = True
@@ -132,37 +114,6 @@ _NATIVE_IS_FASTER = True
 def native_sinkhorn_available() -> bool:
     """True when the compiled Sinkhorn kernel ``pidkit.kernels._sinkhorn`` imported."""
     return _sinkhorn_native.available()
-
-
-@dataclass(frozen=True)
-class SinkhornInfo:
-    """Diagnostics of one :func:`sinkhorn_projection` call.
-
-    Attributes
-    ----------
-    iterations : int
-        Sinkhorn iterations run (one row and one column update each).
-    marginal_error : float
-        :math:`\\sum_{y,j} |\\sum_i q_{yij} - c_{yj}|` right after the last row update (rows exact;
-        an L1 violation on the total mass), measured on the iterate, which ``exp(log_q)`` equals up
-        to rounding.
-    converged : bool
-        ``marginal_error <= tol``.
-    backend : str
-        ``"torch"`` or ``"native"``.
-    """
-
-    iterations: int
-    marginal_error: float
-    converged: bool
-    backend: str
-
-    def __repr__(self) -> str:
-        state = "converged" if self.converged else "NOT converged"
-        return (
-            f"SinkhornInfo({state}, iterations={self.iterations}, marginal_error={self.marginal_error:.3g}, "
-            f"backend={self.backend!r})"
-        )
 
 
 def sinkhorn_projection(

@@ -7,9 +7,9 @@ formulation built on it (Clarabel's iterates, and on degenerate tables its statu
 order of its variables, so that order stays). The exact-solver kernels take *pair-major* order
 (sorted by x1, x2, y: the cells of one (x1, x2) pair contiguous, labels ascending);
 :func:`kernel_args` applies that permutation, for one :class:`BROJAProblem` and for the NumPy
-twin of the batch solver alike.
+twin of the stack solver alike.
 
-The compiled batch path (``ipm_solve_many`` of ``_native.cpp``) enumerates the same cells itself
+The compiled stack path (``ipm_solve_many`` of ``_native.cpp``) enumerates the same cells itself
 (``build_from_table`` in ``native/problem.hpp``, once per table inside its parallel loop) and must
 keep doing so: calling back into Python per table would cost more than the solves of small tables.
 """

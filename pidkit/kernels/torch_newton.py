@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from .._training import require_torch, resolve_device
+
 __all__ = ["TorchSchurNewton", "torch_device", "b_side"]
 
 #: bytes of one chunk of ``X = L_A^{-1} H_AB`` (A nodes x ny rows, all of side B's columns) held at a
@@ -45,8 +47,6 @@ def torch_device(device: Any = "auto"):
     :class:`~pidkit.exceptions.ParameterError` for a device this machine does not have.
     Returns ``(torch, torch.device)``.
     """
-    from .._training import require_torch, resolve_device
-
     torch = require_torch("solver='torch'", instead="use solver='native' (the compiled kernel)")
     return torch, resolve_device(torch, device)
 

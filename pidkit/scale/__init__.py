@@ -9,8 +9,14 @@
 
 Dask is an optional dependency: ``pip install 'pidkit[dask]'``. Every entry point raises
 :class:`~pidkit.exceptions.MissingDependencyError` with that command when it is missing, and a
-failed task (after ``retries``) raises :class:`DistributedComputeError` — a partial table or batch
-is never returned.
+failed task (after ``retries``) raises :class:`DistributedComputeError` — a partial table or stack
+of tables is never returned.
+
+Layers: :mod:`~pidkit.scale._dask`, :mod:`~pidkit.scale.counts`, :mod:`~pidkit.scale.moments` and
+:mod:`~pidkit.scale.many` are plumbing that the estimators call (they import no estimator; a
+chunk's solver is passed in); :mod:`~pidkit.scale.estimate` is the front end above the
+estimators (it builds the ``"cvx"`` estimator through the registry). ``tests/test_architecture.py``
+checks that no import cycle joins them.
 """
 
 from ._dask import DistributedComputeError, is_dask_collection, require_dask

@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import check_positive_int, seed_from
+from ..discretize import joint_counts
 from ..exceptions import InputError, LengthMismatchError, NonFiniteInputError, ParameterError, PlugInBiasWarning
 from ._dask import compute, is_dask_collection, require_dask
 
@@ -150,8 +152,6 @@ def _check_finite(arrays: tuple[np.ndarray, ...], offset: int) -> None:
 
 def _count_block(b1: Any, b2: Any, by: Any, discretizer: Any, shape: tuple[int, int, int], offset: int = 0
                  ) -> tuple[np.ndarray, int]:
-    from ..discretize import joint_counts
-
     n = _block_len(b1, b2, by)
     if n == 0:
         return np.zeros(shape, dtype=np.int64), 0
@@ -242,8 +242,6 @@ def dask_joint_counts(
     for a fitted Discretizer). Returns ``(counts, n)`` with ``counts.sum() == n``.
     """
     dask = require_dask("dask inputs to pidkit.estimate")
-    from .._validation import check_positive_int, seed_from
-
     sample_size = check_positive_int("sample_size", sample_size)
     retries = check_positive_int("retries", retries, minimum=0)
     parts, lengths = _partitions(x1, x2, y)

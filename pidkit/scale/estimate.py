@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
-from typing import Any
+from typing import Any, cast
 
 from .._validation import as_samples
+from ..discretize import Discretizer
+from ..estimators.registry import TableEstimator, make_estimator
 from ..exceptions import InputError, ParameterError
+from ..trust import check_information
 from ._dask import check_client, require_dask
 from .counts import DEFAULT_SAMPLE_SIZE, dask_joint_counts
 
@@ -37,11 +40,10 @@ def estimate_dask(
     counts' informations with held-out classifiers fitted on that sample; a Discretizer fitted
     before gives no sample, and the check is then left out (noted).
     """
-    from ..discretize import Discretizer
-    from ..estimators.registry import make_estimator
-
     client = check_client(client)
-    est = make_estimator("cvx", dict(estimator_options or {}))  # unknown options: ParameterError
+    # unknown options: ParameterError. What follows relies on the TableEstimator protocol: check_options,
+    # check_size (before any pass over the data), decompose_table (of the counts summed over partitions)
+    est = cast(TableEstimator, make_estimator("cvx", **dict(estimator_options or {})))
     est.check_options(units)  # before any pass over the data
     if discretizer is None:
         discretizer = Discretizer(random_state=random_state)
@@ -58,8 +60,6 @@ def estimate_dask(
                 "for the held-out classifiers (pass an unfitted Discretizer, or info_check=False)")
         return dataclasses.replace(res, diagnostics=dataclasses.replace(
             res.diagnostics, notes=(note, *res.diagnostics.notes))), counts
-    from ..trust import check_information
-
     s1, s2, sy = (as_samples(a, name) for a, name in zip(sample, ("x1", "x2", "y"), strict=True))
     c1, c2, cy = discretizer.transform(s1, s2, sy)
     categorical = tuple(c if discretizer.kinds_[m] == "categorical" else None for c, m in ((c1, "x1"), (c2, "x2")))

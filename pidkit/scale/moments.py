@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy.special import ndtri
 
 from ..exceptions import InputError, ShapeError
 from ._dask import compute
@@ -41,8 +42,6 @@ def _sample_block(b1: Any, b2: Any, by: Any, offset: int, k: int, seed: int) -> 
 def normal_scores(z: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """Each column of ``z`` mapped to Φ^-1 of its mid-rank among the sorted ``reference`` column (a sample of
     the whole data): the copula's normal scores, approximated by the sample's empirical distribution."""
-    from scipy.special import ndtri
-
     m = reference.shape[0]
     out = np.empty_like(z)
     for j in range(z.shape[1]):

@@ -5,20 +5,11 @@
 the best, from the dataset's PID (what each candidate can reach) and the reference datasets whose
 interaction profile is closest (how well each candidate learned there). :func:`load_catalog`
 reads the catalog that ships with pidkit (``pidkit/data/catalog.json``, with measured fit times
-in ``costs.json``), :func:`build_catalog` rebuilds it (``python benchmarks/build_catalog.py``).
+in ``costs.json``); ``python benchmarks/build_catalog.py`` rebuilds it.
 Check a recommendation on your own data with :func:`pidkit.fusion.compare`.
 """
 
-from .catalog import (
-    SCHEMA_VERSION,
-    Catalog,
-    build_catalog,
-    default_grid,
-    load_catalog,
-    load_costs,
-    save_catalog,
-    save_costs,
-)
+from .catalog import SCHEMA_VERSION, Catalog, load_catalog, load_costs
 from .recommend import DEFAULT_TOLERANCE, DISTANCES, ModelSelection, reach_slopes, select_models
 
 __all__ = [
@@ -27,12 +18,8 @@ __all__ = [
     "DISTANCES",
     "Catalog",
     "ModelSelection",
-    "build_catalog",
-    "default_grid",
     "load_catalog",
     "load_costs",
     "reach_slopes",
-    "save_catalog",
-    "save_costs",
     "select_models",
 ]

@@ -28,7 +28,10 @@ from typing import Any
 
 import numpy as np
 
+from .._training import check_non_negative
 from .._validation import check_option, check_positive_int
+from ..api import estimate
+from ..bounds.result import SynergyBounds
 from ..exceptions import InputError, OutsideCatalogWarning, ParameterError
 from ..result import ATOMS, PIDResult
 from .catalog import Catalog, load_catalog, profile_of
@@ -243,7 +246,7 @@ def _cost_key(r: dict) -> tuple:
 
 
 def _reach(model: str) -> tuple[str, ...]:
-    from ..fusion import get_model
+    from ..fusion.registry import get_model
 
     try:
         return tuple(get_model(model).reach)
@@ -339,7 +342,7 @@ def rank_models(
             lost_lo = sum(max(atom_ranges[a][0], 0.0) for a in ATOMS if a not in reach)
             lost_hi = sum(max(atom_ranges[a][1], 0.0) for a in ATOMS if a not in reach)
             lo_f, hi_f = min(lost_lo / tot, f_q), max(lost_hi / tot, f_q)
-        from ..fusion import get_model
+        from ..fusion.registry import get_model
 
         try:
             info = get_model(m)
@@ -532,10 +535,6 @@ def select_models(
     >>> pid.select_models(x1, x2, y, random_state=0).recommended
     'x1-only'
     """
-    from .._training import check_non_negative
-    from ..api import estimate
-    from ..bounds.result import SynergyBounds
-
     check_option("reference", reference, ("auto", "cvx", "feature", "exact"))
     check_option("distance", distance, DISTANCES)
     neighbors = check_positive_int("neighbors", neighbors)

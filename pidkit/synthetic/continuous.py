@@ -11,20 +11,18 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.special import ndtr
 
-from .._validation import check_option, check_positive_int, seed_from
+from .._validation import check_option, check_positive_float, check_positive_int, seed_from
+from ..exceptions import ParameterError
 
 __all__ = ["gaussian_mixture", "gaussian_mixture_pmf", "latent_modalities", "LATENT_LABELS"]
 
 
 def _mixture_mean(norm: float, angle: float) -> np.ndarray:
-    from .._validation import check_positive_float
-
     norm = check_positive_float("norm", norm)
     angle = float(angle)
     if not math.isfinite(angle):
-        from ..exceptions import ParameterError
-
         raise ParameterError(f"angle must be a finite number (radians); got {angle!r}.")
     return norm * np.array([math.cos(angle), math.sin(angle)])
 
@@ -72,8 +70,6 @@ def gaussian_mixture_pmf(
     edges : ndarray, shape (bins + 1,)
         Cell edges shared by both axes (first and last are -inf and +inf).
     """
-    from scipy.special import ndtr
-
     bins = check_positive_int("bins", bins, minimum=2)
     mu = _mixture_mean(norm, angle)
     if half_width is None:
@@ -122,8 +118,6 @@ def latent_modalities(
     latent_dim = check_positive_int("latent_dim", latent_dim)
     check_option("label", label, LATENT_LABELS)
     if not (isinstance(noise, (int, float)) and math.isfinite(noise) and noise >= 0):
-        from ..exceptions import ParameterError
-
         raise ParameterError(f"noise must be a finite number >= 0; got {noise!r}.")
     rng = np.random.default_rng(seed_from(random_state))
     z1, z2, zc = (rng.standard_normal((n, latent_dim)) for _ in range(3))

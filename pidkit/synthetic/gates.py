@@ -24,6 +24,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .._validation import check_option, check_positive_int, seed_from
+from ..estimators._problem import check_pmf
 
 __all__ = [
     "GATES",
@@ -78,8 +79,6 @@ def gate_pmf(name: str) -> np.ndarray:
 
 def sample_pmf(p: np.ndarray, n: int, *, random_state=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Draw ``n`` samples ``(x1, x2, y)`` (int arrays) from a joint pmf of shape (|X1|, |X2|, |Y|)."""
-    from ..estimators._problem import check_pmf
-
     n = check_positive_int("n", n)
     p = check_pmf(p, normalize=True)
     rng = np.random.default_rng(seed_from(random_state))

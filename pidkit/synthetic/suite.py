@@ -72,9 +72,12 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
+from scipy.special import ndtr
 
-from .._validation import check_positive_int, check_units, seed_from
+from .._validation import check_keys, check_positive_int, check_units, seed_from
+from ..estimators.exact import decompose
 from ..exceptions import ParameterError, TableTooLargeError
+from ..result import ATOMS, Diagnostics, PIDResult
 
 __all__ = [
     "INTERACTIONS",
@@ -163,12 +166,7 @@ def _mixed_radix(digits: list[np.ndarray], k: int, n: int) -> np.ndarray:
 
 def _check_weights(weights: Any) -> dict[str, float]:
     if isinstance(weights, Mapping):
-        unknown = sorted(set(weights) - set(INTERACTIONS))
-        if unknown:
-            raise ParameterError(
-                f"weights has unknown key(s) {unknown}; expected any of {list(INTERACTIONS)}, e.g. "
-                "weights={'R': 1, 'S': 2}."
-            )
+        check_keys("weights", weights, INTERACTIONS, hint="E.g. weights={'R': 1, 'S': 2}.")
         raw = {a: weights.get(a, 0.0) for a in INTERACTIONS}
     elif isinstance(weights, Sequence) and not isinstance(weights, str) and len(weights) == 4:
         raw = dict(zip(INTERACTIONS, weights, strict=True))
@@ -338,14 +336,10 @@ class InteractionSpec:
 
     def latent_pid(self, **options: Any):
         """:func:`pidkit.decompose` of :meth:`latent_pmf` (``options`` are passed on)."""
-        from ..estimators import decompose
-
         return decompose(self.latent_pmf(), **options)
 
     def _noisy_components(self, grid: int) -> list[np.ndarray]:
         """Each active component's table with its latent coordinates replaced by grid cells."""
-        from scipy.special import ndtr
-
         k, sigma = self.n_values, self.noise
         pos = _positions(k)
         if sigma == 0:
@@ -374,9 +368,6 @@ class InteractionSpec:
         ``grid`` grows. Returns a :class:`~pidkit.PIDResult` whose duality gap is the sum of the
         components' certified gaps (nuisance factors carry no information and are left out).
         """
-        from ..estimators import decompose
-        from ..result import ATOMS, Diagnostics, PIDResult
-
         grid = check_positive_int("grid", grid, minimum=2)
         tol = GRID_TOL_BITS * math.log(2.0) / check_units(units)
         keys = (*ATOMS, "total", "I1", "I2")
@@ -600,12 +591,8 @@ def suite_data(name: str, n: int | None = None, *, random_state: Any = None, **s
     """
     if name not in SUITE_PRESETS:
         raise ParameterError(f"name must be one of {list(SUITE_PRESETS)}; got {name!r}.")
-    allowed = {"noise", "dim", "n_values", "n_nuisance"}
-    unknown = sorted(set(spec_options) - allowed)
-    if unknown:
-        raise ParameterError(
-            f"suite_data does not take {unknown}; it takes {sorted(allowed)} besides n and random_state."
-        )
+    check_keys("suite_data", spec_options, ("noise", "dim", "n_values", "n_nuisance"), noun="option",
+               hint="Besides them it takes n and random_state.")
     atoms = SUITE_PRESETS[name]["atoms"]
     spec = InteractionSpec(dict(atoms), information=sum(atoms.values()), **spec_options)
     seed = SUITE_PRESETS[name]["seed"] if random_state is None else random_state

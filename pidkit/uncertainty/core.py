@@ -3,7 +3,7 @@
 For the exact estimator everything works on the joint count table of the coded samples: the
 Discretizer is fitted once, on the data, and not refitted per replicate, so the intervals cover
 the sampling variability of the table *given* the discretization. Replicates go through
-:func:`pidkit.decompose_many` in one batched call.
+:func:`pidkit.decompose_many` in one call on the stack of replicates.
 
 For BATCH two readings are offered: ``"readout"`` (cheap: the spread of the held-out read-out
 batches around their mean, given the trained networks — it does not cover the training
@@ -20,6 +20,7 @@ import math
 from typing import Any
 
 import numpy as np
+from scipy.special import ndtri
 
 from .._validation import check_positive_int, check_units, seed_from
 from ..exceptions import InputError, ParameterError
@@ -222,8 +223,6 @@ def batch_uncertainty(
 
     ``refit(indices, seed) -> PIDResult`` refits the estimator on the samples ``indices``.
     """
-    from scipy.special import ndtri
-
     intervals, std, notes = {}, {}, []
     if method == "readout":
         d = res.diagnostics

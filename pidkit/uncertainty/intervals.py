@@ -22,6 +22,8 @@ import math
 import numpy as np
 from scipy.special import ndtr, ndtri
 
+from ..info import mutual_information
+
 __all__ = ["percentile_interval", "basic_interval", "bca_interval", "extrapolate", "miller_madow"]
 
 #: BCa is not trusted when the bootstrap distribution sits this many standard normal units off the
@@ -101,8 +103,6 @@ def miller_madow(counts: np.ndarray, to_units: float) -> dict[str, float]:
     ``to_units`` divides nats (``check_units(units)``). I = H(A) + H(B) − H(A,B), each entropy
     corrected by (occupied cells − 1) / (2n).
     """
-    from ..info import mutual_information
-
     n = float(counts.sum())
     p = counts / n
 

@@ -23,7 +23,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..estimators._problem import BROJAProblem
+from ..estimators.exact import DEFAULT_MAX_ITER, DEFAULT_TOL
+from ..estimators.native_backend import solve_native
 from ..result import PIDResult
+from .resampling import decompose_tables
 
 __all__ = ["TESTS", "permutation_tests", "optimal_coupling"]
 
@@ -79,10 +83,6 @@ def _shuffle_within(values: np.ndarray, groups: np.ndarray, rng: np.random.Gener
 
 def optimal_coupling(pmf: np.ndarray) -> np.ndarray:
     """The BROJA optimum q* of a pmf as a dense table of its shape (q* = p when nothing is optimized)."""
-    from ..estimators._problem import BROJAProblem
-    from ..estimators.exact import DEFAULT_MAX_ITER, DEFAULT_TOL
-    from ..estimators.native_backend import solve_native
-
     prob = BROJAProblem.from_pmf(pmf)
     if min(prob.shape) == 1:
         return prob.dense(prob.p_on_support())
@@ -100,8 +100,6 @@ def permutation_tests(
     rng: np.random.Generator,
 ) -> tuple[dict[str, float], list[str]]:
     """p-values of ``tests`` on coded samples; ``observed`` is their decomposition. Returns (p-values, notes)."""
-    from .resampling import decompose_tables
-
     c1, c2, cy = codes
     n1, n2, ny = shape
     p_values, notes = {}, []

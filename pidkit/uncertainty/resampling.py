@@ -1,4 +1,4 @@
-"""Replicate tables of a joint count table, and their decomposition in batches.
+"""Replicate tables of a joint count table, and their decomposition as stacks.
 
 Resampling the n samples with replacement is the same as drawing a new count table from the
 multinomial of the observed frequencies, so every replicate is built on the table's occupied
@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..estimators.many import decompose_many
 from ..exceptions import ConvergenceWarning
 from ..result import QUANTITIES
 
@@ -44,8 +45,6 @@ def decompose_tables(make, n_tables: int, shape: tuple[int, int, int], *, units:
     Returns ``({quantity: array (n_tables,)}, number of tables whose solve stopped above tol)``;
     those atoms are still within their certified gap, so they are kept and counted, not dropped.
     """
-    from ..estimators import decompose_many
-
     out = {q: np.empty(n_tables) for q in QUANTITIES}
     unconverged = 0
     cells = int(np.prod(shape))
