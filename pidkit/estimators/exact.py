@@ -255,7 +255,11 @@ def decompose(
         if given:
             raise ParameterError(f"measure={measure!r} has a closed form (I_ccs: its own fit); the BROJA solver's "
                                  f"options {sorted(given)} do not apply. Drop them, or use measure='broja'.")
-    if measure != "broja" or np.ndim(p) != 3:
+    try:
+        ndim = np.ndim(p)
+    except ValueError:  # ragged nested lists: check_pmf says what is wrong
+        ndim = 3
+    if measure != "broja" or ndim != 3:
         return _decompose_other(p, measure=measure, units=units, normalize=normalize, max_atoms=max_atoms,
                                 max_table_bytes=max_table_bytes)
     backend, target, iters = _solver_settings(solver, tol, max_iter, units)
@@ -282,7 +286,10 @@ def _decompose_other(p: Any, *, measure: str, units: str, normalize: bool, max_a
                      max_table_bytes: int):
     """A lattice measure, or a table of other than two sources (refused for BROJA with the reason)."""
     scale = check_units(units)
-    ndim = np.ndim(p)
+    try:
+        ndim = np.ndim(p)
+    except ValueError:  # ragged nested lists
+        ndim = 0
     if ndim < 3:
         check_pmf(p, normalize=normalize)  # says what a table must be
     check_sources(ndim - 1, measure, max_atoms, error=InvalidPMFError)
