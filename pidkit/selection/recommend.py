@@ -15,7 +15,10 @@ Two sources of evidence are combined for every candidate model:
   fusion model down for synergy the dataset does not have.
 
 The decision is then the cheapest candidate — fewest modalities at prediction, then no paired
-training, then fit time — expected within ``tolerance`` of the best.
+training, then fit time — expected within ``tolerance`` of the best. With the samples at hand, a
+candidate that cannot reach every atom is last checked on held-out samples against a joint model
+(``verify``; :class:`_HeldOutCheck`): the one failure of the evidence above that such a check
+catches cheaply is synergy that neither the codes nor the held-out classifiers find.
 """
 
 from __future__ import annotations
@@ -616,7 +619,9 @@ def select_models(
     whatever the codes kept). When the evidence cannot be checked — the dataset lies outside the
     catalog's coverage, or held-out classifiers confirm less than half of the information the
     estimate reports (often: too few samples for the label's classes) — only candidates that
-    reach every atom are recommended, and the reasons say so.
+    reach every atom are recommended, and the reasons say so. Finally (``verify``), a
+    recommendation that cannot reach every atom is checked on held-out samples against a joint
+    model and replaced by the next candidate in cost order if the joint model wins clearly.
 
     Returns
     -------
