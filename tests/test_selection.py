@@ -259,6 +259,17 @@ def test_select_models_from_data_uses_intervals(tiny_catalog):
     assert off.recommended == "x1-only" and all(r["verification"] is None for r in off.ranking)
 
 
+def test_held_out_check_skips_non_numeric_modalities():
+    rng = np.random.default_rng(0)
+    bit = rng.integers(0, 2, 600)
+    x1, x2 = np.array(["low", "high"])[bit], rng.normal(size=(600, 2))  # a text modality: no network takes it
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sel = pid.select_models(x1, x2, bit, random_state=0, ci=None)
+    assert all(r["verification"] is None for r in sel.ranking)
+    assert any("not checked on held-out samples" in n and "numeric" in n for n in sel.notes)
+
+
 def test_held_out_check_rules_out_synergy_the_pid_misses(tiny_catalog, monkeypatch):
     """A PID that misses the synergy (as codes and classifiers do on many classes and few samples) says "late";
     the held-out check fits late fusion and a joint model and must rule late fusion out."""

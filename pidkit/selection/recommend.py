@@ -793,7 +793,11 @@ def select_models(
         r["verification"] = None
     check = None
     if verify is not False and bounds is None and not isinstance(x1, PIDResult):
-        if _HeldOutCheck.usable(x1, x2):
+        import importlib.util
+
+        if importlib.util.find_spec("torch") is None:
+            notes.append("the recommendation was not checked on held-out samples: the zoo's networks need torch")
+        elif _HeldOutCheck.usable(x1, x2):
             from .._validation import seed_from
 
             check = _HeldOutCheck(x1, x2, y, float(tolerance), seed_from(random_state))
