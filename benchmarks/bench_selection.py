@@ -148,6 +148,17 @@ def held_out_specs(per_class: int, family: int) -> list[dict]:
     return specs
 
 
+def checks_text(sel) -> str:
+    """The held-out checks the selection made (``verify``), for the log."""
+    out = ""
+    for e in sel.ranking:
+        v = e.get("verification")
+        if v:
+            out += (f"; checked {e['model']}: {100 * v['accuracy']:.1f}% vs {v['reference']} "
+                    f"{100 * v['reference_accuracy']:.1f}%" + ("" if v["passed"] else " (ruled out)"))
+    return out
+
+
 def fit_all(models, x1, x2, y, tr, va, te, seed):
     acc_t, acc_v, secs = [], [], []
     for m in models:
@@ -171,9 +182,10 @@ def part_b(cat, per_class: int, family: int) -> dict:
         tr, va, te = slice(0, n_tr), slice(n_tr, n_tr + n_va), slice(n_tr + n_va, None)
         feat = spec.feature_pid().atoms
         w = _silent()
+        t_s = time.perf_counter()
         sel = pid.select_models(x1[tr], x2[tr], y[tr], catalog=cat, random_state=0)
+        t_sel = time.perf_counter() - t_s  # the PID with its intervals, and the held-out check's fits
         w.__exit__(None, None, None)
-        t_sel = time.perf_counter() - t0
         acc_t, acc_v, secs = fit_all(cat.models, x1, x2, y, tr, va, te, seed=0)
         pol = policies(cat.models, acc_t, acc_v, secs, sel.recommended, avg_best, n_tr)
         i12 = sum(max(v, 0.0) for v in feat.values())
@@ -187,7 +199,8 @@ def part_b(cat, per_class: int, family: int) -> dict:
               f"features R {feat['R']:.3f} U1 {feat['U1']:.3f} U2 {feat['U2']:.3f} S {feat['S']:.3f}; "
               f"best {r['best']} {acc_t.max():.3f}; "
               f"chose {sel.recommended} (regret {pol['pid-guided']['regret']:.2f}); early regret "
-              f"{pol['always-early']['regret']:.2f} ({r['seconds']:.0f} s)", flush=True)
+              f"{pol['always-early']['regret']:.2f} (selection {t_sel:.1f} s, all {r['seconds']:.0f} s)"
+              + checks_text(sel), flush=True)
     summary = {"all": table("(b) held-out suite datasets", results)}
     for c in CLASSES:
         sub = [r for r in results if r["class"] == c]
@@ -210,11 +223,19 @@ def floors(results: list[dict]) -> dict:
     x2 = [r for r in results if r["u1_s"] <= 0.02 and r["u2_s"] > 0.02]
     one = [(r, "x1") for r in x1] + [(r, "x2") for r in x2]
     if one:
-        hit = np.mean([kind(r["recommended"])[0] == m for r, m in one])
+        # a hit: the recommendation needs one modality, and that modality suffices. Where both do (U1+S and
+        # U2+S <= 0.02: redundancy only), either one is a hit — the floor and its mirror both apply.
+        # ``strict_rate`` is the count of the first run of this benchmark, which wanted x1-only there.
+        suffices = {"x1": lambda r: r["u2_s"] <= 0.02, "x2": lambda r: r["u1_s"] <= 0.02}
+        hits = [kind(r["recommended"])[0] in suffices and suffices[kind(r["recommended"])[0]](r) for r, _ in one]
+        strict = np.mean([kind(r["recommended"])[0] == m for r, m in one])
         loss = np.mean([r["policies"]["pid-guided"]["regret"] for r, _ in one])
-        out["one modality suffices (U2+S or U1+S <= 0.02 bits)"] = {"n": len(one), "unimodal_rate": float(hit),
-                                                                     "mean_loss": float(loss),
-                                                                     "met": bool(hit >= 0.8 and loss <= 1.0)}
+        out["one modality suffices (U2+S or U1+S <= 0.02 bits)"] = {
+            "n": len(one), "unimodal_rate": float(np.mean(hits)), "strict_rate": float(strict),
+            "mean_loss": float(loss), "misses": [[r["seed"], r["recommended"]] for (r, _), h in zip(one, hits,
+                                                                                                  strict=True)
+                                                 if not h],
+            "met": bool(np.mean(hits) >= 0.8 and loss <= 1.0)}
     late = [r for r in results if r["feature_pid"]["S"] <= 0.02 and r["feature_pid"]["U1"] > 0.02
             and r["feature_pid"]["U2"] > 0.02]
     if late:
@@ -232,6 +253,7 @@ def floors(results: list[dict]) -> dict:
     cost_pg = [np.mean([r["policies"]["pid-guided"][k] for r in results]) for k in ("modalities", "paired")]
     cost_ea = [np.mean([r["policies"]["always-early"][k] for r in results]) for k in ("modalities", "paired")]
     out["overall vs always-early"] = {"regret": float(pg), "early_regret": float(ea),
+                                      "select_s": float(np.mean([r["select_s"] for r in results])),
                                       "modalities": float(cost_pg[0]), "early_modalities": float(cost_ea[0]),
                                       "paired": float(cost_pg[1]), "early_paired": float(cost_ea[1]),
                                       "met": bool(pg <= ea + 0.5 and cost_pg[0] < cost_ea[0]

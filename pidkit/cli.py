@@ -6,7 +6,7 @@
     pidkit estimate data.csv --x1 'px_*' --x2 age,height --y label --compare
     pidkit decompose table.npy [--ci 0.95] [--json] [--plot pid.png]
     pidkit bounds --d1 a.csv --d2 b.csv --paired c.csv --x1 COLS --x2 COLS --y COL [--json] [--plot b.png]
-    pidkit select data.csv --x1 COLS --x2 COLS --y COL [--tolerance 0.01] [--json] [--plot s.png]
+    pidkit select data.csv --x1 COLS --x2 COLS --y COL [--tolerance 0.01] [--no-verify] [--json] [--plot s.png]
     pidkit demo
     pidkit --version
 
@@ -266,7 +266,7 @@ def _select(args: argparse.Namespace) -> int:
     if not 0 <= args.tolerance < 1:
         raise _Fail(f"--tolerance must be a fraction in [0, 1) of the best accuracy (0.01 = 1%); got {args.tolerance}.")
     sel = pid.select_models(x1, x2, y, discretizer=_discretizer(args), random_state=args.random_state,
-                            units=args.units, tolerance=args.tolerance)
+                            units=args.units, tolerance=args.tolerance, verify=not args.no_verify)
     text = str(sel) + f"\nhighest expected accuracy: {', '.join(sel.top(args.k))}"
     _emit(args, text, sel.to_dict())
     _save_plot(args, lambda: sel.plot(k=args.k))
@@ -376,6 +376,9 @@ def _parser() -> argparse.ArgumentParser:
     sel.add_argument("--tolerance", type=float, default=0.01,
                      help="accuracy (fraction of the best) you would give up for a cheaper model (default 0.01)")
     sel.add_argument("-k", type=int, default=3, help="also list the k candidates of highest expected accuracy")
+    sel.add_argument("--no-verify", action="store_true",
+                     help="do not check a recommendation that cannot reach every atom on held-out samples (by "
+                          "default it and a joint model are fitted on 80%% of the rows and scored on the rest)")
     coding(sel)
     outputs(sel)
     sel.set_defaults(func=_select)

@@ -177,7 +177,7 @@ def test_bounds_and_select_from_npz(tmp_path, capsys):
     assert status == 0 and "recommended:" in out and "highest expected accuracy:" in out
     assert (tmp_path / "sel.png").is_file()
     status, _, err = run_cli(["select", tmp_path / "digits.npz", "--x1", "top", "--x2", "bottom", "--y", "digit",
-                              "--tolerance", "2"], capsys)
+                              "--tolerance", "2", "--no-verify"], capsys)
     assert status == 2 and "--tolerance must be a fraction" in err
 
 

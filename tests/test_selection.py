@@ -251,6 +251,50 @@ def test_select_models_from_data_uses_intervals(tiny_catalog):
         lo, hi = r["expected_range"]
         assert lo <= r["expected_relative_accuracy"] + 1e-12 <= hi + 2e-12
     assert any("bias-corrected" in n for n in sel.notes)
+    # the one-modality recommendation was checked against a joint candidate on held-out samples, and passed
+    v = sel.entry("x1-only")["verification"]
+    assert v["passed"] and v["n_test"] == 160 and len(sel.entry(v["reference"])["reach"]) == 4
+    assert abs(v["accuracy"] - v["reference_accuracy"]) <= 0.05 + 2 * v["standard_error"]
+    assert any(r.startswith("checked on held-out samples: x1-only") for r in sel.reasons)
+    assert any("held-out check: 2 models fitted on 640 samples" in n for n in sel.notes)
+    assert sel.to_pandas().loc["x1-only", "checked"] == "passed"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OutsideCatalogWarning)
+        off = pid.select_models(x1, x2, y, catalog=Catalog(tiny_catalog), random_state=0, tolerance=0.05,
+                                verify=False)
+    assert off.recommended == "x1-only" and all(r["verification"] is None for r in off.ranking)
+
+
+def test_held_out_check_skips_non_numeric_modalities():
+    rng = np.random.default_rng(0)
+    bit = rng.integers(0, 2, 600)
+    x1, x2 = np.array(["low", "high"])[bit], rng.normal(size=(600, 2))  # a text modality: no network takes it
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sel = pid.select_models(x1, x2, bit, random_state=0, ci=None)
+    assert all(r["verification"] is None for r in sel.ranking)
+    assert any("not checked on held-out samples" in n and "numeric" in n for n in sel.notes)
+
+
+def test_held_out_check_rules_out_synergy_the_pid_misses(tiny_catalog, monkeypatch):
+    """A PID that misses the synergy (as codes and classifiers do on many classes and few samples) says "late";
+    the held-out check fits late fusion and a joint model and must rule late fusion out."""
+    import pidkit.api
+
+    x1, x2, y = suite_data("S", n=1000, dim=8, random_state=0)  # pure synergy: late fusion is at chance
+    blind = make_result(0.0, 0.3, 0.3, 0.0, n=1000)  # what a PID blind to the synergy would say
+    monkeypatch.setattr(pidkit.api, "estimate", lambda *a, **k: blind)
+    cat = Catalog(tiny_catalog)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OutsideCatalogWarning)
+        trusting = pid.select_models(blind, catalog=cat, reference="exact", tolerance=0.1)
+        sel = pid.select_models(x1, x2, y, catalog=cat, reference="exact", tolerance=0.1, random_state=0)
+    assert trusting.recommended == "late"  # from the PID alone (no samples to check on)
+    late = sel.entry("late")["verification"]
+    assert not late["passed"] and late["reference_accuracy"] - late["accuracy"] > 0.2
+    assert len(sel.entry(sel.recommended)["reach"]) == 4  # a joint model that reaches the synergy
+    assert any(r.startswith("not late") and "checked on held-out samples it scored" in r for r in sel.reasons)
+    assert sel.to_pandas().loc["late", "checked"] == "failed"
 
 
 def test_select_models_from_synergy_bounds(tiny_catalog):
@@ -317,6 +361,10 @@ def test_select_models_bad_input(tiny_catalog, tmp_path):
         pid.select_models(make_result(0.3, 0, 0, 0.3), catalog=123)
     with pytest.raises(InputError, match="not finite numbers"):
         pid.select_models(make_result(float("nan"), 0, 0, 0.3), catalog=cat)
+    with pytest.raises(ParameterError, match="verify must be"):
+        pid.select_models(make_result(0.3, 0, 0, 0.3), catalog=cat, verify="yes")
+    with pytest.raises(ParameterError, match="verify=True fits candidates on the samples"):
+        pid.select_models(make_result(0.3, 0, 0, 0.3), catalog=cat, verify=True)
     with pytest.raises(ParameterError, match="candidates must be"):
         pid.select_models(make_result(0.3, 0, 0, 0.3), catalog=cat, candidates=["gpt"])
     bad = dict(tiny_catalog, schema_version=0)

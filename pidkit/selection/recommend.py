@@ -15,13 +15,17 @@ Two sources of evidence are combined for every candidate model:
   fusion model down for synergy the dataset does not have.
 
 The decision is then the cheapest candidate — fewest modalities at prediction, then no paired
-training, then fit time — expected within ``tolerance`` of the best.
+training, then fit time — expected within ``tolerance`` of the best. With the samples at hand, a
+candidate that cannot reach every atom is last checked on held-out samples against a joint model
+(``verify``; :class:`_HeldOutCheck`): the one failure of the evidence above that such a check
+catches cheaply is synergy that neither the codes nor the held-out classifiers find.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,7 +40,8 @@ from ..exceptions import InputError, OutsideCatalogWarning, ParameterError
 from ..result import ATOMS, PIDResult
 from .catalog import Catalog, load_catalog, profile_of
 
-__all__ = ["select_models", "ModelSelection", "DISTANCES", "MIN_SAMPLES", "reach_slopes", "DEFAULT_TOLERANCE"]
+__all__ = ["select_models", "ModelSelection", "DISTANCES", "MIN_SAMPLES", "reach_slopes", "DEFAULT_TOLERANCE",
+           "VERIFY_SIZE", "VERIFY_Z"]
 
 #: Default tolerance: a candidate is "as good" when expected within 1% of the best's accuracy.
 DEFAULT_TOLERANCE = 0.01
@@ -48,6 +53,13 @@ UNCONFIRMED = 2.0
 #: References where a candidate loses at most this fraction of I(X1,X2;Y) tell how well it learns
 #: when its reach does not bind (its prior, see :func:`rank_models`).
 FREE_REACH = 0.02
+
+#: Share of the samples (stratified by label) held out when a recommendation that cannot reach every atom is
+#: checked against a joint model fitted on the rest (see :func:`select_models`, ``verify``).
+VERIFY_SIZE = 0.2
+#: The check vetoes the candidate when the joint model's held-out accuracy exceeds its accuracy by more than
+#: the tolerance plus this many standard errors of the paired difference.
+VERIFY_Z = 2.0
 
 #: Fewer samples than this give a PID too noisy to select anything with.
 MIN_SAMPLES = 100
@@ -96,7 +108,9 @@ class ModelSelection:
         expected value); ``within_tolerance``; ``cost`` (``modalities``,
         ``paired_training``, ``fit_seconds`` on the reference machine, ``n_parameters``);
         ``nearest_references`` and ``catalog_average`` (the two parts before the reach
-        correction and shrinkage).
+        correction and shrinkage); ``verification`` (None, or for a candidate checked on
+        held-out samples: ``reference``, ``accuracy``, ``reference_accuracy``, ``difference``,
+        ``standard_error``, ``n_test``, ``passed`` — see ``verify`` in :func:`select_models`).
     reasons : list of str
         The decision in words: why the recommended candidate, why not the cheaper ones.
     tolerance : float
@@ -177,8 +191,10 @@ class ModelSelection:
 
         rows = []
         for r in self.ranking:
-            row = {k: v for k, v in r.items() if k not in ("cost", "reach", "expected_range")}
+            row = {k: v for k, v in r.items() if k not in ("cost", "reach", "expected_range", "verification")}
             row.update(r["cost"])
+            v = r.get("verification")
+            row["checked"] = None if v is None else ("passed" if v["passed"] else "failed")
             row["reach"] = "+".join(r["reach"])
             row["expected_low"], row["expected_high"] = r["expected_range"]
             rows.append(row)
@@ -376,12 +392,14 @@ def rank_models(
 
 
 def _decide(rows: list[dict], atoms: dict[str, float], ranges: dict | None, units: str,
-            tolerance: float, full_reach_only: str = "") -> tuple[str, list[str]]:
+            tolerance: float, full_reach_only: str = "", vetoed: dict | None = None) -> tuple[str, list[str]]:
     """The cheapest candidate within tolerance, and the reasons in words.
 
     ``full_reach_only``: a reason (non-empty) to consider only candidates that reach every atom.
+    ``vetoed``: ``{model: reason}`` of candidates a held-out check ruled out (see :func:`_verify`).
     """
-    within = [r for r in rows if r["within_tolerance"]
+    vetoed = vetoed or {}
+    within = [r for r in rows if r["within_tolerance"] and r["model"] not in vetoed
               and (not full_reach_only or len(r["reach"]) == len(ATOMS))]
     chosen = min(within or [rows[0]], key=_cost_key)
     best = rows[0]
@@ -418,10 +436,12 @@ def _decide(rows: list[dict], atoms: dict[str, float], ranges: dict | None, unit
         if r is chosen or _cost_key(r) >= _cost_key(chosen):
             continue
         kind = (r["inputs"], r["paired_training"])
-        if kind in seen:
+        if kind in seen and r["model"] not in vetoed:
             continue
         seen.add(kind)
-        if r["within_tolerance"] and full_reach_only:
+        if r["model"] in vetoed:
+            why = vetoed[r["model"]]
+        elif r["within_tolerance"] and full_reach_only:
             why = "it cannot reach every atom, and the evidence that it loses little cannot be checked (above)"
         elif len(r["reach"]) < len(ATOMS) and r["lost_fraction"] >= NEGLIGIBLE_LOSS:
             why = f"it cannot reach {atoms_text(r['reach'])} ({100 * r['lost_fraction']:.1f}% of I(X1,X2;Y))"
@@ -431,6 +451,95 @@ def _decide(rows: list[dict], atoms: dict[str, float], ranges: dict | None, unit
         reasons.append(f"not {r['model']} ({r['inputs']}, {'paired' if r['paired_training'] else 'no paired'} "
                        f"training), though cheaper: expected {pct(r)} below the best — {why}.")
     return chosen["model"], reasons
+
+
+def _reference_model(rows: list[dict]) -> dict | None:
+    """The joint candidate a reach-limited one is checked against: the cheapest candidate that reaches
+    every atom among those within tolerance, else the best expected one that does."""
+    full = [r for r in rows if len(r["reach"]) == len(ATOMS)]
+    if not full:
+        return None
+    within = [r for r in full if r["within_tolerance"]]
+    return min(within, key=_cost_key) if within else max(full, key=lambda r: r["expected_relative_accuracy"])
+
+
+class _HeldOutCheck:
+    """Fits candidates on a stratified ``1 - VERIFY_SIZE`` of the samples and scores them on the rest.
+
+    A recommendation that cannot reach every atom rests on the estimate's claim that the information it
+    misses is small; synergy that neither the codes nor the held-out classifiers find (many classes, few
+    samples per class) escapes that claim. Two fits — the candidate and one joint model — on the same split
+    test it directly, at a fraction of the cost of fitting every candidate.
+    """
+
+    def __init__(self, x1: Any, x2: Any, y: Any, tolerance: float, seed: int | None):
+        from .._training import stratified_split
+        from .._validation import as_samples
+
+        self.x1, self.x2, self.y = (as_samples(v, name) for v, name in ((x1, "x1"), (x2, "x2"), (y, "y")))
+        codes = np.unique(self.y, return_inverse=True)[1].ravel()
+        self.train, self.test, _ = stratified_split(codes, VERIFY_SIZE, 0.0, np.random.default_rng(seed))
+        self.tolerance, self.seed = tolerance, seed
+        self._correct: dict[str, np.ndarray] = {}
+        self.seconds = 0.0
+
+    @staticmethod
+    def usable(x1: Any, x2: Any) -> bool:
+        """Numeric modalities (the zoo's networks take numbers); otherwise the check is skipped."""
+        return all(np.issubdtype(np.asarray(v).dtype, np.number) or np.asarray(v).dtype == bool for v in (x1, x2))
+
+    def correct(self, model: str) -> np.ndarray:
+        if model not in self._correct:
+            import torch
+
+            from ..fusion import make_model
+
+            t0 = time.perf_counter()
+            tr, te = self.train, self.test
+            threads = torch.get_num_threads()
+            torch.set_num_threads(1)  # small networks: one thread is fastest, and what the catalog's costs assume
+            try:
+                fitted = make_model(model, random_state=self.seed).fit(self.x1[tr], self.x2[tr], self.y[tr])
+                self._correct[model] = (fitted.predict(self.x1[te], self.x2[te]) == self.y[te]).astype(np.float64)
+            finally:
+                torch.set_num_threads(threads)
+            self.seconds += time.perf_counter() - t0
+        return self._correct[model]
+
+    def compare(self, candidate: str, reference: str) -> dict[str, Any]:
+        """Held-out accuracies and whether ``candidate`` stays within tolerance of ``reference``."""
+        a, b = self.correct(candidate), self.correct(reference)
+        d = b - a
+        se = float(d.std(ddof=1) / math.sqrt(d.size)) if d.size > 1 else math.inf
+        margin = self.tolerance * float(b.mean()) + VERIFY_Z * se
+        return {"reference": reference, "accuracy": float(a.mean()), "reference_accuracy": float(b.mean()),
+                "difference": float(d.mean()), "standard_error": se, "n_test": int(d.size),
+                "passed": bool(d.mean() <= margin + 1e-12)}
+
+
+def _verify(ranking: list[dict], decide: Any, check: _HeldOutCheck) -> tuple[str, list[str]]:
+    """Walk the decision down the cost order until a candidate passes the held-out check (or reaches every atom).
+
+    ``decide(vetoed)`` is :func:`_decide` with everything but the vetoes fixed.
+    """
+    vetoed: dict[str, str] = {}
+    by_name = {r["model"]: r for r in ranking}
+    while True:
+        chosen, reasons = decide(vetoed)
+        entry = by_name[chosen]
+        ref = _reference_model(ranking)
+        if len(entry["reach"]) == len(ATOMS) or ref is None:
+            return chosen, reasons
+        v = check.compare(chosen, ref["model"])
+        entry["verification"] = v
+        acc = (f"{100 * v['accuracy']:.1f}% vs {100 * v['reference_accuracy']:.1f}% for {v['reference']} on "
+               f"{v['n_test']} held-out samples (difference {100 * v['difference']:.1f} ± "
+               f"{100 * v['standard_error']:.1f} points)")
+        if v["passed"]:
+            return chosen, [*reasons, f"checked on held-out samples: {chosen} {acc}, within the tolerance plus "
+                                      f"{VERIFY_Z:g} standard errors."]
+        vetoed[chosen] = (f"checked on held-out samples it scored {acc}, more than the tolerance plus "
+                          f"{VERIFY_Z:g} standard errors below — information the estimate misses (synergy?)")
 
 
 def select_models(
@@ -447,6 +556,7 @@ def select_models(
     candidates: Any = None,
     estimator: str = "cvx",
     ci: float | None = 0.95,
+    verify: Any = "auto",
     random_state: Any = None,
     **estimate_options: Any,
 ) -> ModelSelection:
@@ -491,6 +601,17 @@ def select_models(
         bias-corrected (small atoms are biased upwards in a plug-in estimate, which would make a
         one-modality model look worse than it is), and its interval gives ``expected_range``.
         ``None``: plug-in atoms, no ranges.
+    verify : {"auto", True, False}, default "auto"
+        Check a recommendation that cannot reach every atom (one modality, or a sum or product of
+        unimodal models) on held-out samples before making it: the candidate and the cheapest
+        joint candidate within tolerance (usually ``early``) are fitted on a stratified 80% of the
+        samples (:data:`VERIFY_SIZE`) and scored on the rest; when the joint model is more accurate
+        by more than the tolerance plus 2 standard errors of the paired difference
+        (:data:`VERIFY_Z`), the candidate is ruled out and the next one in cost order is taken
+        (and checked in turn). Two or three fits instead of one per candidate; it catches
+        synergy that neither the codes nor the held-out classifiers find (many classes, few
+        samples per class). ``"auto"``: on when the data are given (and numeric), off from a
+        PIDResult or SynergyBounds (no samples to fit on).
 
     The decision: the cheapest candidate (fewest modalities at prediction, then no paired
     training, then fit seconds) whose expected accuracy is within ``tolerance`` of the best
@@ -501,7 +622,9 @@ def select_models(
     whatever the codes kept). When the evidence cannot be checked — the dataset lies outside the
     catalog's coverage, or held-out classifiers confirm less than half of the information the
     estimate reports (often: too few samples for the label's classes) — only candidates that
-    reach every atom are recommended, and the reasons say so.
+    reach every atom are recommended, and the reasons say so. Finally (``verify``), a
+    recommendation that cannot reach every atom is checked on held-out samples against a joint
+    model and replaced by the next candidate in cost order if the joint model wins clearly.
 
     Returns
     -------
@@ -536,6 +659,8 @@ def select_models(
     'x1-only'
     """
     check_option("reference", reference, ("auto", "cvx", "feature", "exact"))
+    if not (isinstance(verify, bool) or verify == "auto"):
+        raise ParameterError(f"verify must be 'auto', True or False; got {verify!r}.")
     check_option("distance", distance, DISTANCES)
     neighbors = check_positive_int("neighbors", neighbors)
     prior_weight = check_non_negative("prior_weight", prior_weight)
@@ -563,6 +688,9 @@ def select_models(
         if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
             raise InputError(f"the {type(x1).__name__} has values that are not finite numbers ({values}); nothing can "
                              "be decided from it. Recompute it (a tampered or damaged file?).")
+        if verify is True:
+            raise ParameterError("verify=True fits candidates on the samples: pass the data (x1, x2, y), not a "
+                                 f"{type(x1).__name__}.")
         if isinstance(x1, SynergyBounds):
             bounds, data_pid = x1, None
         else:
@@ -660,7 +788,29 @@ def select_models(
                                    tolerance=float(tolerance), benefit_of_doubt=bounds is None and ranges is not None)
     guard = ("the dataset lies outside the catalog's coverage, so a loss the estimate misses could not be caught"
              if outside else unconfirmed)
-    recommended, reasons = _decide(ranking, atoms, ranges, units, float(tolerance), guard)
+    for r in ranking:
+        r["verification"] = None
+    check = None
+    if verify is not False and bounds is None and not isinstance(x1, PIDResult):
+        import importlib.util
+
+        if importlib.util.find_spec("torch") is None:
+            notes.append("the recommendation was not checked on held-out samples: the zoo's networks need torch")
+        elif _HeldOutCheck.usable(x1, x2):
+            from .._validation import seed_from
+
+            check = _HeldOutCheck(x1, x2, y, float(tolerance), seed_from(random_state))
+        else:
+            notes.append("the recommendation was not checked on held-out samples: the zoo's models need numeric "
+                         "modalities")
+    if check is None:
+        recommended, reasons = _decide(ranking, atoms, ranges, units, float(tolerance), guard)
+    else:
+        recommended, reasons = _verify(
+            ranking, lambda vetoed: _decide(ranking, atoms, ranges, units, float(tolerance), guard, vetoed), check)
+        if check.seconds:
+            notes.append(f"held-out check: {len(check._correct)} models fitted on {check.train.size} samples, "
+                         f"scored on {check.test.size} ({check.seconds:.1f} s)")
     if bounds is not None:
         reasons += _paired_label_reasons(ranking, bounds, s_lo, s_hi, float(tolerance))
     n_lo, n_hi = int(cat.n_train.min()), int(cat.n_train.max())
