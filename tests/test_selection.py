@@ -279,11 +279,11 @@ def test_held_out_check_skips_non_numeric_modalities():
 def test_held_out_check_rules_out_synergy_the_pid_misses(tiny_catalog, monkeypatch):
     """A PID that misses the synergy (as codes and classifiers do on many classes and few samples) says "late";
     the held-out check fits late fusion and a joint model and must rule late fusion out."""
-    import pidkit.api
+    import pidkit.selection.recommend
 
     x1, x2, y = suite_data("S", n=1000, dim=8, random_state=0)  # pure synergy: late fusion is at chance
     blind = make_result(0.0, 0.3, 0.3, 0.0, n=1000)  # what a PID blind to the synergy would say
-    monkeypatch.setattr(pidkit.api, "estimate", lambda *a, **k: blind)
+    monkeypatch.setattr(pidkit.selection.recommend, "estimate", lambda *a, **k: blind)
     cat = Catalog(tiny_catalog)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", OutsideCatalogWarning)
