@@ -122,6 +122,15 @@ def test_every_result_type_has_a_data_frame():
     many = synergy_bounds_many(np.stack([p.sum(axis=1)] * 2), np.stack([p.sum(axis=0)] * 2),
                                np.stack([p.sum(axis=2)] * 2))
     assert len(many.to_pandas()) == 2 and isinstance(many.to_pandas(), pd.DataFrame)
+    from pidkit.fusion.compare import Comparison
+
+    row = {"model": "early", "accuracy": 0.9, "accuracy_std": 0.01, "fold_accuracies": [0.9, 0.9],
+           "model_pid": {"R": 0.1, "U1": 0.2, "U2": 0.0, "S": 0.3}, "alpha": 0.8, "similarity": 0.9, "fit_s": 1.0}
+    cmp = Comparison(rows=[row], data_pid=pid.decompose(gate_pmf("and")), cv=2).to_pandas()
+    assert cmp.loc["early", "S"] == 0.3 and cmp.attrs["cv"] == 2 and "alpha" in cmp.columns
+    lattice = pid.decompose(np.full((2, 2, 2, 2), 1 / 16), measure="imin").to_pandas()
+    assert len(lattice) == 18 and {"order", "meaning"} <= set(lattice.columns)
+    assert pid.compare_measures(gate_pmf("and")).to_pandas().shape[0] == 4
 
 
 def test_stack_result_to_dict_and_to_pandas():

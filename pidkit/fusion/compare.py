@@ -53,6 +53,19 @@ class Comparison:
     def to_dict(self) -> dict[str, Any]:
         return {"rows": [dict(r) for r in self.rows], "data_pid": self.data_pid.to_dict(), "cv": self.cv}
 
+    def to_pandas(self):
+        """One row per model (best first), indexed by ``model``: ``accuracy``, ``accuracy_std``, the model
+        PID's atoms (``R``, ``U1``, ``U2``, ``S``), ``alpha``, ``similarity``, ``fit_s``; the dataset's PID,
+        its units and ``cv`` in ``attrs``."""
+        import pandas as pd
+
+        rows = [{"model": r["model"], "accuracy": r["accuracy"], "accuracy_std": r["accuracy_std"],
+                 **{a: r["model_pid"][a] for a in ATOMS}, "alpha": r["alpha"], "similarity": r["similarity"],
+                 "fit_s": r["fit_s"]} for r in self.rows]
+        df = pd.DataFrame(rows).set_index("model")
+        df.attrs.update(cv=self.cv, units=self.data_pid.units, data_pid=self.data_pid.atoms)
+        return df
+
     def plot(self, ax: Any = None, **kwargs: Any):
         """The dataset's PID next to each model's, with their agreement α (:func:`pidkit.plot.plot_compare`)."""
         from ..plot import plot_compare
