@@ -441,6 +441,9 @@ def plot_lattice(result: Any, ax: Any = None, *, kind: str = "atoms", units: str
         ax.bar(xs, [v for _, v in items], color=[ORDER_COLORS[res.order_of(k) - 1] for k, _ in items], width=0.7)
         ax.set_xticks(xs, [k for k, _ in items], rotation=90, fontsize=7)
         ax.set_ylabel(f"information ({res.units})")
+        if len(items) < len(res.atoms):
+            ax.set_xlabel(f"{len(items)} of {len(res.atoms)} atoms shown (the others are 0 within 1e-9 of the total)",
+                          fontsize=8)
         from matplotlib.patches import Patch
 
         ax.legend(handles=[Patch(color=ORDER_COLORS[k - 1], label=f"order {k}") for k in range(1, res.n_sources + 1)],
