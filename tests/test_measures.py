@@ -481,3 +481,15 @@ def test_ccs_fits_sparse_tables_to_tolerance(seed):
     res = pid.decompose(p, measure="ccs")
     assert res.diagnostics.status == "optimal" and res.diagnostics.max_marginal_violation <= 1e-13
     assert res.consistency_error() < 1e-12
+
+
+def test_ccs_warns_when_its_fit_stops_early(monkeypatch):
+    from pidkit.measures import ccs
+
+    for name in ("QUICK_SWEEPS", "NEWTON_MAX_ITER", "FAST_SWEEPS", "IPF_MAX_ITER"):
+        monkeypatch.setattr(ccs, name, 1)
+    p = np.random.default_rng(0).dirichlet(np.full(108, 0.05)).reshape(3, 3, 3, 4)
+    with pytest.warns(pid.exceptions.ConvergenceWarning, match="maximum-entropy fit .* merge rare states") as rec:
+        res = pid.decompose(p, measure="ccs")
+    assert res.diagnostics.status == "max_iter" and res.diagnostics.max_marginal_violation > 1e-13
+    assert rec[0].filename == __file__  # points at the caller's line

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from .._training import user_stacklevel
 from ..exceptions import ConvergenceWarning, ParameterError
 from ..result import Diagnostics, PIDResult
 from . import ccs, imin, mmi
@@ -98,11 +99,12 @@ def _diagnostics(info: dict, elapsed: float, measure: str, notes: list[str]) -> 
     if measure == "ccs" and viol > ccs.IPF_TOL:
         status = "max_iter"
         warnings.warn(
-            f"I_ccs: iterative proportional fitting of a maximum-entropy table stopped after {ccs.IPF_MAX_ITER} "
-            f"sweeps with its marginals {viol:.1e} from the data's (target {ccs.IPF_TOL:.0e}); the redundancies "
-            "are approximate to about that much. Tables with many near-zero cells converge slowly: merge rare states.",
+            f"I_ccs: the maximum-entropy fit (IPF, {ccs.NEWTON_MAX_ITER} Newton steps on the dual, then up to "
+            f"{ccs.IPF_MAX_ITER} IPF sweeps on its support) stopped with its marginals {viol:.1e} from the data's "
+            f"(target {ccs.IPF_TOL:.0e}); the redundancies are approximate to about that much. Tables with many "
+            "near-zero cells converge slowly: merge rare states.",
             ConvergenceWarning,
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
     if measure != "ccs":
         notes = [*notes, f"{LATTICE_MEASURES[measure].TITLE}: closed form, exact up to rounding"]
