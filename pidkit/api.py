@@ -594,7 +594,8 @@ def bootstrap(
     ``bootstrap(counts)`` takes a joint table of integer counts (shape (|X1|, |X2|, |Y|)) — the
     samples it stands for are resampled. See :func:`estimate` for ``ci``, ``n_boot``,
     ``ci_method``, ``n_perm``, ``tests``, ``bias`` (both forms: by default wherever ``ci`` is) and
-    ``client`` (the replicates decomposed as tasks on a Dask cluster).
+    ``client`` (the replicates decomposed as tasks on a Dask cluster). ``measure=`` (``"mmi"``,
+    ``"imin"``, ``"ccs"``) decomposes the table and every replicate by that measure.
 
     Examples
     --------
@@ -613,6 +614,9 @@ def bootstrap(
         table = np.asarray(x1)
         check_pmf(table, normalize=True, name="counts")
         unc = check_uncertainty_options("cvx", ci, n_boot, ci_method, n_perm, tests)
+        if options.get("measure", "broja") != "broja" and "synergy" in unc["tests"]:
+            raise ParameterError("the 'synergy' permutation test draws from the BROJA optimum; with measure="
+                                 f"{options['measure']!r} pass tests=('total', 'x1', 'x2').")
         res = decompose(table, units=units, normalize=True, **options)
         res = dataclasses.replace(res, n_samples=int(round(float(table.sum()))))
         return _with_uncertainty(res, unc, _bias(bias, ci), random_state=random_state, client=client,

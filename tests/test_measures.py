@@ -493,3 +493,16 @@ def test_ccs_warns_when_its_fit_stops_early(monkeypatch):
         res = pid.decompose(p, measure="ccs")
     assert res.diagnostics.status == "max_iter" and res.diagnostics.max_marginal_violation > 1e-13
     assert rec[0].filename == __file__  # points at the caller's line
+
+
+def test_bootstrap_of_a_count_table_by_a_measure():
+    x1, x2, y = pid.synthetic.sample_gate("and", 2000, random_state=0)
+    counts = pid.discretize.joint_counts(x1, x2, y, (2, 2, 2))
+    res = pid.bootstrap(counts, measure="ccs", n_boot=100, random_state=0)
+    same = pid.bootstrap(x1, x2, y, measure="ccs", n_boot=100, random_state=0, info_check=False)
+    assert res.measure == "ccs" and res.ci("R") == same.ci("R")  # the table and its samples: one answer
+    lo, hi = res.ci("R")
+    assert lo < 0.1038 < hi
+    with pytest.raises(ParameterError, match="BROJA optimum"):
+        pid.bootstrap(counts, measure="imin", n_perm=20)
+    assert set(pid.bootstrap(counts, measure="imin", n_perm=20, tests=("x1",), random_state=0).p_values) == {"x1"}
