@@ -29,7 +29,8 @@ import numpy as np
 from .exceptions import ParameterError
 from .result import ATOMS, PIDResult, fmt
 
-__all__ = ["ATOM_COLORS", "ORDER_COLORS", "plot_pid", "plot_compare", "plot_bounds", "plot_selection", "plot_lattice"]
+__all__ = ["ATOM_COLORS", "ORDER_COLORS", "plot_pid", "plot_compare", "plot_bounds", "plot_selection", "plot_lattice",
+           "plot_lattice_measures"]
 
 #: One colour per atom in every figure (Okabe–Ito: blue, bluish green, orange, reddish purple).
 ATOM_COLORS = {"R": "#0072B2", "U1": "#009E73", "U2": "#E69F00", "S": "#CC79A7"}
@@ -486,4 +487,26 @@ def plot_lattice(result: Any, ax: Any = None, *, kind: str = "atoms", units: str
         ax.axhline(0.0, color="#555555", linewidth=0.6)
     ax.set_title(title or f"{res.measure} PID of {res.n_sources} sources (total {res.total:.3f} {res.units})",
                  fontsize=9)
+    return ax
+
+
+def plot_lattice_measures(comparison: Any, ax: Any = None, *, title: str | None = None):
+    """Lattice measures side by side (:meth:`pidkit.measures.compare.MeasureComparison.plot` of 3+ sources):
+    the atoms on which they differ by more than 1e-9 of the total, one bar per measure."""
+    results = comparison.results
+    first = next(iter(results.values()))
+    spread = comparison.spread()
+    keep = [a for a in first.atoms if spread[a] > 1e-9 * max(abs(first.total), 1e-300)] or list(first.atoms)[-1:]
+    ax = _axes(ax, width=min(16.0, max(5.0, 0.5 * len(keep) * len(results) / 2 + 2)))
+    width = 0.8 / len(results)
+    palette = ("#0072B2", "#E69F00", "#CC79A7", "#009E73")
+    for j, (m, r) in enumerate(results.items()):
+        xs = np.arange(len(keep)) - 0.4 + width * (j + 0.5)
+        ax.bar(xs, [r.atoms[a] for a in keep], width=width, color=palette[j % len(palette)], label=m)
+    ax.set_xticks(np.arange(len(keep)), keep, rotation=90, fontsize=7)
+    ax.axhline(0.0, color="#555555", linewidth=0.6)
+    ax.set_ylabel(f"information ({first.units})")
+    ax.legend(fontsize=7, frameon=False)
+    shown = f"{len(keep)} of {len(first.atoms)} atoms, those the measures split differently"
+    ax.set_title(title or f"{first.n_sources}-source PID by measure ({shown})", fontsize=9)
     return ax

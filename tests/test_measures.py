@@ -506,3 +506,18 @@ def test_bootstrap_of_a_count_table_by_a_measure():
     with pytest.raises(ParameterError, match="BROJA optimum"):
         pid.bootstrap(counts, measure="imin", n_perm=20)
     assert set(pid.bootstrap(counts, measure="imin", n_perm=20, tests=("x1",), random_state=0).p_values) == {"x1"}
+
+
+def test_compare_measures_on_a_lattice(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    p = np.random.default_rng(0).dirichlet(np.ones(16)).reshape(2, 2, 2, 2)
+    cmp = pid.compare_measures(p, measures=("mmi", "imin", "ccs"))
+    assert cmp.lattice and list(cmp.table().columns) == ["order", "mmi", "imin", "ccs"]
+    assert len(cmp.table()) == 18 and cmp.spread()["{123}"] >= 0 and "{12}{13}{23}" in str(cmp)
+    for r in cmp.results.values():
+        assert sum(r.atoms.values()) == pytest.approx(cmp.results["mmi"].total, abs=1e-12)
+    cmp.plot().figure.savefig(tmp_path / "lattice_measures.png")
+    with pytest.raises(pid.exceptions.InvalidPMFError, match="no agreed BROJA"):
+        pid.compare_measures(p)  # the default list includes BROJA

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..exceptions import ParameterError
 from ..result import ATOMS, TextReport, fmt
+from .result import LatticePIDResult
 
 __all__ = ["MeasureComparison", "compare_measures"]
 
@@ -23,10 +24,25 @@ class MeasureComparison(TextReport):
 
     results: dict
 
+    @property
+    def lattice(self) -> bool:
+        """Whether the results are lattices of three or more sources (:class:`LatticePIDResult`)."""
+        return isinstance(next(iter(self.results.values())), LatticePIDResult)
+
+    def _atoms(self, r: Any) -> dict[str, float]:
+        return r.atoms
+
     def table(self):
-        """A ``pandas.DataFrame``: one row per measure, the atoms and ``total``, ``I1``, ``I2``."""
+        """A ``pandas.DataFrame``: for two sources one row per measure (the atoms and ``total``, ``I1``,
+        ``I2``); for a lattice one row per atom and a column per measure."""
         import pandas as pd
 
+        if self.lattice:
+            first = next(iter(self.results.values()))
+            df = pd.DataFrame({m: r.atoms for m, r in self.results.items()})
+            df.insert(0, "order", [first.order_of(k) for k in df.index])
+            df.index.name = "atom"
+            return df
         rows = [{"measure": m, **r.atoms, "total": r.total, "I1": r.I1, "I2": r.I2, "units": r.units}
                 for m, r in self.results.items()]
         return pd.DataFrame(rows).set_index("measure")
@@ -35,17 +51,34 @@ class MeasureComparison(TextReport):
 
     def spread(self) -> dict[str, float]:
         """How far the measures disagree: max − min of each atom across them."""
-        return {a: max(getattr(r, a) for r in self.results.values()) - min(getattr(r, a) for r in self.results.values())
-                for a in ATOMS}
+        names = list(self._atoms(next(iter(self.results.values()))))
+        vals = [self._atoms(r) for r in self.results.values()]
+        return {a: max(v[a] for v in vals) - min(v[a] for v in vals) for a in names}
 
     def plot(self, ax: Any = None, **kwargs: Any):
-        """Grouped bars, one group per measure (:func:`pidkit.plot.plot_compare`)."""
+        """Grouped bars, one group per measure (:func:`pidkit.plot.plot_compare`); for a lattice, the atoms
+        on which the measures differ by more than 1e-9, one bar per measure."""
+        if self.lattice:
+            from ..plot import plot_lattice_measures
+
+            return plot_lattice_measures(self, ax=ax, **kwargs)
         from ..plot import plot_compare
 
         return plot_compare(self.results, ax=ax, **{"title": "PID by measure", **kwargs})
 
     def __str__(self) -> str:
         first = next(iter(self.results.values()))
+        if self.lattice:
+            names = list(first.atoms)
+            width = max(len(n) for n in names) + 2
+            lines = [f"PID of I(X1..X{first.n_sources};Y) = {first.total:.6f} {first.units} by {len(self.results)} "
+                     "measures", f"{'atom':<{width}}" + "".join(f"{m:>10}" for m in self.results) + f"{'spread':>10}"]
+            lines.append("-" * len(lines[-1]))
+            spread = self.spread()
+            for a in names:
+                lines.append(f"{a:<{width}}" + "".join(fmt(r.atoms[a], "10.6f") for r in self.results.values())
+                             + f"{spread[a]:10.6f}")
+            return "\n".join(lines)
         lines = [f"PID of I(X1,X2;Y) = {first.total:.6f} {first.units} by {len(self.results)} measures",
                  f"{'measure':<8} " + " ".join(f"{a:>10}" for a in ATOMS)]
         lines.append("-" * len(lines[-1]))
@@ -61,14 +94,15 @@ class MeasureComparison(TextReport):
 
 def compare_measures(*data: Any, measures: tuple[str, ...] = ("broja", "mmi", "imin", "ccs"), units: str = "bits",
                      discretizer: Any = None, random_state: Any = None, **options: Any) -> MeasureComparison:
-    """Decompose one two-source table, or one dataset, by several PID measures.
+    """Decompose one table, or one two-source dataset, by several PID measures.
 
     Parameters
     ----------
     *data
         A joint table ``p`` of shape (|X1|, |X2|, |Y|) (probabilities or counts), or samples
         ``x1, x2, y`` (coded once by the shared :class:`~pidkit.Discretizer`, so every measure sees
-        the same table).
+        the same table). A table of three or four sources is compared by lattice measures
+        (``measures=("mmi", "imin", "ccs")``; BROJA has no such decomposition).
     measures : sequence of str
         Any of ``"broja"``, ``"mmi"``, ``"imin"``, ``"ccs"`` (default all four).
     units : {"bits", "nats"}
