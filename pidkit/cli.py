@@ -158,11 +158,19 @@ def _estimate(args: argparse.Namespace) -> int:
     res = pid.estimate(
         x1, x2, y, estimator=args.estimator, discretizer=_discretizer(args), units=args.units,
         random_state=args.random_state, ci=args.ci, n_boot=args.n_boot, ci_method=args.ci_method, n_perm=args.n_perm,
-        info_check=info_check, measure=args.measure, **options,
+        info_check=info_check, measure=args.measure, tests=_tests(args), **options,
     )
     _emit(args, str(res), res.to_dict())
     _save_plot(args, lambda: res.plot())
     return 0
+
+
+def _tests(args: argparse.Namespace) -> tuple[str, ...] | None:
+    """The permutation tests of ``--n-perm``: all of them for BROJA; with another measure those that test
+    informations (total, x1, x2), since the synergy test draws from the BROJA optimum."""
+    if not args.n_perm or args.measure == "broja":
+        return None
+    return ("total", "x1", "x2")
 
 
 def _estimate_sources(args: argparse.Namespace, table: Any, extra: list[tuple[str, str]]) -> int:
@@ -227,15 +235,15 @@ def _decompose(args: argparse.Namespace) -> int:
                     "integers). Pass --normalize to rescale it, or check the file.")
     if args.normalize and not counts and np.isfinite(total) and total > 0:
         table = arr / total  # both paths below then see probabilities
-    if args.measure != "broja" or np.ndim(table) != 3:
+    if np.ndim(table) != 3:
         if args.ci is not None or args.n_perm:
-            raise _Fail("--ci and --n-perm on a table decompose it by BROJA; drop them with --measure, or give the "
-                        "samples to 'pidkit estimate'.")
+            raise _Fail("--ci and --n-perm resample a table of two sources; for three or four give the samples to "
+                        "'pidkit estimate --x3 ... --measure ... --ci'.")
         res = pid.decompose(table, units=args.units, measure=args.measure)
     elif args.ci is not None or args.n_perm:
         res = pid.bootstrap(table, ci=args.ci if args.ci is not None else 0.95, n_boot=args.n_boot,
                             ci_method=args.ci_method, n_perm=args.n_perm, units=args.units,
-                            random_state=args.random_state)
+                            random_state=args.random_state, measure=args.measure, tests=_tests(args))
     else:
         res = pid.decompose(table, units=args.units)
     _emit(args, str(res), res.to_dict())
@@ -324,7 +332,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--ci-method", help="bca (default), percentile, bayes; BATCH: readout, retrain; gaussian / "
                                            "copula: resample (default), parametric")
         p.add_argument("--n-boot", type=_count, help="replicates behind the intervals")
-        p.add_argument("--n-perm", type=_count, default=0, help="permutations per significance test (0: none)")
+        p.add_argument("--n-perm", type=_count, default=0,
+                       help="permutations per significance test (0: none); with a --measure other than broja the "
+                            "total, x1 and x2 tests (the synergy test is BROJA's)")
 
     est = sub.add_parser("estimate", help="PID of the columns of a data file")
     est.add_argument("file", help=".csv, .parquet, .npz or .npy")

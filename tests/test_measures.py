@@ -470,8 +470,14 @@ def test_command_line_measures_and_sources(tmp_path, capsys):
     assert main(["estimate", str(tmp_path / "d.csv"), "--x1", "a", "--x2", "b", "--x3", "c", "--y", "y"]) == 2
     assert "lattice measure" in capsys.readouterr().err
     assert main(["estimate", str(tmp_path / "d.csv"), "--x1", "a", "--x2", "b", "--y", "y", "--measure", "ccs",
-                 "--info-check", "off"]) == 0
-    assert "measure 'ccs'" in capsys.readouterr().out
+                 "--info-check", "off", "--n-perm", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "measure 'ccs'" in out and "test x1:" in out and "test synergy" not in out
+    np.save(tmp_path / "c.npy", np.array([[[30, 5], [6, 40]], [[8, 20], [25, 9]]]))
+    assert main(["decompose", str(tmp_path / "c.npy"), "--measure", "imin", "--ci", "0.9", "--n-boot", "50"]) == 0
+    assert "measure 'imin'" in capsys.readouterr().out
+    assert main(["decompose", str(tmp_path / "t.npy"), "--measure", "imin", "--ci", "0.9"]) == 2
+    assert "two sources" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -253,8 +253,8 @@ def decompose(
                                        threads=threads != "auto", max_solver_bytes=max_solver_bytes is not None,
                                        verbose=verbose is not False).items() if v}
         if given:
-            raise ParameterError(f"measure={measure!r} has a closed form (I_ccs: its own fit); the BROJA solver's "
-                                 f"options {sorted(given)} do not apply. Drop them, or use measure='broja'.")
+            raise ParameterError(f"measure={measure!r} is computed without the BROJA solver, so its options "
+                                 f"{sorted(given)} do not apply. Drop them, or use measure='broja'.")
     try:
         ndim = np.ndim(p)
     except ValueError:  # ragged nested lists: check_pmf says what is wrong

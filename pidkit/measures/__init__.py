@@ -108,7 +108,7 @@ def _diagnostics(info: dict, elapsed: float, measure: str, notes: list[str]) -> 
         )
     if measure != "ccs":
         notes = [*notes, f"{LATTICE_MEASURES[measure].TITLE}: closed form, exact up to rounding"]
-    return Diagnostics(solver=info["solver"], status=status, iterations=info.get("iterations"),
+    return Diagnostics(solver=info["solver"], status=status, iterations=info.get("iterations", 0),
                        max_marginal_violation=viol, duality_gap=None, time_s=elapsed, notes=tuple(notes))
 
 
