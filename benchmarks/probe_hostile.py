@@ -59,7 +59,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PIDKIT = str(ROOT / ".venv" / "bin" / "pidkit")
 PYTHON = sys.executable
 
-AREAS = ("cli_csv", "cli_binary", "cli_options", "decompose", "estimate", "result_json", "api_misc", "memory")
+AREAS = ("cli_csv", "cli_binary", "cli_options", "decompose", "estimate", "result_json", "api_misc", "measures",
+         "memory")
 AREA_HELP = {
     "cli_csv": "CSV files through `pidkit estimate/select/bounds` (gaps, BOM, NUL, encodings, ragged, separators)",
     "cli_binary": "Parquet / .npy / .npz files through `pidkit estimate/decompose` (nulls, nested, damaged, huge)",
@@ -68,6 +69,8 @@ AREA_HELP = {
     "estimate": "pid.estimate with bad samples and options",
     "result_json": "PIDResult.from_json / from_dict with tampered JSON",
     "api_misc": "select_models, agreement, pairwise(...).top(k), Discretizer parameters",
+    "measures": "other measures and lattices: decompose(measure=), estimate([x1, x2, x3], y), compare_measures, "
+                "LatticePIDResult JSON, pidkit --measure / --x3",
     "memory": "tables whose float64 form is huge, under a 2 GiB RLIMIT_AS",
 }
 CASE_TIMEOUT = 60.0
@@ -1165,70 +1168,31 @@ def cases_result_json(tmp: Path) -> list[Case]:
     add("missing_S", lambda: from_dict(tampered(S=_DELETE)), desc="from_dict(without 'S')")
     add("unknown_field", lambda: from_dict(tampered(bonus=1)), desc="from_dict(with field 'bonus')")
     add("not_a_dict", lambda: from_dict([("R", 0.1)]), desc="from_dict([('R', 0.1)])")
-    add("units_furlongs", lambda: from_dict(tampered(units="furlongs")), desc="from_dict(units='furlongs')")
-    add("units_list", lambda: from_dict(tampered(units=["bits"])), desc="from_dict(units=['bits'])")
-    add("n_samples_negative", lambda: from_dict(tampered(n_samples=-3)), desc="from_dict(n_samples=-3)")
-    add("n_samples_float", lambda: from_dict(tampered(n_samples=1.5)), desc="from_dict(n_samples=1.5)")
-    add("shape_two", lambda: from_dict(tampered(shape=[2, 2])), desc="from_dict(shape=[2, 2])")
-    add("shape_bool", lambda: from_dict(tampered(shape=[True, 2, 2])), desc="from_dict(shape=[true, 2, 2])")
-    add("diagnostics_string", lambda: from_dict(tampered(diagnostics="ok")), desc="from_dict(diagnostics='ok')")
-    add(
-        "diagnostics_no_solver",
-        lambda: from_dict(tampered(diagnostics__solver=_DELETE)),
-        desc="from_dict(diagnostics without 'solver')",
-    )
-    add(
-        "diagnostics_notes_int",
-        lambda: from_dict(tampered(diagnostics__notes=5)),
-        desc="from_dict(diagnostics.notes=5)",
-    )
-    add(
-        "diagnostics_gap_str",
-        lambda: from_dict(tampered(diagnostics__duality_gap="tiny")),
-        desc="from_dict(diagnostics.duality_gap='tiny')",
-    )
-    add(
-        "diagnostics_iterations_str",
-        lambda: from_dict(tampered(diagnostics__iterations="many")),
-        desc="from_dict(diagnostics.iterations='many')",
-    )
-    add(
-        "diagnostics_discretization_str",
-        lambda: from_dict(tampered(diagnostics__discretization="binned")),
-        desc="from_dict(diagnostics.discretization='binned')",
-    )
-    add("uncertainty_string", lambda: from_dict(tampered(uncertainty="wide")), desc="from_dict(uncertainty='wide')")
-    add(
-        "uncertainty_null_bound",
-        lambda: from_dict(tampered(uncertainty__intervals__R=[None, 1.0])),
-        desc="from_dict(uncertainty.intervals.R=[null, 1.0])",
-    )
-    add(
-        "uncertainty_interval_scalar",
-        lambda: from_dict(tampered(uncertainty__intervals__S=0.3)),
-        desc="from_dict(uncertainty.intervals.S=0.3)",
-    )
-    add(
-        "uncertainty_level_str",
-        lambda: from_dict(tampered(uncertainty__level="high")),
-        desc="from_dict(uncertainty.level='high')",
-    )
-    add(
-        "uncertainty_std_list",
-        lambda: from_dict(tampered(uncertainty__std=[1, 2])),
-        desc="from_dict(uncertainty.std=[1, 2])",
-    )
-    add("info_check_empty", lambda: from_dict(tampered(info_check={})), desc="from_dict(info_check={})")
-    add(
-        "info_check_kept_str",
-        lambda: from_dict(tampered(info_check__kept="most")),
-        desc="from_dict(info_check.kept='most')",
-    )
-    add(
-        "info_check_ranges_short",
-        lambda: from_dict(tampered(info_check__ranges__R=[0.1])),
-        desc="from_dict(info_check.ranges.R=[0.1])",
-    )
+    # one tampered field each: (case name, the change as tampered() keywords, description)
+    for name, change, desc in (
+        ("units_furlongs", {"units": "furlongs"}, "units='furlongs'"),
+        ("units_list", {"units": ["bits"]}, "units=['bits']"),
+        ("n_samples_negative", {"n_samples": -3}, "n_samples=-3"),
+        ("n_samples_float", {"n_samples": 1.5}, "n_samples=1.5"),
+        ("shape_two", {"shape": [2, 2]}, "shape=[2, 2]"),
+        ("shape_bool", {"shape": [True, 2, 2]}, "shape=[true, 2, 2]"),
+        ("diagnostics_string", {"diagnostics": "ok"}, "diagnostics='ok'"),
+        ("diagnostics_no_solver", {"diagnostics__solver": _DELETE}, "diagnostics without 'solver'"),
+        ("diagnostics_notes_int", {"diagnostics__notes": 5}, "diagnostics.notes=5"),
+        ("diagnostics_gap_str", {"diagnostics__duality_gap": "tiny"}, "diagnostics.duality_gap='tiny'"),
+        ("diagnostics_iterations_str", {"diagnostics__iterations": "many"}, "diagnostics.iterations='many'"),
+        ("diagnostics_discretization_str", {"diagnostics__discretization": "binned"},
+         "diagnostics.discretization='binned'"),
+        ("uncertainty_string", {"uncertainty": "wide"}, "uncertainty='wide'"),
+        ("uncertainty_null_bound", {"uncertainty__intervals__R": [None, 1.0]}, "uncertainty.intervals.R=[null, 1.0]"),
+        ("uncertainty_interval_scalar", {"uncertainty__intervals__S": 0.3}, "uncertainty.intervals.S=0.3"),
+        ("uncertainty_level_str", {"uncertainty__level": "high"}, "uncertainty.level='high'"),
+        ("uncertainty_std_list", {"uncertainty__std": [1, 2]}, "uncertainty.std=[1, 2]"),
+        ("info_check_empty", {"info_check": {}}, "info_check={}"),
+        ("info_check_kept_str", {"info_check__kept": "most"}, "info_check.kept='most'"),
+        ("info_check_ranges_short", {"info_check__ranges__R": [0.1]}, "info_check.ranges.R=[0.1]"),
+    ):
+        add(name, lambda change=change: from_dict(tampered(**change)), desc=f"from_dict({desc})")
     return cases
 
 
@@ -1491,6 +1455,73 @@ def cases_memory(tmp: Path) -> list[Case]:
     return cases
 
 
+# ------------------------------------------------------------------------------------------ area: measures
+def cases_measures(tmp: Path) -> list[Case]:
+    import pidkit as pid
+
+    d = tmp / "measures"
+    d.mkdir(parents=True, exist_ok=True)
+    base = base_frame()
+    a, b, c, y = base["a"], base["b"], base["c"], base["y"]
+    data = write(d / "data.csv", csv_text(base))
+    p4 = np.random.default_rng(SEED).dirichlet(np.ones(16)).reshape(2, 2, 2, 2)
+    np.save(d / "p4.npy", p4)
+    cases: list[Case] = []
+
+    def add(name, fn, expect=ERROR, desc=""):
+        cases.append(api_case(name, fn, expect, desc))
+
+    def cli(name, argv, expect=ERROR, desc=""):
+        cases.append(Case(name, lambda: run_cli(argv, expect, d), expect, desc or " ".join(argv)))
+
+    nan4 = p4.copy()
+    nan4[0, 0, 0, 0] = np.nan
+    neg4 = p4.copy()
+    neg4[0, 0, 0, 0], neg4[0, 0, 0, 1] = -0.05, p4[0, 0, 0, 1] + p4[0, 0, 0, 0] + 0.05
+    tampered = pid.decompose(p4, measure="imin").to_dict()
+    tampered["atoms"]["{123}"] += 0.3
+    add("unknown_measure", lambda: pid.decompose(xor_table(), measure="dep"), desc="decompose(xor, measure='dep')")
+    add("measure_none", lambda: pid.decompose(xor_table(), measure=None), desc="decompose(xor, measure=None)")
+    add("five_sources_default", lambda: pid.decompose(np.full((2,) * 6, 1 / 64), measure="imin"),
+        desc="decompose(2^5 x 2 table, measure='imin') without max_atoms")
+    add("solver_option_ignored", lambda: pid.decompose(xor_table(), measure="imin", solver="ecos"),
+        desc="decompose(xor, measure='imin', solver='ecos')")
+    add("lattice_nan", lambda: pid.decompose(nan4, measure="ccs"), desc="decompose(2x2x2x2 with a NaN, 'ccs')")
+    add("lattice_negative", lambda: pid.decompose(neg4, measure="mmi"), desc="decompose(2x2x2x2 with -0.05, 'mmi')")
+    add("lattice_max_atoms_bool", lambda: pid.decompose(p4, measure="imin", max_atoms=True),
+        desc="decompose(p4, max_atoms=True)")
+    add("sources_broja", lambda: pid.estimate([a, b, c], y), desc="estimate([a, b, c], y) (BROJA)")
+    add("sources_one", lambda: pid.estimate([a], y, measure="imin"), desc="estimate([a], y, measure='imin')")
+    add("sources_length", lambda: pid.estimate([a, b, c[:-1]], y, measure="imin"),
+        desc="estimate([a, b, c[:-1]], y, 'imin')")
+    add("sources_nan", lambda: pid.estimate([a, b, np.where(a == 0, np.nan, c)], y, measure="imin"),
+        desc="estimate([a, b, c with NaN], y, 'imin')")
+    add("sources_single_class", lambda: pid.estimate([a, b, c], np.zeros_like(y), measure="mmi"),
+        desc="estimate([a, b, c], zeros, 'mmi')")
+    add("sources_ci", lambda: pid.estimate([a, b, c], y, measure="mmi", ci=1.5), desc="estimate([...], ci=1.5)")
+    add("sources_tests", lambda: pid.estimate([a, b, c], y, measure="mmi", n_perm=10),
+        desc="estimate([...], n_perm=10)")
+    add("measure_batch", lambda: pid.estimate(a, b, y, measure="imin", estimator="batch"),
+        desc="estimate(a, b, y, measure='imin', estimator='batch')")
+    add("measure_synergy_test", lambda: pid.estimate(a, b, y, measure="ccs", n_perm=10),
+        desc="estimate(a, b, y, measure='ccs', n_perm=10): the synergy test is BROJA's")
+    add("compare_string", lambda: pid.compare_measures(xor_table(), measures="imin"),
+        desc="compare_measures(xor, measures='imin')")
+    add("lattice_json_tampered", lambda: pid.LatticePIDResult.from_dict(tampered),
+        desc="LatticePIDResult.from_dict(atom {123} raised by 0.3)")
+    add("lattice_json_garbage", lambda: pid.LatticePIDResult.from_json("[1, 2]"),
+        desc="LatticePIDResult.from_json('[1, 2]')")
+    cli("cli_x3_broja", ["estimate", str(data), "--x1", "a", "--x2", "b", "--x3", "c", "--y", "y"],
+        desc="pidkit estimate --x3 without --measure")
+    cli("cli_x4_without_x3", ["estimate", str(data), "--x1", "a", "--x2", "b", "--x4", "c", "--y", "y",
+                              "--measure", "imin"], desc="pidkit estimate --x4 without --x3")
+    cli("cli_decompose_lattice_ci", ["decompose", str(d / "p4.npy"), "--measure", "imin", "--ci", "0.9"],
+        desc="pidkit decompose p4.npy --measure imin --ci 0.9")
+    cli("cli_decompose_lattice", ["decompose", str(d / "p4.npy"), "--measure", "imin", "--json"], expect=VALID,
+        desc="pidkit decompose p4.npy --measure imin --json (valid)")
+    return cases
+
+
 BUILDERS = {
     "cli_csv": cases_cli_csv,
     "cli_binary": cases_cli_binary,
@@ -1499,6 +1530,7 @@ BUILDERS = {
     "estimate": cases_estimate,
     "result_json": cases_result_json,
     "api_misc": cases_api_misc,
+    "measures": cases_measures,
     "memory": cases_memory,
 }
 
