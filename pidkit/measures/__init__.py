@@ -40,6 +40,7 @@ __all__ = [
     "LATTICE_MEASURES",
     "decompose_measure",
     "lattice_atoms",
+    "two_source_quantities",
     "LatticePIDResult",
     "Lattice",
     "lattice",
@@ -93,6 +94,16 @@ def lattice_atoms(p: np.ndarray, measure: str, lat: Lattice) -> tuple[np.ndarray
     return red, lat.invert(red), info
 
 
+def two_source_quantities(red: np.ndarray, atoms: np.ndarray) -> dict[str, np.ndarray]:
+    """The quantities of a :class:`~pidkit.PIDResult` (R, U1, U2, S, total, I1, I2) from the two-source lattice's
+    redundancies and atoms (arrays of shape (..., 4)): R = ``{1}{2}``, U1 = ``{1}``, U2 = ``{2}``, S = ``{12}``;
+    I1, I2 and the total are the redundancies of ``{1}``, ``{2}`` and ``{12}``."""
+    lat = lattice(2)
+    out = {q: atoms[..., lat.index(node)] for q, node in (("R", "{1}{2}"), ("U1", "{1}"), ("U2", "{2}"), ("S", "{12}"))}
+    out.update({q: red[..., lat.index(node)] for q, node in (("total", "{12}"), ("I1", "{1}"), ("I2", "{2}"))})
+    return out
+
+
 def _diagnostics(info: dict, elapsed: float, measure: str, notes: list[str]) -> Diagnostics:
     viol = float(info.get("max_marginal_violation", 0.0))
     status = "optimal"
@@ -131,12 +142,9 @@ def decompose_measure(pmf: np.ndarray, *, measure: str, units_scale: float, unit
     if discretization is not None:
         diag = Diagnostics(**{**diag.__dict__, "discretization": discretization})
     if n == 2:
-        a = dict(zip(lat.names, atoms, strict=True))
-        r = dict(zip(lat.names, red, strict=True))
-        return PIDResult(R=float(a["{1}{2}"]), U1=float(a["{1}"]), U2=float(a["{2}"]), S=float(a["{12}"]),
-                         total=float(r["{12}"]), I1=float(r["{1}"]), I2=float(r["{2}"]), units=units,
-                         estimator=estimator, n_samples=n_samples, shape=tuple(pmf.shape), diagnostics=diag,
-                         measure=measure)
+        values = {q: float(v) for q, v in two_source_quantities(red, atoms).items()}
+        return PIDResult(**values, units=units, estimator=estimator, n_samples=n_samples, shape=tuple(pmf.shape),
+                         diagnostics=diag, measure=measure)
     return LatticePIDResult(
         atoms={k: float(v) for k, v in zip(lat.names, atoms, strict=True)},
         redundancy={k: float(v) for k, v in zip(lat.names, red, strict=True)},

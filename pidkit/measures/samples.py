@@ -23,36 +23,30 @@ def _source_states(n: int, ny: int, n_sources: int, min_samples_per_cell: float)
     return max(2, math.floor((n / (min_samples_per_cell * ny)) ** (1.0 / n_sources) + 1e-9))
 
 
-#: Replicate cells held in memory at once by :func:`lattice_intervals` (8 bytes each: 160 MB).
-CHUNK_CELLS = 20_000_000
 #: Default bootstrap replicates (I_ccs fits a maximum-entropy table per node and replicate: fewer).
 DEFAULT_N_BOOT = {"mmi": 1000, "imin": 1000, "ccs": 200}
 
 
 def lattice_intervals(counts: np.ndarray, measure: str, *, level: float, n_boot: int, random_state: Any,
                       units_scale: float) -> dict[str, tuple[float, float]]:
-    """Percentile bootstrap intervals of every atom and of the total: ``n_boot`` multinomial resamples of the
-    count table (= resamples of the samples), decomposed on the same codes, vectorized over the replicates."""
+    """Percentile bootstrap intervals of every atom and of the total: ``n_boot`` resampled count tables
+    (:func:`~pidkit.uncertainty.resampling.bootstrap_tables`, in chunks that bound memory), decomposed on the
+    same codes, vectorized over the replicates."""
     from .._validation import seed_from
+    from ..uncertainty.intervals import percentile_interval
+    from ..uncertainty.resampling import bootstrap_tables, chunks
     from . import lattice, lattice_atoms
 
     lat = lattice(counts.ndim - 1)
-    rng = np.random.default_rng(seed_from(random_state))
-    n = int(round(float(counts.sum())))
-    flat = counts.ravel() / counts.sum()
+    make = bootstrap_tables(counts, np.random.default_rng(seed_from(random_state)))
+    n = float(counts.sum())
     atoms = np.empty((n_boot, lat.size))
-    chunk = max(1, CHUNK_CELLS // counts.size)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a replicate's IPF warning would repeat per chunk; the estimate warns once
-        for start in range(0, n_boot, chunk):
-            stop = min(n_boot, start + chunk)
-            tables = rng.multinomial(n, flat, size=stop - start).reshape(stop - start, *counts.shape) / n
-            atoms[start:stop] = lattice_atoms(tables, measure, lat)[1] / units_scale
-    alpha = (1.0 - level) / 2.0
-    lo, hi = np.quantile(atoms, [alpha, 1.0 - alpha], axis=0)
-    out = {name: (float(a), float(b)) for name, a, b in zip(lat.names, lo, hi, strict=True)}
-    total = atoms.sum(axis=1)
-    out["total"] = (float(np.quantile(total, alpha)), float(np.quantile(total, 1.0 - alpha)))
+        for start, stop in chunks(n_boot, counts.size):
+            atoms[start:stop] = lattice_atoms(make(start, stop) / n, measure, lat)[1] / units_scale
+    out = {name: percentile_interval(atoms[:, i], level) for i, name in enumerate(lat.names)}
+    out["total"] = percentile_interval(atoms.sum(axis=1), level)
     return out
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "dirichlet_tables",
     "jackknife_tables",
     "split_tables",
+    "chunks",
     "CHUNK_CELLS",
 ]
 
@@ -30,7 +31,8 @@ __all__ = [
 CHUNK_CELLS = 20_000_000
 
 
-def _chunks(n_tables: int, cells: int):
+def chunks(n_tables: int, cells: int):
+    """``(start, stop)`` ranges of replicates whose tables of ``cells`` cells hold at most ``CHUNK_CELLS``."""
     size = max(1, CHUNK_CELLS // max(cells, 1))
     for start in range(0, n_tables, size):
         yield start, min(n_tables, start + size)
@@ -48,7 +50,7 @@ def decompose_tables(make, n_tables: int, shape: tuple[int, int, int], *, units:
     out = {q: np.empty(n_tables) for q in QUANTITIES}
     unconverged = 0
     cells = int(np.prod(shape))
-    for start, stop in _chunks(n_tables, cells):
+    for start, stop in chunks(n_tables, cells):
         tables = make(start, stop)
         if measure != "broja":
             _lattice_chunk(tables, measure, units, out, start, stop)
@@ -64,20 +66,16 @@ def decompose_tables(make, n_tables: int, shape: tuple[int, int, int], *, units:
 
 def _lattice_chunk(tables: np.ndarray, measure: str, units: str, out: dict, start: int, stop: int) -> None:
     from .._validation import check_units
-    from ..measures import lattice, lattice_atoms
+    from ..measures import lattice, lattice_atoms, two_source_quantities
 
-    lat = lattice(2)
     sums = tables.reshape(tables.shape[0], -1).sum(axis=1)
     pmf = tables / np.where(sums > 0, sums, 1.0)[:, None, None, None]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        red, atoms, _ = lattice_atoms(pmf, measure, lat)
+        red, atoms, _ = lattice_atoms(pmf, measure, lattice(2))
     scale = check_units(units)
-    names = {"R": "{1}{2}", "U1": "{1}", "U2": "{2}", "S": "{12}"}
-    for q, node in names.items():
-        out[q][start:stop] = atoms[:, lat.index(node)] / scale
-    for q, node in (("total", "{12}"), ("I1", "{1}"), ("I2", "{2}")):
-        out[q][start:stop] = red[:, lat.index(node)] / scale
+    for q, values in two_source_quantities(red, atoms).items():
+        out[q][start:stop] = values / scale
 
 
 def _occupied(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
