@@ -236,7 +236,8 @@ class LatticePIDResult(TextReport):
         ]
         lines.append("-" * len(lines[-1]) + "-" * 30)
         for name, v in self.atoms.items():
-            share = f"{v / self.total:7.1%}" if self.total > 0 else f"{'—':>7}"
+            frac = v / self.total if self.total > 0 else 0.0
+            share = f"{(frac if abs(frac) >= 5e-4 else 0.0):7.1%}" if self.total > 0 else f"{'—':>7}"
             ci = ""
             if self.intervals:
                 lo, hi = self.intervals[name]
