@@ -480,7 +480,12 @@ def cases_cli_csv(tmp: Path) -> list[Case]:
     )
     cont = dict(base)
     cont["y"] = np.round(rng.normal(size=len(base["a"])), 5)
-    add("continuous_label", csv_text(cont), est(), desc="estimate: label 'y' is a continuous float column")
+    # a continuous float label beside numeric modalities goes to the copula estimator under "auto" (and says so);
+    # the discretized path refuses it
+    add("continuous_label", csv_text(cont), est(), expect=VALID,
+        desc="estimate: label 'y' is a continuous float column (auto: the copula PID)")
+    add("continuous_label_cvx", csv_text(cont), est("a", "b", "y", "--estimator", "cvx"),
+        desc="estimate --estimator cvx: label 'y' is a continuous float column")
     add("directory_as_file", None, lambda p: est_argv(d, "a", "b", "y"), desc="estimate on a directory path")
     add("nonexistent_file", None, est(), desc="estimate on a path that does not exist")
     return cases
@@ -969,7 +974,10 @@ def cases_estimate(tmp: Path) -> list[Case]:
         VALID,
         desc="estimate(x1, x2, zeros): constant label (documented: all atoms 0)",
     )
-    add("continuous_label", lambda: est(x1, x2, c), desc="estimate(x1, x2, y=continuous floats)")
+    add("continuous_label", lambda: est(x1, x2, c), expect=VALID,
+        desc="estimate(x1, x2, y=continuous floats): auto takes the copula PID")
+    add("continuous_label_cvx", lambda: est(x1, x2, c, estimator="cvx"),
+        desc="estimate(x1, x2, y=continuous floats, estimator='cvx')")
     x1n = c.copy()
     x1n[3] = np.nan
     add("nan_in_x1", lambda: est(x1n, x2, y), desc="estimate(x1 float with one NaN, x2, y)")
