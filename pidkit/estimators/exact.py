@@ -256,11 +256,11 @@ def decompose(
             raise ParameterError(f"measure={measure!r} is computed without the BROJA solver, so its options "
                                  f"{sorted(given)} do not apply. Drop them, or use measure='broja'.")
     try:
-        ndim = np.ndim(p)
+        shape = np.shape(p)  # no copy of an array
     except ValueError:  # ragged nested lists: check_pmf says what is wrong
-        ndim = 3
-    if measure != "broja" or ndim != 3:
-        return _decompose_other(p, measure=measure, units=units, normalize=normalize, max_atoms=max_atoms,
+        shape = None
+    if measure != "broja" or (shape is not None and len(shape) != 3):
+        return _decompose_other(p, shape, measure=measure, units=units, normalize=normalize, max_atoms=max_atoms,
                                 max_table_bytes=max_table_bytes)
     backend, target, iters = _solver_settings(solver, tol, max_iter, units)
     check_option("elimination", elimination, ELIMINATIONS)
@@ -269,11 +269,7 @@ def decompose(
     if max_solver_bytes is not None:
         check_positive_int("max_solver_bytes", max_solver_bytes)
     threads = check_threads(threads)
-    try:
-        shape = np.shape(p)  # no copy of an array
-    except ValueError:  # ragged nested lists: check_pmf says what is wrong
-        shape = ()
-    if len(shape) == 3:
+    if shape is not None:
         check_table_size(shape, check_positive_int("max_table_bytes", max_table_bytes), what="the table p")
     pmf = check_pmf(p, normalize=normalize)
     return _solve_table(
@@ -282,20 +278,17 @@ def decompose(
     )
 
 
-def _decompose_other(p: Any, *, measure: str, units: str, normalize: bool, max_atoms: Any,
-                     max_table_bytes: int):
-    """A lattice measure, or a table of other than two sources (refused for BROJA with the reason)."""
+def _decompose_other(p: Any, shape: tuple[int, ...] | None, *, measure: str, units: str, normalize: bool,
+                     max_atoms: Any, max_table_bytes: int):
+    """A lattice measure, or a table of other than two sources (refused for BROJA with the reason); ``shape``
+    is ``np.shape(p)``, None for ragged nested lists."""
     scale = check_units(units)
-    try:
-        ndim = np.ndim(p)
-    except ValueError:  # ragged nested lists
-        ndim = 0
-    if ndim < 3:
+    if shape is None or len(shape) < 3:
         check_pmf(p, normalize=normalize)  # says what a table must be
-    check_sources(ndim - 1, measure, max_atoms, error=InvalidPMFError)
-    check_table_size(np.shape(p), check_positive_int("max_table_bytes", max_table_bytes), what="the table p")
+    check_sources(len(shape) - 1, measure, max_atoms, error=InvalidPMFError)
+    check_table_size(shape, check_positive_int("max_table_bytes", max_table_bytes), what="the table p")
     pmf, _, _ = check_prob_table(
-        p, name="p", ndim=ndim, normalize=normalize,
+        p, name="p", ndim=len(shape), normalize=normalize,
         ndim_message="Expected a joint table of shape (|X1|, ..., |Xn|, |Y|).",
     )
     return decompose_measure(pmf, measure=measure, units_scale=scale, units=units, max_atoms=max_atoms)
