@@ -464,23 +464,29 @@ def plot_lattice(result: Any, ax: Any = None, *, kind: str = "atoms", units: str
             depth[i] = 1 + depth[lower].max() if lower.size else 0
         for i in np.argsort(rank, kind="stable"):
             levels.setdefault(int(depth[i]), []).append(int(i))
-        pos = {}
-        for d, nodes in levels.items():
-            for j, i in enumerate(nodes):
-                pos[i] = (j - (len(nodes) - 1) / 2, d)
-        ax = _axes(ax, width=7.0)
         strict = lat.below & ~np.eye(lat.size, dtype=bool)
-        for i in range(lat.size):
-            for j in np.flatnonzero(strict[i]):
-                if not (strict[i] & strict[:, j]).any():  # j is covered by i: nothing in between
-                    ax.plot(*zip(pos[i], pos[int(j)], strict=True), color="#BBBBBB", linewidth=0.8, zorder=1)
+        # covers[i]: the nodes directly below i (nothing in between)
+        covers = {i: [int(j) for j in np.flatnonzero(strict[i]) if not (strict[i] & strict[:, j]).any()]
+                  for i in range(lat.size)}
+        pos: dict[int, tuple[float, float]] = {}
+        for d in sorted(levels):  # bottom up, each layer ordered by where the nodes it covers sit (fewer crossings)
+            nodes = sorted(levels[d], key=lambda i: (np.mean([pos[j][0] for j in covers[i]]) if covers[i] else 0.0, i))
+            for j, i in enumerate(nodes):
+                pos[i] = (j - (len(nodes) - 1) / 2, 1.3 * d)
+        if ax is None:
+            import matplotlib.pyplot as plt
+
+            ax = plt.subplots(figsize=(7.5, 5.2), layout="constrained")[1]
+        for i, below in covers.items():
+            for j in below:
+                ax.plot(*zip(pos[i], pos[j], strict=True), color="#BBBBBB", linewidth=0.8, zorder=1)
         vmax = max(abs(v) for v in res.atoms.values()) or 1.0
         for i, name in enumerate(lat.names):
             v = res.atoms[name]
             color = ORDER_COLORS[0] if v >= 0 else "#D55E00"
-            ax.scatter(*pos[i], s=900, color=color, alpha=0.15 + 0.85 * abs(v) / vmax, zorder=2, edgecolors="#333333")
+            ax.scatter(*pos[i], s=1100, color=color, alpha=0.15 + 0.85 * abs(v) / vmax, zorder=2, edgecolors="#333333")
             ax.annotate(f"{name}\n{v:.3f}".replace("-0.000", "0.000"), pos[i], ha="center", va="center", fontsize=6.5,
-                        zorder=3)
+                        zorder=3, color="white" if abs(v) / vmax > 0.6 else "black")
         ax.set_axis_off()
         ax.margins(0.08)
     if kind != "lattice":
